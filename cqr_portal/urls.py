@@ -1,0 +1,41 @@
+"""URL map. Tenant pages live under /rto/<rto_code>/ (TenantScopeMiddleware); department
+pages under /department/; public pages at the root. Every pattern here is enumerated by
+tests/test_isolation.py — a new URL fails that test until its personas are declared."""
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import invitation_accept_view
+from core import views as core_views
+from rtos.views import home_workspace
+
+# Django admin only through allauth's login (rate limits + MFA), department staff only.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "CQR Portal administration"
+
+rto_patterns = [
+    path("", include("rtos.urls")),
+    path("", include("achievements.urls")),
+    path("claims/", include("pqs_claims.urls")),
+    path("documents/", include("verification.urls_rto")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("workspace/", home_workspace, name="home_workspace"),
+    path("accounts/", include("allauth.urls")),
+    path("invite/<str:token>/", invitation_accept_view, name="invitation_accept"),
+    path("rto/<str:rto_code>/", include(rto_patterns)),
+    path("department/verification/", include("verification.urls_department")),
+    path("department/", include("pqs_claims.urls_department")),
+    path("department/register/", include("achievements.urls_department")),
+    path("department/", include("rtos.urls_department")),
+    path("admin/", admin.site.urls),
+    path("", include("verification.urls")),
+]
+
+handler400 = "core.views.error_400"
+handler403 = "core.views.error_403"
+handler404 = "core.views.error_404"
+handler500 = "core.views.error_500"
