@@ -1,0 +1,174 @@
+"""People: one account per person (email login), department roles and grants, invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from core.models import new_public_id
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("department_role", DepartmentRole.ADMIN)
+        return self.create_user(email, password, **extra)
+
+
+class DepartmentRole(models.TextChoices):
+    NONE = "", "None"
+    OFFICER = "officer", "Department officer"
+    APPROVER = "approver", "Department approver"
+    ADMIN = "admin", "Department admin"
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in. RTO access comes from ``rtos.RtoMembership`` rows;
+    department access from ``department_role`` plus ``OfficerGrant`` rows."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    # Django admin access (department admins only; see cqr_portal.urls).
+    is_staff = models.BooleanField(default=False)
+    department_role = models.CharField(
+        max_length=16, choices=DepartmentRole.choices, blank=True, default=DepartmentRole.NONE
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def is_department(self) -> bool:
+        return bool(self.department_role)
+
+    @property
+    def is_department_admin(self) -> bool:
+        return self.department_role == DepartmentRole.ADMIN
+
+    @property
+    def can_approve(self) -> bool:
+        return self.department_role in (DepartmentRole.APPROVER, DepartmentRole.ADMIN)
+
+
+class OfficerGrant(models.Model):
+    """Explicit cross-tenant access for a department officer (architecture.md §3).
+
+    ``all_rtos`` or a list of RTOs; ``can_act`` adds write permissions on top of read.
+    Without a grant an officer sees no RTO workspace at all (404, like anyone else).
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="officer_grants")
+    all_rtos = models.BooleanField(default=False)
+    rtos = models.ManyToManyField("rtos.Rto", blank=True, related_name="+")
+    can_act = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300)
+    granted_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        scope = "all RTOs" if self.all_rtos else "listed RTOs"
+        return f"{self.user} — {scope} ({'act' if self.can_act else 'read'})"
+
+    def is_current(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation: to an RTO with a role, or to the department with a role.
+
+    Only the token's sha256 is stored; the token itself exists in the e-mail alone.
+    """
+
+    TTL = timedelta(days=7)
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    email = models.EmailField()
+    rto = models.ForeignKey(
+        "rtos.Rto", null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    rto_role = models.CharField(max_length=16, blank=True)
+    department_role = models.CharField(max_length=16, choices=DepartmentRole.choices, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="invitation_targets_rto_or_department",
+                condition=(
+                    models.Q(rto__isnull=False, department_role="")
+                    | models.Q(rto__isnull=True) & ~models.Q(department_role="")
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} ({self.status})"
+
+    @property
+    def role_label(self) -> str:
+        from rtos.models import Role
+
+        if self.rto_role:
+            return Role(self.rto_role).label
+        return DepartmentRole(self.department_role).label
+
+    @classmethod
+    def new_token(cls) -> tuple[str, str]:
+        token = secrets.token_urlsafe(32)
+        return token, _hash_token(token)
+
+    @classmethod
+    def hash_token(cls, token: str) -> str:
+        return _hash_token(token)
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

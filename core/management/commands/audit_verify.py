@@ -1,0 +1,35 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from core.audit import audit_verify
+
+
+class Command(BaseCommand):
+    help = "Verify the audit log's hash chain. Exit 0 intact, 1 broken (names the event)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, **options):
+        report = audit_verify()
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "ok": report.ok,
+                        "checked": report.checked,
+                        "broken_at": report.broken_at,
+                        "reason": report.reason,
+                    }
+                )
+            )
+        elif report.ok:
+            self.stdout.write(f"Audit chain intact: {report.checked} events verified.")
+        else:
+            self.stderr.write(
+                f"Audit chain BROKEN at event id {report.broken_at}: "
+                f"{report.reason} ({report.checked} events before it are intact)."
+            )
+        if not report.ok:
+            raise SystemExit(1)

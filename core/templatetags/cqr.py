@@ -1,0 +1,40 @@
+"""Template helpers used everywhere: accessible form fields, AUD money, status badges."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.filter
+def aud(value) -> str:
+    """Money in the interface: $1,234.50 (AUD, two decimals, half-up)."""
+    if value in (None, ""):
+        return "—"
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"
+
+
+@register.filter
+def widget_aria(field):
+    """Render a bound field's widget with its help and errors tied to it (WCAG 1.3.1,
+    3.3.1): ``aria-describedby`` names the help and error elements, ``aria-invalid`` is
+    set when there are errors."""
+    described = []
+    attrs = {}
+    if field.help_text:
+        described.append(f"{field.auto_id}_help")
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def badge(status: str, label: str = ""):
+    return format_html('<span class="badge badge-{}">{}</span>', status, label or status)

@@ -1,0 +1,223 @@
+"""Upload hardening (performance-and-security.md §3.7): what is refused at the door.
+
+``inspect_upload`` looks at an uploaded file *without extracting or parsing it* and either
+returns its format or raises :class:`UploadRejected` with a message a person can act on.
+It checks: empty file, size limit (``settings.CQR_UPLOAD_MAX_BYTES``), bytes that do not
+match the name (``.zip`` that is not a zip), zip member count, total declared size and
+compression ratio (zip bombs), nested archives, absolute / ``..`` / drive-letter names and
+symlinks (path traversal), encrypted members, CSV that is not UTF-8 (e.g. Windows-1252),
+and XLSX cells holding formulas. Views answer 400 with the message; nothing is stored.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import BinaryIO
+
+from django.conf import settings
+
+from .errors import ApplicationError
+
+MAX_ZIP_MEMBERS = 100
+MAX_UNCOMPRESSED = 2 * 1024**3
+MAX_RATIO = 200.0
+RATIO_MIN_BYTES = 1024 * 1024
+_ARCHIVE_SUFFIXES = (".zip", ".jar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".rar", ".tar")
+_NAT_NAME = re.compile(r"nat\d{5}a?([\s_\-.(\[#~+,].*)?\.txt", re.IGNORECASE)
+
+
+class UploadRejected(ApplicationError):
+    """The upload cannot be accepted; ``message`` says why and what to do."""
+
+
+def _human(n: int) -> str:
+    if n >= 1024**2:
+        return f"{n / 1024**2:,.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:,.0f} KB"
+    return f"{n} bytes"
+
+
+def _unsafe_name(name: str) -> str | None:
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        return "is an absolute path"
+    if any(part == ".." for part in re.split(r"[\\/]", name)):
+        return "climbs out of the archive (..)"
+    if "\x00" in name:
+        return "contains a NUL character"
+    return None
+
+
+def check_zip(fh: BinaryIO, label: str, *, nat: bool) -> zipfile.ZipFile:
+    """Central-directory checks of a zip (no member is extracted)."""
+    try:
+        zf = zipfile.ZipFile(fh)
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        raise UploadRejected(
+            f"{label} is not a readable zip archive (it is damaged or is another kind of file)."
+        ) from None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise UploadRejected(f"{label} holds {len(infos)} files; at most {MAX_ZIP_MEMBERS}.")
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_UNCOMPRESSED:
+        raise UploadRejected(
+            f"{label} expands to {_human(declared)}, more than the {_human(MAX_UNCOMPRESSED)}"
+            " allowed; it was not opened."
+        )
+    for info in infos:
+        why = _unsafe_name(info.filename)
+        if why is None and (info.external_attr >> 16) & 0o170000 == 0o120000:
+            why = "is a symbolic link"
+        if why:
+            raise UploadRejected(
+                f"{label} contains {info.filename!r}, which {why}. Zip the files again without"
+                " folders or links."
+            )
+        if info.flag_bits & 0x1:
+            raise UploadRejected(f"{label} is password protected; upload it without a password.")
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise UploadRejected(
+                f"{label} member {info.filename} expands"
+                f" {info.file_size / max(info.compress_size, 1):,.0f} times; that looks like a"
+                " zip bomb, so it was not opened."
+            )
+        if nat:
+            base = re.split(r"[\\/]", info.filename)[-1]
+            if base.lower().endswith(_ARCHIVE_SUFFIXES):
+                raise UploadRejected(
+                    f"{label} contains another archive ({info.filename}). Put the NAT text files"
+                    " directly into one zip."
+                )
+            with zf.open(info) as member:
+                if member.read(4).startswith(b"PK"):
+                    raise UploadRejected(
+                        f"{label} contains another zip archive ({info.filename}). Put the NAT"
+                        " text files directly into one zip."
+                    )
+    if nat and not any(_NAT_NAME.fullmatch(re.split(r"[\\/]", i.filename)[-1]) for i in infos):
+        raise UploadRejected(
+            f"{label} contains no NAT files (NAT00080.txt, NAT00120.txt, ...)."
+            " Check that you zipped the AVETMISS export."
+        )
+    return zf
+
+
+def _check_xlsx(fh: BinaryIO, label: str) -> None:
+    zf = check_zip(fh, label, nat=False)
+    if "xl/workbook.xml" not in zf.namelist():
+        raise UploadRejected(f"{label} is not an Excel workbook (.xlsx).")
+    fh.seek(0)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(fh, read_only=True, data_only=False)
+    except Exception:
+        raise UploadRejected(f"{label} could not be read as an Excel workbook.") from None
+    try:
+        ws = wb.worksheets[0]
+        for row in ws.iter_rows():
+            for cell in row:
+                if getattr(cell, "data_type", None) == "f":
+                    raise UploadRejected(
+                        f"{label}: cell {cell.coordinate} contains a formula. The template takes"
+                        " values only: copy the cells and paste them as values, then upload"
+                        " again."
+                    )
+    finally:
+        wb.close()
+
+
+def _check_csv(fh: BinaryIO, label: str) -> None:
+    line = 1
+    decoder = __import__("codecs").getincrementaldecoder("utf-8")()
+    first = True
+    while chunk := fh.read(1 << 20):
+        if first and chunk.startswith(b"\xef\xbb\xbf"):
+            chunk = chunk[3:]
+        first = False
+        if b"\x00" in chunk:
+            raise UploadRejected(f"{label} is not a text file (it contains NUL bytes).")
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            bad = chunk[exc.start]
+            line += chunk[: exc.start].count(b"\n")
+            try:
+                ch = bytes([bad]).decode("cp1252")
+                guess = f" ('{ch}' in Windows-1252)"
+            except UnicodeDecodeError:
+                guess = ""
+            raise UploadRejected(
+                f"{label} is not UTF-8 text: line {line} has the byte 0x{bad:02X}{guess}. In"
+                " Excel choose Save As → 'CSV UTF-8 (Comma delimited)' and upload again."
+            ) from None
+        line += chunk.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise UploadRejected(
+            f"{label} ends in the middle of a character; it is not UTF-8."
+        ) from None
+
+
+def inspect_upload(name: str, fh: BinaryIO, size: int) -> str:
+    """The format of an upload (``nat``, ``csv`` or ``xlsx``) or :class:`UploadRejected`."""
+    label = name or "The file"
+    limit = settings.CQR_UPLOAD_MAX_BYTES
+    if size == 0:
+        raise UploadRejected(f"{label} is empty (0 bytes). Choose the file again.")
+    if size > limit:
+        raise UploadRejected(
+            f"{label} is {_human(size)}; the largest upload accepted is {_human(limit)}."
+            " Split the submission."
+        )
+    fh.seek(0)
+    head = fh.read(8)
+    fh.seek(0)
+    lower = name.lower()
+    try:
+        if lower.endswith(".zip"):
+            if not head.startswith(b"PK"):
+                raise UploadRejected(
+                    f"{label} is named .zip but is not a zip archive. Create the zip again and"
+                    " upload it."
+                )
+            check_zip(fh, label, nat=True)
+            return "nat"
+        if lower.endswith(".xlsx"):
+            if not head.startswith(b"PK"):
+                raise UploadRejected(f"{label} is named .xlsx but is not an Excel workbook.")
+            _check_xlsx(fh, label)
+            return "xlsx"
+        if lower.endswith(".csv"):
+            if head.startswith(b"PK"):
+                raise UploadRejected(f"{label} is named .csv but is a zip or Excel file.")
+            _check_csv(fh, label)
+            return "csv"
+        if lower.endswith(".txt") and _NAT_NAME.fullmatch(re.split(r"[\\/]", name)[-1]):
+            if head.startswith(b"PK"):
+                raise UploadRejected(f"{label} is named .txt but is a zip archive.")
+            return "nat"
+    finally:
+        fh.seek(0)
+    raise UploadRejected(
+        f"{label} is not a file the portal accepts. Upload a NAT zip, a NAT000nn.txt file,"
+        " the CQR CSV template or the CQR Excel template."
+    )
+
+
+def bundle_nat_files(files: list[tuple[str, bytes]]) -> bytes:
+    """Several NAT text files uploaded together → one deterministic zip (sorted, fixed dates)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in sorted(files):
+            base = re.split(r"[\\/]", name)[-1]
+            info = zipfile.ZipInfo(base, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    return buf.getvalue()

@@ -1,0 +1,24 @@
+"""Public shell pages and error handlers."""
+
+from django.shortcuts import render
+
+
+def home(request):
+    """Landing: what the register is, and the three doors (verify, learner, staff)."""
+    return render(request, "core/home.html")
+
+
+def error_404(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def error_403(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def error_500(request):
+    return render(request, "errors/500.html", status=500)
+
+
+def error_400(request, exception=None):
+    return render(request, "errors/400.html", status=400)

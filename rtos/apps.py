@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RtosConfig(AppConfig):
+    name = "rtos"
+    verbose_name = "RTOs"

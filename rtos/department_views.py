@@ -1,0 +1,197 @@
+"""Department workspace: overview, RTO registry, officers and grants, audit log."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.forms import OfficerInviteForm
+from accounts.models import DepartmentRole, OfficerGrant, User
+from accounts.services import invitation_create, officer_grant_create, officer_grant_revoke
+from core.audit import audit_verify
+from core.decorators import department_required
+from core.errors import ApplicationError
+from core.models import AuditEvent
+
+from .forms import RtoCeaseForm, RtoRegisterForm
+from .models import Rto
+from .selectors import membership_list, rto_get, rto_list
+from .services import rto_cease, rto_register
+
+
+@department_required()
+def overview(request):
+    by_status = dict(Rto.objects.values_list("status").annotate(n=Count("id")))
+    return render(
+        request,
+        "department/overview.html",
+        {
+            "active_count": by_status.get("active", 0),
+            "ceased_count": by_status.get("ceased", 0),
+            "panels": [],
+        },
+    )
+
+
+@department_required()
+def rto_list_view(request):
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    page = Paginator(rto_list(q=q, status=status), 50).get_page(request.GET.get("page"))
+    return render(request, "department/rto_list.html", {"page": page, "q": q, "status": status})
+
+
+@department_required(admin=True)
+def rto_register_view(request):
+    form = RtoRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rto = rto_register(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error("code", exc.message)
+        else:
+            messages.success(request, f"RTO {rto.code} registered.")
+            return redirect("department:rto_detail", code=rto.code)
+    return render(
+        request, "department/rto_register.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@department_required()
+def rto_detail(request, code):
+    rto = rto_get(code=code)
+    return render(
+        request,
+        "department/rto_detail.html",
+        {
+            "rto": rto,
+            "members": membership_list(rto=rto),
+            "cease_form": RtoCeaseForm(),
+            "panels": [],
+        },
+    )
+
+
+@department_required(admin=True)
+def rto_cease_view(request, code):
+    rto = rto_get(code=code)
+    form = RtoCeaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rto_cease(actor=request.user, rto=rto, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{rto.display_name} is marked ceased. Its records stay "
+                "available to learners and verifiers.",
+            )
+            return redirect("department:rto_detail", code=rto.code)
+    return render(
+        request,
+        "department/rto_cease.html",
+        {"rto": rto, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@department_required(admin=True)
+def officer_list(request):
+    form = OfficerInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation_create(
+                actor=request.user,
+                email=form.cleaned_data["email"],
+                department_role=form.cleaned_data["department_role"],
+            )
+        except ApplicationError as exc:
+            form.add_error("email", exc.message)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("department:officer_list")
+    officers = User.objects.exclude(department_role=DepartmentRole.NONE).prefetch_related(
+        "officer_grants__rtos"
+    )
+    return render(
+        request,
+        "department/officer_list.html",
+        {"officers": officers, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@department_required(admin=True)
+def officer_detail(request, public_id):
+    officer = User.objects.exclude(department_role="").filter(public_id=public_id).first()
+    if officer is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        codes = request.POST.get("rto_codes", "").replace(",", " ").split()
+        rtos = list(Rto.objects.filter(code__in=codes))
+        missing = sorted(set(codes) - {r.code for r in rtos})
+        try:
+            if missing:
+                raise ApplicationError(f"Unknown RTO code(s): {', '.join(missing)}")
+            officer_grant_create(
+                actor=request.user,
+                officer=officer,
+                rtos=rtos,
+                all_rtos=request.POST.get("all_rtos") == "on",
+                can_act=request.POST.get("can_act") == "on",
+                reason=request.POST.get("reason", "").strip()[:300] or "—",
+            )
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "Grant added.")
+            return redirect("department:officer_detail", public_id=officer.public_id)
+    grants = officer.officer_grants.prefetch_related("rtos").order_by("-created_at")
+    return render(
+        request,
+        "department/officer_detail.html",
+        {"officer": officer, "grants": grants, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@department_required(admin=True)
+def grant_revoke(request, public_id):
+    grant = OfficerGrant.objects.filter(public_id=public_id, revoked_at__isnull=True).first()
+    if grant is None:
+        raise Http404
+    officer_grant_revoke(actor=request.user, grant=grant)
+    messages.success(request, "Grant revoked.")
+    return redirect("department:officer_detail", public_id=grant.user.public_id)
+
+
+@department_required()
+def audit_log(request):
+    events = AuditEvent.objects.select_related("actor", "rto")
+    action = request.GET.get("action", "").strip()
+    actor = request.GET.get("actor", "").strip()
+    rto_code = request.GET.get("rto", "").strip()
+    if action:
+        events = events.filter(action__startswith=action)
+    if actor:
+        events = events.filter(actor_label__icontains=actor)
+    if rto_code:
+        events = events.filter(rto__code=rto_code)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    chain = audit_verify() if request.GET.get("verify") else None
+    return render(
+        request,
+        "department/audit_log.html",
+        {
+            "page": page,
+            "action": action,
+            "actor": actor,
+            "rto_code": rto_code,
+            "chain": chain,
+        },
+    )

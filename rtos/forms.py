@@ -1,0 +1,36 @@
+from django import forms
+
+from .models import STATES, validate_abn
+
+
+class RtoRegisterForm(forms.Form):
+    code = forms.RegexField(
+        label="RTO code",
+        regex=r"^[0-9A-Za-z]{1,10}$",
+        max_length=10,
+        help_text="The national code on training.gov.au, e.g. 90001.",
+    )
+    legal_name = forms.CharField(label="Legal name", max_length=200)
+    trading_name = forms.CharField(label="Trading name", max_length=200, required=False)
+    abn = forms.CharField(label="ABN", max_length=14, help_text="11 digits; spaces are ignored.")
+    state = forms.ChoiceField(label="State or territory", choices=STATES)
+    contact_email = forms.EmailField(label="Contact e-mail", required=False)
+    first_admin_email = forms.EmailField(
+        label="First administrator's e-mail",
+        required=False,
+        help_text="They receive an invitation to set up the RTO's workspace.",
+    )
+
+    def clean_abn(self):
+        abn = self.cleaned_data["abn"].replace(" ", "")
+        validate_abn(abn)
+        return abn
+
+
+class RtoCeaseForm(forms.Form):
+    ceased_on = forms.DateField(
+        label="Ceased on (DD/MM/YYYY)", input_formats=["%d/%m/%Y", "%Y-%m-%d"]
+    )
+    reason = forms.CharField(
+        label="Reason", max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,0 +1,144 @@
+"""The tenant: a Registered Training Organisation, and who works for it."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from stdnum.au import abn as stdnum_abn
+
+from core.models import new_public_id
+
+STATES = [
+    ("NSW", "New South Wales"),
+    ("VIC", "Victoria"),
+    ("QLD", "Queensland"),
+    ("SA", "South Australia"),
+    ("WA", "Western Australia"),
+    ("TAS", "Tasmania"),
+    ("NT", "Northern Territory"),
+    ("ACT", "Australian Capital Territory"),
+    ("OTH", "Other (overseas)"),
+]
+
+
+def validate_abn(value: str) -> None:
+    """An ABN is 11 digits with the ATO's weighted modulus-89 check (python-stdnum)."""
+    if not stdnum_abn.is_valid(value):
+        raise ValidationError(
+            "%(value)s is not a valid ABN (11 digits with a valid check).", params={"value": value}
+        )
+
+
+class Rto(models.Model):
+    """A registered training organisation (the tenant).
+
+    ``code`` is the national RTO code (training.gov.au). An RTO that ceases keeps every
+    record: learners and verifiers still see them, its staff can no longer change them.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        CEASED = "ceased", "Ceased"
+
+    code = models.CharField(max_length=10, unique=True)
+    legal_name = models.CharField(max_length=200)
+    trading_name = models.CharField(max_length=200, blank=True)
+    abn = models.CharField("ABN", max_length=11, validators=[validate_abn])
+    state = models.CharField(max_length=3, choices=STATES)
+    contact_email = models.EmailField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    ceased_on = models.DateField(null=True, blank=True)
+    certificate_signatory = models.CharField(max_length=150, blank=True)
+    certificate_signatory_title = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="rto_ceased_has_date",
+                condition=models.Q(status="active", ceased_on__isnull=True)
+                | models.Q(status="ceased", ceased_on__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        return self.trading_name or self.legal_name
+
+    @property
+    def is_ceased(self) -> bool:
+        return self.status == self.Status.CEASED
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrator"
+    DATA_OFFICER = "data_officer", "Data officer"
+    VIEWER = "viewer", "Viewer"
+
+
+class Perm:
+    """Explicit permissions; roles and grants map to sets of these (screens.md Roles)."""
+
+    VIEW = "view"
+    EDIT_RECORDS = "edit_records"
+    SUBMIT = "submit"
+    ISSUE_DOCUMENTS = "issue_documents"
+    PREPARE_CLAIMS = "prepare_claims"
+    LODGE_CLAIMS = "lodge_claims"
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_SETTINGS = "manage_settings"
+
+    WRITE = frozenset(
+        {
+            EDIT_RECORDS,
+            SUBMIT,
+            ISSUE_DOCUMENTS,
+            PREPARE_CLAIMS,
+            LODGE_CLAIMS,
+            MANAGE_STAFF,
+            MANAGE_SETTINGS,
+        }
+    )
+
+
+ROLE_PERMS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset({Perm.VIEW}) | Perm.WRITE,
+    Role.DATA_OFFICER: frozenset(
+        {Perm.VIEW, Perm.EDIT_RECORDS, Perm.SUBMIT, Perm.ISSUE_DOCUMENTS, Perm.PREPARE_CLAIMS}
+    ),
+    Role.VIEWER: frozenset({Perm.VIEW}),
+}
+# An officer acting under a grant may correct records and issue documents, never manage
+# the RTO's own staff or lodge its claims.
+GRANT_READ_PERMS = frozenset({Perm.VIEW})
+GRANT_ACT_PERMS = frozenset({Perm.VIEW, Perm.EDIT_RECORDS, Perm.SUBMIT, Perm.ISSUE_DOCUMENTS})
+
+
+class RtoMembership(models.Model):
+    """A user works for an RTO in one role. Deactivated memberships stay for the record."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    rto = models.ForeignKey(Rto, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["rto__code", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "rto"], name="one_membership_per_rto")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.rto.code} ({self.get_role_display()})"
+
+    @property
+    def perms(self) -> frozenset[str]:
+        return ROLE_PERMS[self.role]
