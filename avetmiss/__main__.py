@@ -1,0 +1,7 @@
+"""``python -m avetmiss [validate] PATH [options]``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
