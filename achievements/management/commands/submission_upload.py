@@ -1,0 +1,153 @@
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.utils import timezone
+from django_scopes import scope
+
+from core.errors import ApplicationError
+from core.uploads import UploadRejected, bundle_nat_files
+
+
+class Command(BaseCommand):
+    help = (
+        "Upload a submission for an RTO (interfaces.md §4): stores FILE as received and"
+        " validates it in the worker. FILE is a NAT zip, a directory of NAT files, the CQR CSV"
+        " template or the CQR XLSX template. Exit 0 no errors, 1 errors found (or rejected),"
+        " 2 could not run."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--rto", required=True, help="RTO code.")
+        parser.add_argument("--kind", choices=["register", "claim"], default="register")
+        parser.add_argument("--wait", action="store_true", help="Block until validated.")
+        parser.add_argument(
+            "--commit", action="store_true", help="Commit the records without errors."
+        )
+        parser.add_argument(
+            "--lodge", action="store_true", help="Lodge the claim's valid lines (claims)."
+        )
+        parser.add_argument("--collection-year", type=int, default=None)
+        parser.add_argument("--interim", action="store_true")
+        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--timeout", type=int, default=3600, help="Seconds to wait.")
+
+    def _fail(self, reason: str):
+        self.stderr.write(f"submission_upload: {reason}")
+        raise SystemExit(2)
+
+    def handle(self, *args, **o):
+        from achievements.models import Submission
+        from achievements.services import submission_commit, submission_create
+        from rtos.models import Rto
+
+        rto = Rto.objects.filter(code=o["rto"]).first()
+        if rto is None:
+            self._fail(f"no RTO with code {o['rto']!r}")
+        path = Path(o["file"])
+        if path.is_dir():
+            files = [(p.name, p.read_bytes()) for p in sorted(path.iterdir()) if p.is_file()]
+            data, name = bundle_nat_files(files), f"{path.name or 'nat'}.zip"
+        elif path.is_file():
+            data, name = path.read_bytes(), path.name
+        else:
+            self._fail(f"{path} does not exist")
+        year = o["collection_year"] or timezone.localdate().year
+        if o["kind"] == "claim":
+            return self._claim(rto, name, data, year, o)
+        with scope(rto=rto.pk):
+            try:
+                sub, _created = submission_create(
+                    rto=rto,
+                    actor="manage.py submission_upload",
+                    file_name=name,
+                    fh=io.BytesIO(data),
+                    size=len(data),
+                    kind=o["kind"],
+                    collection_year=year,
+                    interim=o["interim"],
+                )
+            except UploadRejected as exc:
+                self._emit(o, {"submission": None, "status": "rejected", "reason": exc.message})
+                sys.exit(1)
+            except ApplicationError as exc:
+                self._fail(exc.message)
+            waiting = o["wait"] or o["commit"]
+            if waiting and connection.in_atomic_block:
+                # Called inside an outer transaction (call_command in a test or a script):
+                # the on-commit dispatch cannot happen while we wait, so validate here.
+                from achievements.services import submission_validate
+
+                sub = submission_validate(sub.pk)
+            deadline = time.monotonic() + o["timeout"]
+            while waiting and sub.status in (
+                Submission.Status.RECEIVED,
+                Submission.Status.VALIDATING,
+            ):
+                if time.monotonic() > deadline:
+                    self._fail("timed out waiting for validation")
+                time.sleep(0.5)
+                sub.refresh_from_db()
+            if o["commit"] and sub.status == Submission.Status.VALIDATED:
+                if o["kind"] != "register":
+                    self._fail("--commit is for register submissions (claims are lodged)")
+                sub = submission_commit(sub.pk)
+            doc = {
+                "submission": sub.public_id,
+                "status": sub.status,
+                "errors": sub.errors_count,
+                "warnings": sub.warnings_count,
+                "records": sub.records_total,
+                "records_with_errors": sub.records_with_errors,
+            }
+            if sub.status == Submission.Status.COMMITTED:
+                doc["committed"] = sub.committed_count
+                doc["commit_summary"] = sub.commit_summary
+            if sub.status == Submission.Status.REJECTED:
+                doc["reason"] = sub.rejected_reason
+            self._emit(o, doc)
+        if sub.errors_count or sub.status == Submission.Status.REJECTED:
+            sys.exit(1)
+
+    def _claim(self, rto, name: str, data: bytes, year: int, o) -> None:
+        """A claim goes to the claims service: validated as an interim submission of
+        ``year`` (synchronously); ``--lodge`` lodges its valid lines."""
+        from pqs_claims.services import claim_submission_lodge, claim_submission_upload
+
+        if o["commit"]:
+            self._fail("--commit is for register submissions (claims are lodged: --lodge)")
+        actor = "manage.py submission_upload"
+        fh = io.BytesIO(data)
+        fh.name = name
+        try:
+            with scope(rto=rto.pk):
+                sub = claim_submission_upload(rto=rto, file=fh, actor=actor, collection_year=year)
+                if o["lodge"] and sub.status == sub.Status.VALIDATED and sub.valid_lines:
+                    sub = claim_submission_lodge(submission=sub, actor=actor)
+        except ApplicationError as exc:
+            self._fail(exc.message)
+        self._emit(
+            o,
+            {
+                "submission": sub.public_id,
+                "status": sub.status,
+                "errors": sub.errors,
+                "warnings": sub.warnings,
+                "lines": sub.line_count,
+                "valid_lines": sub.valid_lines,
+                "invalid_lines": sub.invalid_lines,
+            },
+        )
+        if sub.status == sub.Status.FAILED or sub.invalid_lines:  # as claim_upload
+            sys.exit(1)
+
+    def _emit(self, o, doc):
+        if o["json"]:
+            self.stdout.write(json.dumps(doc))
+        else:
+            self.stdout.write(" ".join(f"{k}={v}" for k, v in doc.items()))

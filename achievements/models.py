@@ -1,0 +1,437 @@
+"""The register (unit outcomes, awards), national training products and submissions.
+
+See ``achievements/MODELS.md`` for a one-screen summary. Register rows are never deleted
+(pgtrigger ``Protect`` on DELETE) and every insert/update is versioned by django-pghistory
+triggers, which also fire for the set-based ``INSERT … SELECT`` commit path. Context
+(user, reason, submission) is attached with ``pghistory.context(...)``.
+"""
+
+from __future__ import annotations
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.db import models
+
+from core.models import TenantOwnedModel, new_public_id
+from students.models import ClientNatFields
+
+
+class TrainingProduct(models.Model):
+    """A nationally recognised qualification or unit (training.gov.au). Reference data.
+
+    Not tenant data. ``superseded_by`` holds the code of the replacing product (may be
+    blank even when superseded, or a code not loaded here).
+    """
+
+    class Type(models.TextChoices):
+        QUALIFICATION = "QUALIFICATION", "Qualification"
+        UNIT = "UNIT", "Unit of competency"
+
+    class Status(models.TextChoices):
+        CURRENT = "current", "Current"
+        SUPERSEDED = "superseded", "Superseded"
+
+    type = models.CharField(max_length=16, choices=Type.choices)
+    code = models.CharField(max_length=12, unique=True)
+    title = models.CharField(max_length=200)
+    nominal_hours = models.PositiveIntegerField(null=True, blank=True)
+    aqf_level = models.CharField("AQF level", max_length=10, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CURRENT)
+    superseded_by = models.CharField(max_length=12, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title}"
+
+
+# ---------------------------------------------------------------------------- fields
+
+
+class OutcomeNatFields(models.Model):
+    """NAT00120 fields by canonical name (shared by UnitOutcome and its staging table).
+
+    Codes are kept as the strings reported (so ``@@`` and leading zeros survive);
+    ``N`` quantities that may be blank are nullable integers.
+    """
+
+    training_organisation_delivery_location_identifier = models.CharField(max_length=10, blank=True)
+    subject_identifier = models.CharField(max_length=12)
+    program_identifier = models.CharField(max_length=10, blank=True)
+    activity_start_date = models.DateField()
+    activity_end_date = models.DateField()
+    delivery_mode_identifier = models.CharField(max_length=3, blank=True)
+    outcome_identifier_national = models.CharField(max_length=2)
+    funding_source_national = models.CharField(max_length=2, blank=True)
+    commencing_program_identifier = models.CharField(max_length=1, blank=True)
+    training_contract_identifier = models.CharField(max_length=10, blank=True)
+    client_identifier_apprenticeships = models.CharField(max_length=10, blank=True)
+    study_reason_identifier = models.CharField(max_length=2, blank=True)
+    vet_in_schools_flag = models.CharField(max_length=1, blank=True)
+    specific_funding_identifier = models.CharField(max_length=10, blank=True)
+    school_type_identifier = models.CharField(max_length=2, blank=True)
+    outcome_identifier_training_organisation = models.CharField(max_length=3, blank=True)
+    funding_source_state_training_authority = models.CharField(max_length=3, blank=True)
+    client_tuition_fee = models.IntegerField(null=True, blank=True)
+    fee_exemption_concession_type_identifier = models.CharField(max_length=2, blank=True)
+    purchasing_contract_identifier = models.CharField(max_length=12, blank=True)
+    purchasing_contract_schedule_identifier = models.CharField(max_length=3, blank=True)
+    hours_attended = models.IntegerField(null=True, blank=True)
+    associated_course_identifier = models.CharField(max_length=10, blank=True)
+    scheduled_hours = models.IntegerField(null=True, blank=True)
+    predominant_delivery_mode = models.CharField(max_length=1, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AwardType(models.TextChoices):
+    QUALIFICATION = "QUALIFICATION", "Qualification"
+    STATEMENT_OF_ATTAINMENT = "STATEMENT_OF_ATTAINMENT", "Statement of attainment"
+
+
+class AwardNatFields(models.Model):
+    """NAT00130 fields (+ award type and the units a statement of attainment lists)."""
+
+    award_type = models.CharField(
+        max_length=24, choices=AwardType.choices, default=AwardType.QUALIFICATION
+    )
+    program_identifier = models.CharField(max_length=10)
+    date_program_completed = models.DateField()
+    issued_flag = models.CharField(max_length=1, default="Y")
+    issued_on = models.DateField("parchment issue date", null=True, blank=True)
+    certificate_number = models.CharField("parchment number", max_length=25, blank=True)
+    units = models.JSONField(
+        default=list, blank=True, help_text="Unit codes a statement of attainment lists."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Provenance(models.Model):
+    """Who last wrote a register row, why, and from which submission (None = by hand)."""
+
+    source_submission = models.ForeignKey(
+        "achievements.Submission", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    change_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+# ---------------------------------------------------------------------------- register
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    model_name="UnitOutcomeVersion",
+)
+class UnitOutcome(OutcomeNatFields, Provenance, TenantOwnedModel):
+    """One unit outcome (NAT00120 meaning) in the permanent register.
+
+    Natural key (AVETMISS TA-06): RTO + delivery location + client + unit + program +
+    activity start date. A correction updates the row; the previous state is kept as a
+    ``UnitOutcomeVersion`` (pghistory) with context user/reason/submission.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    client_record = models.ForeignKey(
+        "students.ClientRecord", on_delete=models.PROTECT, related_name="outcomes"
+    )
+    learner = models.ForeignKey(
+        "students.Learner", on_delete=models.PROTECT, related_name="outcomes"
+    )
+
+    class Meta:
+        ordering = ["-activity_end_date", "subject_identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "rto",
+                    "training_organisation_delivery_location_identifier",
+                    "client_record",
+                    "subject_identifier",
+                    "program_identifier",
+                    "activity_start_date",
+                ],
+                name="unit_outcome_natural_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["rto", "subject_identifier"]),
+            models.Index(fields=["rto", "program_identifier"]),
+            models.Index(fields=["rto", "-activity_end_date"]),
+            models.Index(fields=["learner"]),
+        ]
+        triggers = [pgtrigger.Protect(name="unit_outcome_no_delete", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.subject_identifier} ({self.outcome_identifier_national})"
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    model_name="AwardVersion",
+)
+class Award(AwardNatFields, Provenance, TenantOwnedModel):
+    """A qualification award or statement of attainment (NAT00130 meaning).
+
+    ``certificate_number`` is the parchment number (unique per RTO when set). Natural key
+    (AVETMISS PC-07): RTO + client + program + award type + date completed, among awards
+    that are not superseded. Revoking sets ``status``/``revoked_*``; re-issuing creates a
+    new award and points the old one's ``superseded_by`` at it. Never deleted.
+    """
+
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        REVOKED = "revoked", "Revoked"
+        SUPERSEDED = "superseded", "Superseded"
+
+    class RevokedReason(models.TextChoices):
+        ISSUED_IN_ERROR = "issued_in_error", "Issued in error"
+        FRAUD = "fraud", "Obtained fraudulently"
+        REGULATOR = "regulator", "Cancelled by the regulator"
+        OTHER = "other", "Other"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    client_record = models.ForeignKey(
+        "students.ClientRecord", on_delete=models.PROTECT, related_name="awards"
+    )
+    learner = models.ForeignKey("students.Learner", on_delete=models.PROTECT, related_name="awards")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALID)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason_category = models.CharField(
+        max_length=20, choices=RevokedReason.choices, blank=True
+    )
+    revoked_reason = models.TextField(blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
+    )
+
+    class Meta:
+        ordering = ["-issued_on", "-date_program_completed", "program_identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rto", "certificate_number"],
+                condition=~models.Q(certificate_number=""),
+                name="award_certificate_number_unique_per_rto",
+            ),
+            models.UniqueConstraint(
+                fields=[
+                    "rto",
+                    "client_record",
+                    "program_identifier",
+                    "award_type",
+                    "date_program_completed",
+                ],
+                condition=~models.Q(status="superseded"),
+                name="award_natural_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["rto", "program_identifier"]),
+            models.Index(fields=["learner"]),
+            models.Index(fields=["certificate_number"]),
+        ]
+        triggers = [pgtrigger.Protect(name="award_no_delete", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.get_award_type_display()} {self.program_identifier}"
+
+
+# ---------------------------------------------------------------------------- submissions
+
+
+class Submission(TenantOwnedModel):
+    """One upload as received (bytes + sha256 stored before parsing) and its life cycle.
+
+    received → validating → validated → committing → committed, or discarded / rejected
+    (unreadable upload: ``rejected_reason`` says why). The row is the unit of work for the
+    Celery tasks (locked, status-checked). ``(rto, sha256, kind)`` is unique: identical
+    bytes uploaded again link to this submission instead of being processed twice.
+    """
+
+    class Kind(models.TextChoices):
+        REGISTER = "register", "Register"
+        CLAIM = "claim", "Claim"
+
+    class Format(models.TextChoices):
+        NAT = "nat", "AVETMISS NAT files"
+        CSV = "csv", "CQR CSV template"
+        XLSX = "xlsx", "CQR Excel template"
+        MANUAL = "manual", "Manual entry"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        VALIDATING = "validating", "Validating"
+        VALIDATED = "validated", "Validated"
+        COMMITTING = "committing", "Committing"
+        COMMITTED = "committed", "Committed"
+        DISCARDED = "discarded", "Discarded"
+        REJECTED = "rejected", "Rejected"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REGISTER)
+    source_format = models.CharField(max_length=8, choices=Format.choices, blank=True)
+    file_name = models.CharField(max_length=255)
+    file = models.FileField(max_length=400, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    rejected_reason = models.TextField(blank=True)
+    # validation options
+    collection_year = models.PositiveIntegerField(null=True, blank=True)
+    interim = models.BooleanField(default=False)
+    release = models.CharField(max_length=4, default="8.0")
+    # counts (filled by validation / commit)
+    file_counts = models.JSONField(default=dict, blank=True)
+    records_total = models.PositiveIntegerField(default=0)
+    records_with_errors = models.PositiveIntegerField(default=0)
+    errors_count = models.PositiveIntegerField(default=0)
+    warnings_count = models.PositiveIntegerField(default=0)
+    committed_count = models.PositiveIntegerField(default=0)
+    commit_summary = models.JSONField(default=dict, blank=True)
+    # progress
+    phase = models.CharField(max_length=40, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    # who / when
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rto", "sha256", "kind"], name="submission_same_bytes_once"
+            )
+        ]
+        indexes = [models.Index(fields=["rto", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished_validating(self) -> bool:
+        return self.status not in (self.Status.RECEIVED, self.Status.VALIDATING)
+
+    @property
+    def records_clean(self) -> int:
+        return max(self.records_total - self.records_with_errors, 0)
+
+
+class SubmissionIssue(TenantOwnedModel):
+    """One problem found in a submission (interfaces.md §2 issue shape + fix hint).
+
+    ``record_key`` groups issues by the record they belong to (e.g. the client identifier
+    for client rows, ``client/unit/start`` for outcomes), so the report can list what will
+    stay out of the register.
+    """
+
+    class Severity(models.TextChoices):
+        ERROR = "error", "Error"
+        WARNING = "warning", "Warning"
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="issues")
+    file = models.CharField(max_length=20, blank=True)
+    line = models.PositiveIntegerField(null=True, blank=True)
+    field = models.CharField(max_length=80, blank=True)
+    value = models.CharField(max_length=200, blank=True)
+    rule = models.CharField(max_length=20)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    message = models.TextField()
+    hint = models.TextField(blank=True)
+    record_key = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["file", "line", "field", "id"]
+        indexes = [
+            models.Index(fields=["submission", "severity"]),
+            models.Index(fields=["submission", "record_key"]),
+            models.Index(fields=["submission", "rule"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line} {self.rule} {self.message}"
+
+
+# ---------------------------------------------------------------------------- staging
+
+
+class StagingRow(models.Model):
+    """Common columns of the ingest staging tables (filled by COPY, read by the commit).
+
+    Rows carry ``rto_id`` and ``submission_id`` explicitly (raw SQL paths filter on both);
+    ``line_no`` is 1-based in ``file``; ``has_error`` marks rows that stay out of the
+    register. Staging rows are kept with the submission (the report lists them).
+    """
+
+    rto = models.ForeignKey("rtos.Rto", on_delete=models.PROTECT, related_name="+")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
+    file = models.CharField(max_length=20)
+    line_no = models.PositiveIntegerField()
+    record_key = models.CharField(max_length=80, blank=True)
+    has_error = models.BooleanField(default=False)
+
+    objects = models.Manager()
+
+    class Meta:
+        abstract = True
+
+
+class StagedClient(ClientNatFields, StagingRow):
+    """A client row (NAT00080 + 85/90/100, or a CQR template row) awaiting commit."""
+
+    class Meta:
+        indexes = [models.Index(fields=["submission", "client_identifier"])]
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line_no}"
+
+
+class StagedOutcome(OutcomeNatFields, StagingRow):
+    """A NAT00120 row (or CQR template unit row) awaiting commit."""
+
+    client_identifier = models.CharField(max_length=10)
+    activity_start_date = models.DateField(null=True, blank=True)
+    activity_end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["submission", "line_no"])]
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line_no}"
+
+
+class StagedAward(AwardNatFields, StagingRow):
+    """A NAT00130 row (or CQR template award row) awaiting commit."""
+
+    client_identifier = models.CharField(max_length=10)
+    date_program_completed = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["submission", "line_no"])]
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line_no}"

@@ -1,0 +1,252 @@
+"""Register -> AVETMISS NAT 8.0 file set (interfaces.md section 6), via the avetmiss writer.
+
+``export_register(rto, target, year=None)`` writes NAT00010, NAT00020 (the delivery
+locations the exported outcomes use), NAT00030, NAT00060, NAT00080, NAT00085, NAT00090,
+NAT00100, NAT00120 and NAT00130 (CR LF, fixed width). The register keeps no delivery-location
+addresses, program details beyond code/title/hours, or units' fields of education: those
+come from the RTO's committed NAT submissions (raw bytes are kept; only NAT00020/30/60 are
+read). Reads are set-based: one query per file, streamed with ``iterator()``; no per-row
+queries. Importing the set again for the same RTO changes nothing (round trip): client,
+outcome and award fields are written exactly as they were read in.
+
+``year`` keeps the outcomes whose activity overlaps that calendar year, the awards completed
+in it, and the clients / programs / units those records refer to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Iterator
+
+from django_scopes import scopes_disabled
+
+from avetmiss.layouts import get_layout
+from avetmiss.writer import write_set
+
+from .models import Award, AwardType, OutcomeNatFields, TrainingProduct, UnitOutcome
+
+log = logging.getLogger(__name__)
+RELEASE = "8.0"
+CHUNK = 20_000
+OUTCOME_FIELDS = [f.name for f in OutcomeNatFields._meta.fields if f.name != "id"]
+_FOE_UNKNOWN = "@@@@@@"  # subject field of education is not kept in the register
+
+
+def _nat_names(file_id: str) -> set[str]:
+    return set(get_layout(RELEASE, file_id).names)
+
+
+def _outcomes(rto, year: int | None):
+    # Why scopes_disabled: the caller names the RTO explicitly; every query filters on rto.
+    qs = UnitOutcome.objects.filter(rto=rto)
+    if year:
+        qs = qs.filter(
+            activity_start_date__lte=dt.date(year, 12, 31),
+            activity_end_date__gte=dt.date(year, 1, 1),
+        )
+    return qs
+
+
+def _awards(rto, year: int | None):
+    qs = Award.objects.filter(rto=rto, award_type=AwardType.QUALIFICATION).exclude(
+        status=Award.Status.SUPERSEDED
+    )
+    if year:
+        qs = qs.filter(date_program_completed__year=year)
+    return qs
+
+
+def _clients(rto, year: int | None):
+    from students.models import ClientRecord
+
+    qs = ClientRecord.objects.filter(rto=rto)
+    if year:
+        qs = qs.filter(
+            pk__in=_outcomes(rto, year)
+            .values("client_record_id")
+            .union(_awards(rto, year).values("client_record_id"))
+        )
+    return qs.order_by("client_identifier")
+
+
+def _nat00010(rto) -> Iterator[dict]:
+    yield {
+        "training_organisation_identifier": rto.code,
+        "training_organisation_name": rto.legal_name,
+        "contact_name": "",
+        "email_address": rto.contact_email,
+    }
+
+
+def _nat00080(clients) -> Iterator[dict]:
+    fields = get_layout(RELEASE, "NAT00080").names
+    for row in clients.values(*fields).iterator(chunk_size=CHUNK):
+        dob = row["date_of_birth"]  # an A field in NAT00080
+        row["date_of_birth"] = f"{dob.day:02d}{dob.month:02d}{dob.year:04d}" if dob else ""
+        yield row
+
+
+def _side_files(clients) -> tuple[list[dict], list[dict], list[dict]]:
+    n85, n90, n100 = _nat_names("NAT00085"), _nat_names("NAT00090"), _nat_names("NAT00100")
+    postal, dis, prior = [], [], []
+    rows = clients.values_list(
+        "client_identifier", "postal_details", "disabilities", "prior_educational_achievements"
+    )
+    for _cid, p, d, pr in rows.iterator(chunk_size=CHUNK):
+        if p:
+            postal.append({k: v for k, v in p.items() if k in n85})
+        dis.extend({k: v for k, v in x.items() if k in n90} for x in (d or []))
+        prior.extend({k: v for k, v in x.items() if k in n100} for x in (pr or []))
+    return postal, dis, prior
+
+
+def _nat00120(rto, outcomes) -> Iterator[dict]:
+    qs = outcomes.order_by("client_record__client_identifier", "activity_start_date", "id")
+    for row in qs.values(*OUTCOME_FIELDS, "client_record__client_identifier").iterator(
+        chunk_size=CHUNK
+    ):
+        cid = row.pop("client_record__client_identifier")
+        yield {"training_organisation_identifier": rto.code, "client_identifier": cid, **row}
+
+
+def _nat00130(rto, awards) -> Iterator[dict]:
+    qs = awards.order_by("client_record__client_identifier", "date_program_completed", "id")
+    rows = qs.values_list(
+        "program_identifier",
+        "client_record__client_identifier",
+        "date_program_completed",
+        "issued_flag",
+        "issued_on",
+        "certificate_number",
+    )
+    for prog, cid, done, flag, issued, cert in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "training_organisation_identifier": rto.code,
+            "program_identifier": prog,
+            "client_identifier": cid,
+            "date_program_completed": done,
+            "issued_flag": flag,
+            "parchment_issue_date": issued,
+            "parchment_number": cert,
+        }
+
+
+def _from_stored_files(rto) -> tuple[dict[str, dict], dict[str, dict], dict[str, dict]]:
+    """NAT00020 / NAT00030 / NAT00060 rows as the RTO last reported them.
+
+    The register keeps no delivery-location addresses or unit fields of education, so they
+    come from the RTO's committed NAT submissions (raw bytes are kept): only those three
+    small files are read, newest submission last so its rows win.
+    """
+    from avetmiss.parser import open_natset
+
+    from .models import Submission
+
+    locations: dict[str, dict] = {}
+    programs: dict[str, dict] = {}
+    units: dict[str, dict] = {}
+    subs = Submission.objects.filter(
+        rto=rto,
+        kind=Submission.Kind.REGISTER,
+        source_format=Submission.Format.NAT,
+        status=Submission.Status.COMMITTED,
+    ).order_by("committed_at", "id")
+    for sub in subs.only("file", "release"):
+        try:
+            with sub.file.open("rb") as fh, open_natset(fh, release=sub.release or RELEASE) as ns:
+                have = set(ns.file_ids())
+                for file_id, key, into in (
+                    ("NAT00020", "training_organisation_delivery_location_identifier", locations),
+                    ("NAT00030", "program_identifier", programs),
+                    ("NAT00060", "subject_identifier", units),
+                ):
+                    if file_id in have:
+                        for rec in ns.records(file_id):
+                            v = rec.values()
+                            if v.get(key):
+                                into[v[key]] = v
+        except Exception:  # an unreadable old upload: its rows are simply not known
+            log.warning("register_export: stored submission %s unreadable", sub.pk)
+    return locations, programs, units
+
+
+def _products(codes: set[str]) -> dict[str, TrainingProduct]:
+    return {p.code: p for p in TrainingProduct.objects.filter(code__in=codes)}
+
+
+def export_register(rto, target: str | os.PathLike, *, year: int | None = None) -> dict[str, int]:
+    """Write the RTO's register as a NAT 8.0 set into directory (or ``.zip``) ``target``.
+
+    Returns the record count per file.
+    """
+    with scopes_disabled():
+        outcomes = _outcomes(rto, year)
+        awards = _awards(rto, year)
+        clients = _clients(rto, year)
+        prog_codes = set(
+            outcomes.exclude(program_identifier="")
+            .values_list("program_identifier", flat=True)
+            .distinct()
+        ) | set(awards.values_list("program_identifier", flat=True).distinct())
+        unit_codes = set(outcomes.values_list("subject_identifier", flat=True).distinct())
+        loc_codes = set(
+            outcomes.values_list(
+                "training_organisation_delivery_location_identifier", flat=True
+            ).distinct()
+        ) - {""}
+        products = _products(prog_codes | unit_codes)
+        known_locs, known_progs, known_units = _from_stored_files(rto)
+        n20, n30, n60 = (_nat_names(f) for f in ("NAT00020", "NAT00030", "NAT00060"))
+
+        def loc_rows():
+            for code in sorted(loc_codes):
+                row = {k: v for k, v in known_locs.get(code, {}).items() if k in n20}
+                row["training_organisation_identifier"] = rto.code
+                row["training_organisation_delivery_location_identifier"] = code
+                yield row
+
+        def prog_rows():
+            for code in sorted(prog_codes):
+                p = products.get(code)
+                if code in known_progs:
+                    yield {k: v for k, v in known_progs[code].items() if k in n30}
+                    continue
+                yield {
+                    "program_identifier": code,
+                    "program_name": (p.title if p else code)[:100],
+                    "nominal_hours": p.nominal_hours if p and p.nominal_hours else 0,
+                }
+
+        def unit_rows():
+            for code in sorted(unit_codes):
+                p = products.get(code)
+                if code in known_units:
+                    yield {k: v for k, v in known_units[code].items() if k in n60}
+                    continue
+                yield {
+                    "subject_identifier": code,
+                    "subject_name": (p.title if p else code)[:100],
+                    "subject_field_of_education_identifier": _FOE_UNKNOWN,
+                    "vet_flag": "Y",
+                    "nominal_hours": p.nominal_hours if p and p.nominal_hours else 0,
+                }
+
+        postal, dis, prior = _side_files(clients)
+        files: dict = {
+            "NAT00010": _nat00010(rto),
+            "NAT00020": loc_rows(),
+            "NAT00030": prog_rows(),
+            "NAT00060": unit_rows(),
+            "NAT00080": _nat00080(clients),
+            "NAT00085": postal,
+            "NAT00090": dis,
+            "NAT00100": prior,
+            "NAT00120": _nat00120(rto, outcomes),
+            "NAT00130": _nat00130(rto, awards),
+        }
+        for side in ("NAT00085", "NAT00090", "NAT00100"):
+            if not files[side]:
+                del files[side]
+        return write_set(target, files, release=RELEASE)

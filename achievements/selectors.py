@@ -1,0 +1,348 @@
+"""Register reads. Every lookup by a user-supplied id goes through a *_get_for_actor."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Min
+from django.http import Http404
+
+from .models import Submission, SubmissionIssue
+
+
+def submission_list(*, rto):
+    return Submission.objects.filter(rto=rto).select_related("uploaded_by").order_by("-id")
+
+
+def submission_get_for_actor(*, rto, public_id: str) -> Submission:
+    sub = Submission.objects.filter(rto=rto, public_id=public_id).first()
+    if sub is None:
+        raise Http404
+    return sub
+
+
+def submission_rule_counts(sub: Submission) -> list[dict]:
+    return list(
+        SubmissionIssue.objects.filter(submission=sub)
+        .values("rule", "severity", "hint")
+        .annotate(n=Count("id"))
+        .order_by("severity", "-n", "rule")
+    )
+
+
+def submission_issues(sub: Submission, limit: int = 500):
+    return SubmissionIssue.objects.filter(submission=sub).order_by("file", "line", "field", "id")[
+        :limit
+    ]
+
+
+# ---------------------------------------------------------------------------- learners
+
+
+def learner_list(
+    *,
+    rto,
+    q: str = "",
+    client_id: str = "",
+    usi: str = "",
+    unit: str = "",
+    qualification: str = "",
+    date_from=None,
+    date_to=None,
+):
+    """Client records of one RTO matching the filters (each filter one indexed predicate).
+
+    Unit / qualification / activity dates filter through EXISTS on the RTO's outcomes
+    (and awards for a qualification), so the page stays one query however many records.
+    """
+    from django.db.models import Exists, OuterRef, Q
+
+    from students.models import ClientRecord
+
+    from .models import Award, UnitOutcome
+
+    qs = ClientRecord.objects.filter(rto=rto)
+    if q:
+        for word in q.split()[:4]:
+            qs = qs.filter(Q(family_name__icontains=word) | Q(given_names__icontains=word))
+    if client_id:
+        qs = qs.filter(client_identifier__iexact=client_id.strip())
+    if usi:
+        qs = qs.filter(unique_student_identifier__iexact=usi.strip())
+    outcomes = UnitOutcome.objects.filter(rto=rto, client_record=OuterRef("pk"))
+    if unit:
+        outcomes = outcomes.filter(subject_identifier__iexact=unit.strip())
+    if date_from:
+        outcomes = outcomes.filter(activity_end_date__gte=date_from)
+    if date_to:
+        outcomes = outcomes.filter(activity_start_date__lte=date_to)
+    if qualification:
+        code = qualification.strip()
+        qs = qs.filter(
+            Exists(outcomes.filter(program_identifier__iexact=code))
+            | Exists(
+                Award.objects.filter(
+                    rto=rto, client_record=OuterRef("pk"), program_identifier__iexact=code
+                )
+            )
+        )
+    elif unit or date_from or date_to:
+        qs = qs.filter(Exists(outcomes))
+    return qs.order_by("family_name", "given_names", "client_identifier", "id")
+
+
+def outcome_counts(*, rto, client_record_ids) -> dict[int, int]:
+    from .models import UnitOutcome
+
+    return dict(
+        UnitOutcome.objects.filter(rto=rto, client_record_id__in=list(client_record_ids))
+        .values_list("client_record_id")
+        .annotate(n=Count("id"))
+        .values_list("client_record_id", "n")
+    )
+
+
+def client_record_get_for_actor(*, rto, public_id: str):
+    from students.models import ClientRecord
+
+    cr = (
+        ClientRecord.objects.filter(rto=rto, public_id=public_id)
+        .select_related("learner", "source_submission", "updated_by")
+        .first()
+    )
+    if cr is None:
+        raise Http404
+    return cr
+
+
+def outcome_get_for_actor(*, rto, public_id: str):
+    from .models import UnitOutcome
+
+    o = (
+        UnitOutcome.objects.filter(rto=rto, public_id=public_id)
+        .select_related("client_record", "rto")
+        .first()
+    )
+    if o is None:
+        raise Http404
+    return o
+
+
+def learner_outcomes(client_record, limit: int = 500):
+    from .models import UnitOutcome
+
+    return list(
+        UnitOutcome.objects.filter(rto_id=client_record.rto_id, client_record=client_record)
+        .select_related("source_submission", "updated_by")
+        .order_by("-activity_end_date", "subject_identifier", "id")[:limit]
+    )
+
+
+def learner_awards(client_record):
+    from .models import Award
+
+    return list(
+        Award.objects.filter(rto_id=client_record.rto_id, client_record=client_record).order_by(
+            "-date_program_completed", "id"
+        )[:200]
+    )
+
+
+def product_titles(codes) -> dict[str, str]:
+    from .models import TrainingProduct
+
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(TrainingProduct.objects.filter(code__in=codes).values_list("code", "title"))
+
+
+HISTORY_SKIP = {"pgh_id", "pgh_created_at", "pgh_label", "pgh_obj", "pgh_context",
+                "pgh_obj_id", "pgh_context_id", "updated_at", "created_at", "id"}  # fmt: skip
+
+
+def _changes(prev: dict | None, cur: dict) -> list[tuple[str, str, str]]:
+    if prev is None:
+        return []
+    return [
+        (k, "" if prev.get(k) is None else str(prev.get(k)), "" if v is None else str(v))
+        for k, v in cur.items()
+        if k not in HISTORY_SKIP and prev.get(k) != v
+    ]
+
+
+def record_history(*, event_model, obj_ids, label_for, limit: int = 100) -> list[dict]:
+    """Versions of the given rows, newest first: when, who, why, source, old → new.
+
+    Reads the pghistory events of those rows (one query, bounded), resolves users and
+    submissions in one query each, and diffs each version against the previous one of
+    the same row.
+    """
+    from accounts.models import User
+
+    from .models import Submission
+
+    obj_ids = list(obj_ids)
+    if not obj_ids:
+        return []
+    newest = event_model.objects.filter(pgh_obj_id__in=obj_ids).order_by("-pgh_id")
+    events = list(newest.values()[: limit * 2])
+    events.reverse()
+    ctx_ids = {e["pgh_context_id"] for e in events if e["pgh_context_id"]}
+    from pghistory.models import Context
+
+    contexts = {c.id: c.metadata for c in Context.objects.filter(id__in=ctx_ids)}
+    rows = []
+    prev: dict[int, dict] = {}
+    for e in events:
+        meta = contexts.get(e["pgh_context_id"]) or {}
+        rows.append(
+            {
+                "when": e["pgh_created_at"],
+                "label": e["pgh_label"],
+                "what": label_for(e),
+                "user_id": meta.get("user"),
+                "reason": meta.get("reason") or e.get("change_reason", ""),
+                "submission": meta.get("submission") or "",
+                "source": meta.get("source") or ("submission" if meta.get("submission") else ""),
+                "changes": _changes(prev.get(e["pgh_obj_id"]), e),
+            }
+        )
+        prev[e["pgh_obj_id"]] = e
+    rows.sort(key=lambda r: r["when"], reverse=True)
+    rows = rows[:limit]
+    users = {
+        u.pk: u for u in User.objects.filter(pk__in={r["user_id"] for r in rows if r["user_id"]})
+    }
+    subs = {
+        s.public_id: s
+        for s in Submission.objects.filter(
+            public_id__in={r["submission"] for r in rows if r["submission"]}
+        ).only("public_id", "file_name", "rto_id")
+    }
+    for r in rows:
+        r["user"] = users.get(r["user_id"])
+        r["submission_obj"] = subs.get(r["submission"])
+    return rows
+
+
+# ---------------------------------------------------------------------------- dashboard
+
+
+def dashboard_register(*, rto, year: int) -> dict:
+    """Register counts for the RTO dashboard: a fixed number of queries."""
+    from django.db.models import Q
+
+    from students.models import ClientRecord
+
+    from .models import Award, UnitOutcome
+
+    S = Submission.Status
+    attention = list(
+        Submission.objects.filter(rto=rto, status__in=[S.VALIDATED, S.REJECTED]).order_by(
+            "-created_at"
+        )[:5]
+    )
+    recent_ids = list(
+        Submission.objects.filter(rto=rto)
+        .exclude(status__in=[S.RECEIVED, S.VALIDATING])
+        .order_by("-created_at")
+        .values_list("id", flat=True)[:5]
+    )
+    issues = (
+        list(
+            SubmissionIssue.objects.filter(rto=rto, submission_id__in=recent_ids)
+            .values("rule", "severity")
+            .annotate(n=Count("id"), msg=Min("message"))
+            .order_by("severity", "-n", "rule")[:8]
+        )
+        if recent_ids
+        else []
+    )
+    counts = UnitOutcome.objects.filter(rto=rto).aggregate(
+        year=Count("id", filter=Q(activity_end_date__year=year)),
+    )
+    return {
+        "learners": ClientRecord.objects.filter(rto=rto).count(),
+        "outcomes_year": counts["year"],
+        "awards": Award.objects.filter(rto=rto).count(),
+        "year": year,
+        "attention": attention,
+        "issues_by_rule": issues,
+    }
+
+
+# ---------------------------------------------------------------------------- department
+
+
+def register_search_across_rtos(*, q: str = "", usi: str = "", certificate: str = "", limit=50):
+    """Cross-RTO search for the department register page.
+
+    Reads every RTO's client records on purpose (``scopes_disabled``): the caller has
+    already recorded the officer's reason in the audit log.
+    """
+    from django.db.models import Q
+    from django_scopes import scopes_disabled
+
+    from students.models import ClientRecord
+
+    from .models import Award
+
+    with scopes_disabled():
+        qs = ClientRecord.objects.select_related("rto", "learner")
+        if q:
+            for word in q.split()[:4]:
+                qs = qs.filter(Q(family_name__icontains=word) | Q(given_names__icontains=word))
+        if usi:
+            qs = qs.filter(unique_student_identifier__iexact=usi.strip())
+        if certificate:
+            ids = Award.objects.filter(certificate_number__iexact=certificate.strip()).values(
+                "client_record_id"
+            )
+            qs = qs.filter(pk__in=ids)
+        if not (q or usi or certificate):
+            return []
+        return list(qs.order_by("family_name", "given_names", "rto__code", "id")[:limit])
+
+
+def learner_register_view(*, public_id: str) -> dict:
+    """Everything the register holds about one learner, across RTOs (department, read only).
+
+    ``scopes_disabled`` on purpose: department officers read across tenants after giving
+    a recorded reason.
+    """
+    from django_scopes import scopes_disabled
+
+    from students.models import Learner
+
+    from .models import Award, UnitOutcome
+
+    with scopes_disabled():
+        learner = Learner.objects.filter(public_id=public_id).first()
+        if learner is None:
+            raise Http404
+        records = list(learner.client_records.select_related("rto").order_by("rto__code"))
+        outcomes = list(
+            UnitOutcome.objects.filter(learner=learner)
+            .select_related("rto")
+            .order_by("-activity_end_date", "subject_identifier")[:500]
+        )
+        awards = list(
+            Award.objects.filter(learner=learner)
+            .select_related("rto")
+            .order_by("-date_program_completed")[:200]
+        )
+    return {"learner": learner, "records": records, "outcomes": outcomes, "awards": awards}
+
+
+def training_product_search(*, q: str = "", type: str = "", status: str = ""):
+    from django.db.models import Q
+
+    from .models import TrainingProduct
+
+    qs = TrainingProduct.objects.all()
+    if q:
+        qs = qs.filter(Q(code__istartswith=q.strip()) | Q(title__icontains=q.strip()))
+    if type:
+        qs = qs.filter(type=type)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("code")

@@ -1,0 +1,739 @@
+"""Register writes: submissions (create → validate → commit / discard) and manual entry.
+
+Every write runs in one transaction with its audit row. Commit is set-based
+(``INSERT … SELECT … ON CONFLICT`` from the staging tables), idempotent (the Submission row
+is locked and status-checked; a second run finds it committed and does nothing) and writes
+versions through the pghistory triggers, with context user / reason / submission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+from typing import Any
+
+import pghistory
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from avetmiss.issues import ERROR
+from avetmiss.settings import ValidationSettings
+from core.audit import audit_record
+from core.errors import ApplicationError
+from core.uploads import UploadRejected, inspect_upload
+from students.models import ClientNatFields, ClientRecord
+
+from . import ingest
+from .models import (
+    OutcomeNatFields,
+    StagedAward,
+    StagedClient,
+    StagedOutcome,
+    Submission,
+    UnitOutcome,
+)
+
+log = logging.getLogger(__name__)
+S = Submission.Status
+USI_RE = "^[2-9A-HJ-NP-Z]{10}$"
+
+
+# ---------------------------------------------------------------------------- create
+
+
+def _sha256(fh) -> str:
+    h = hashlib.sha256()
+    fh.seek(0)
+    while chunk := fh.read(1 << 20):
+        h.update(chunk)
+    fh.seek(0)
+    return h.hexdigest()
+
+
+def submission_create(
+    *,
+    rto,
+    actor,
+    file_name: str,
+    fh,
+    size: int,
+    kind: str = Submission.Kind.REGISTER,
+    collection_year: int | None = None,
+    interim: bool = False,
+    validate: bool = True,
+) -> tuple[Submission, bool]:
+    """Store an upload as received and queue its validation.
+
+    Returns ``(submission, created)``; identical bytes already uploaded for this RTO and
+    kind return the earlier submission (``created`` False). Raises ``UploadRejected`` for
+    uploads refused at the door (nothing is stored).
+    """
+    if rto.is_ceased:
+        raise ApplicationError(f"{rto.code} has ceased; its records can no longer change.")
+    fmt = inspect_upload(file_name, fh, size)
+    digest = _sha256(fh)
+    existing = Submission.objects.filter(rto=rto, sha256=digest, kind=kind).first()
+    if existing is not None:
+        if validate and existing.status in (S.RECEIVED, S.VALIDATING):
+            # Still unfinished (e.g. its worker died): queue it again; validation is idempotent.
+            from .tasks import submission_validate_task
+
+            transaction.on_commit(
+                lambda: submission_validate_task.delay(existing.pk, rto_id=rto.pk)
+            )
+        return existing, False
+    safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in file_name)[-120:]
+    with transaction.atomic():
+        sub = Submission(
+            rto=rto,
+            kind=kind,
+            source_format=fmt,
+            file_name=file_name[:255],
+            sha256=digest,
+            size=size,
+            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            collection_year=collection_year,
+            interim=interim,
+            phase="Queued",
+        )
+        fh.seek(0)
+        sub.file.save(
+            f"submissions/{rto.code}/{sub.public_id}/{safe_name}",
+            ContentFile(fh.read()),
+            save=False,
+        )
+        try:
+            with transaction.atomic():
+                sub.save()
+        except IntegrityError:  # the same bytes raced in: link to that one
+            default_storage.delete(sub.file.name)
+            return Submission.objects.get(rto=rto, sha256=digest, kind=kind), False
+        audit_record(
+            "submission.upload",
+            actor=actor,
+            rto=rto,
+            obj=sub,
+            extra={"file_name": file_name[:120], "sha256": digest, "size": size, "kind": kind},
+        )
+        if validate:
+            from .tasks import submission_validate_task
+
+            submission_validate_task.delay_on_commit(sub.pk, rto_id=rto.pk)
+    return sub, True
+
+
+# ---------------------------------------------------------------------------- validate
+
+
+def _progress(sub_id: int, phase: str, done: int, total: int) -> None:
+    Submission.objects.filter(pk=sub_id).update(
+        phase=phase[:40], rows_done=done, rows_total=total, updated_at=timezone.now()
+    )
+
+
+def _validation_settings(sub: Submission) -> ValidationSettings:
+    return ValidationSettings(
+        interim=sub.interim or None,
+        expected_toid=sub.rto.code,
+        max_issues_per_rule=None,
+        unused_parent_severity=None,
+        require_nat00085=False,
+    )
+
+
+def submission_validate(submission_id: int) -> Submission:
+    """Parse, stage and check one submission (idempotent: re-runs start from scratch).
+
+    Runs outside a single transaction on purpose so progress is visible; the final counts
+    and the status change are written in one transaction at the end.
+    """
+    with transaction.atomic():
+        sub = Submission.objects.select_for_update(of=("self",)).get(pk=submission_id)
+        if sub.status not in (S.RECEIVED, S.VALIDATING):
+            return sub
+        sub.status = S.VALIDATING
+        sub.phase = "Reading the file"
+        sub.save(update_fields=["status", "phase", "updated_at"])
+    ingest.clear_staging(sub)
+
+    def progress(phase: str, done: int, total: int) -> None:
+        _progress(sub.pk, phase, done, total)
+
+    try:
+        with sub.file.open("rb") as fh:
+            data = fh.read()
+        if sub.source_format in ("csv", "xlsx"):
+            result = ingest.stage_template(sub, data, progress)
+        else:
+            result = ingest.stage_nat(sub, io.BytesIO(data), _validation_settings(sub), progress)
+    except Exception as exc:  # unreadable beyond the door checks: reject with a reason
+        log.exception("submission %s could not be read", sub.public_id)
+        with transaction.atomic():
+            ingest.clear_staging(sub)
+            Submission.objects.filter(pk=sub.pk).update(
+                status=S.REJECTED,
+                rejected_reason=f"The file could not be read ({type(exc).__name__}).",
+                phase="Rejected",
+            )
+        sub.refresh_from_db()
+        return sub
+    progress("Checking against the register", 0, 0)
+    fatal = [i for i in result.issues if i.line == 0 and i.severity == ERROR]
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update(of=("self",)).get(pk=sub.pk)
+        if locked.status != S.VALIDATING:
+            return locked
+        ingest.apply_register_rules(sub, result.issues)
+        with connection.cursor() as cur:
+            if fatal:  # the set could not be read as a whole: nothing may go in
+                for m in (StagedClient, StagedOutcome, StagedAward):
+                    cur.execute(
+                        f"UPDATE {m._meta.db_table} SET has_error = true"
+                        " WHERE submission_id = %s AND rto_id = %s",
+                        [sub.pk, sub.rto_id],
+                    )
+            cur.execute(
+                f"""SELECT
+                  (SELECT count(*) FROM {StagedOutcome._meta.db_table}
+                     WHERE submission_id = %(s)s AND rto_id = %(r)s)
+                + (SELECT count(*) FROM {StagedAward._meta.db_table}
+                     WHERE submission_id = %(s)s AND rto_id = %(r)s),
+                  (SELECT count(*) FROM {StagedOutcome._meta.db_table}
+                     WHERE submission_id = %(s)s AND rto_id = %(r)s AND has_error)
+                + (SELECT count(*) FROM {StagedAward._meta.db_table}
+                     WHERE submission_id = %(s)s AND rto_id = %(r)s AND has_error),
+                  (SELECT count(*) FROM {StagedClient._meta.db_table}
+                     WHERE submission_id = %(s)s AND rto_id = %(r)s),
+                  (SELECT count(*) FROM achievements_submissionissue
+                     WHERE submission_id = %(s)s AND severity = 'error'),
+                  (SELECT count(*) FROM achievements_submissionissue
+                     WHERE submission_id = %(s)s AND severity = 'warning')""",
+                {"s": sub.pk, "r": sub.rto_id},
+            )
+            total, with_errors, clients, n_err, n_warn = cur.fetchone()
+        locked.status = S.VALIDATED
+        locked.file_counts = {**result.files, "clients": clients}
+        if result.collection_year and not locked.collection_year:
+            locked.collection_year = result.collection_year
+        locked.records_total = total
+        locked.records_with_errors = with_errors
+        locked.errors_count = n_err
+        locked.warnings_count = n_warn
+        locked.phase = "Validated"
+        locked.rows_done = locked.rows_total = total
+        locked.validated_at = timezone.now()
+        locked.save()
+        audit_record(
+            "submission.validated",
+            rto=sub.rto,
+            obj=locked,
+            actor="worker",
+            extra={"records": total, "with_errors": with_errors, "errors": n_err},
+        )
+    return locked
+
+
+# ---------------------------------------------------------------------------- commit
+
+
+def _nat_cols(abstract) -> list[str]:
+    return [f.column for f in abstract._meta.fields if f.column != "id"]
+
+
+CLIENT_COLS = _nat_cols(ClientNatFields)
+OUTCOME_COLS = _nat_cols(OutcomeNatFields)
+AWARD_COLS = [
+    "award_type",
+    "program_identifier",
+    "date_program_completed",
+    "issued_flag",
+    "issued_on",
+    "certificate_number",
+    "units",
+]
+
+
+def _upsert_sql(table: str, cols: list[str], select: str, conflict: str, extra_set="") -> str:
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols)
+    cmp_old = ", ".join(f"{table}.{c}" for c in cols)
+    cmp_new = ", ".join(f"EXCLUDED.{c}" for c in cols)
+    return f"""WITH up AS (
+        INSERT INTO {table} ({", ".join(cols)}, rto_id, public_id, {{fk_cols}}
+            source_submission_id, updated_by_id, change_reason, created_at, updated_at)
+        {select}
+        ON CONFLICT {conflict} DO UPDATE SET {sets}, {extra_set}
+            source_submission_id = EXCLUDED.source_submission_id,
+            updated_by_id = EXCLUDED.updated_by_id,
+            change_reason = EXCLUDED.change_reason, updated_at = now()
+        WHERE ({cmp_old}) IS DISTINCT FROM ({cmp_new})
+        RETURNING (xmax = 0) AS inserted)
+    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"""
+
+
+def _commit_sql(sub: Submission, actor_id: int | None, reason: str) -> dict[str, dict]:
+    p = {"sub": sub.pk, "rto": sub.rto_id, "actor": actor_id, "reason": reason}
+    c_t, o_t, a_t = (
+        StagedClient._meta.db_table,
+        StagedOutcome._meta.db_table,
+        StagedAward._meta.db_table,
+    )
+    out: dict[str, dict] = {}
+    with connection.cursor() as cur:
+        # Only one staged row per client id can reach here (REG-10 marks duplicates).
+        cur.execute(
+            f"""UPDATE students_learner l SET usi = c.unique_student_identifier, updated_at = now()
+            FROM {c_t} c JOIN students_clientrecord cr
+              ON cr.rto_id = c.rto_id AND cr.client_identifier = c.client_identifier
+            WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s AND NOT c.has_error
+              AND c.unique_student_identifier ~ '{USI_RE}' AND l.id = cr.learner_id
+              AND l.usi IS NULL AND NOT EXISTS (
+                SELECT 1 FROM students_learner l2 WHERE l2.usi = c.unique_student_identifier)""",
+            p,
+        )
+        cur.execute(
+            f"""INSERT INTO students_learner
+                (public_id, usi, family_name, given_names, date_of_birth, created_at, updated_at)
+            SELECT DISTINCT ON (c.unique_student_identifier)
+                replace(gen_random_uuid()::text, '-', ''), c.unique_student_identifier,
+                c.family_name, c.given_names, c.date_of_birth, now(), now()
+            FROM {c_t} c WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s
+              AND NOT c.has_error AND c.unique_student_identifier ~ '{USI_RE}'
+            ORDER BY c.unique_student_identifier, c.line_no
+            ON CONFLICT (usi) DO NOTHING""",
+            p,
+        )
+        learners_new = cur.rowcount
+        cur.execute("DROP TABLE IF EXISTS _new_learner")
+        cur.execute(
+            f"""CREATE TEMP TABLE _new_learner ON COMMIT DROP AS
+            SELECT c.id AS sid, nextval(pg_get_serial_sequence('students_learner', 'id')) AS lid
+            FROM {c_t} c WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s
+              AND NOT c.has_error AND c.unique_student_identifier !~ '{USI_RE}'
+              AND NOT EXISTS (SELECT 1 FROM students_clientrecord cr
+                WHERE cr.rto_id = c.rto_id AND cr.client_identifier = c.client_identifier)""",
+            p,
+        )
+        cur.execute(
+            f"""INSERT INTO students_learner
+                (id, public_id, usi, family_name, given_names, date_of_birth, created_at,
+                 updated_at)
+            SELECT n.lid, replace(gen_random_uuid()::text, '-', ''), NULL, c.family_name,
+                   c.given_names, c.date_of_birth, now(), now()
+            FROM _new_learner n JOIN {c_t} c ON c.id = n.sid""",
+            p,
+        )
+        learners_new += cur.rowcount
+        out["learners"] = {"inserted": learners_new}
+        sql = _upsert_sql(
+            "students_clientrecord",
+            [*CLIENT_COLS, "learner_id"],
+            f"""SELECT {", ".join("c." + c for c in CLIENT_COLS)},
+                   COALESCE(lu.id, n.lid, cr.learner_id), c.rto_id,
+                   replace(gen_random_uuid()::text, '-', ''),
+                   %(sub)s, %(actor)s, %(reason)s, now(), now()
+            FROM {c_t} c
+            LEFT JOIN students_learner lu ON c.unique_student_identifier ~ '{USI_RE}'
+                 AND lu.usi = c.unique_student_identifier
+            LEFT JOIN _new_learner n ON n.sid = c.id
+            LEFT JOIN students_clientrecord cr
+                 ON cr.rto_id = c.rto_id AND cr.client_identifier = c.client_identifier
+            WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s AND NOT c.has_error""",
+            "(rto_id, client_identifier)",
+        ).replace("{fk_cols}", "")
+        # learner_id is in the column list already (last data column)
+        cur.execute(sql, p)
+        ins, upd = cur.fetchone()
+        out["clients"] = {"inserted": ins, "updated": upd}
+        cur.execute("DROP TABLE IF EXISTS _new_learner")
+        # Statistics that include the rows just written (and the staging rows): otherwise the
+        # planner joins the outcomes to a client table it believes empty with a nested loop.
+        cur.execute(f"ANALYZE students_clientrecord, {c_t}, {o_t}, {a_t}")
+        sql = _upsert_sql(
+            "achievements_unitoutcome",
+            OUTCOME_COLS,
+            f"""SELECT {", ".join("o." + c for c in OUTCOME_COLS)}, o.rto_id,
+                   replace(gen_random_uuid()::text, '-', ''), cr.id, cr.learner_id,
+                   %(sub)s, %(actor)s, %(reason)s, now(), now()
+            FROM {o_t} o JOIN students_clientrecord cr
+              ON cr.rto_id = o.rto_id AND cr.client_identifier = o.client_identifier
+            WHERE o.submission_id = %(sub)s AND o.rto_id = %(rto)s AND NOT o.has_error""",
+            "(rto_id, training_organisation_delivery_location_identifier, client_record_id,"
+            " subject_identifier, program_identifier, activity_start_date)",
+        ).replace("{fk_cols}", "client_record_id, learner_id,")
+        cur.execute(sql, p)
+        ins, upd = cur.fetchone()
+        out["outcomes"] = {"inserted": ins, "updated": upd}
+        sql = _upsert_sql(
+            "achievements_award",
+            AWARD_COLS,
+            f"""SELECT {", ".join("a." + c for c in AWARD_COLS)}, a.rto_id,
+                   replace(gen_random_uuid()::text, '-', ''), cr.id, cr.learner_id, 'valid',
+                   '', '', %(sub)s, %(actor)s, %(reason)s, now(), now()
+            FROM {a_t} a JOIN students_clientrecord cr
+              ON cr.rto_id = a.rto_id AND cr.client_identifier = a.client_identifier
+            WHERE a.submission_id = %(sub)s AND a.rto_id = %(rto)s AND NOT a.has_error""",
+            "(rto_id, client_record_id, program_identifier, award_type, date_program_completed)"
+            " WHERE status <> 'superseded'",
+        ).replace(
+            "{fk_cols}",
+            "client_record_id, learner_id, status, revoked_reason_category, revoked_reason,",
+        )
+        cur.execute(sql, p)
+        ins, upd = cur.fetchone()
+        out["awards"] = {"inserted": ins, "updated": upd}
+    return out
+
+
+def submission_commit(submission_id: int, *, actor=None) -> Submission:
+    """Put the records without errors into the register (atomic, idempotent)."""
+    with transaction.atomic():
+        sub = Submission.objects.select_for_update(of=("self",)).get(pk=submission_id)
+        if sub.status in (S.COMMITTED,):
+            return sub
+        if sub.status not in (S.VALIDATED, S.COMMITTING):
+            raise ApplicationError(
+                f"This submission is {sub.get_status_display().lower()}; only a validated"
+                " submission can be committed."
+            )
+        if sub.kind != Submission.Kind.REGISTER:
+            raise ApplicationError("Claims are lodged, not committed to the register.")
+        if sub.rto.is_ceased:
+            raise ApplicationError(f"{sub.rto.code} has ceased; its records can no longer change.")
+        actor_user = actor if getattr(actor, "is_authenticated", False) else None
+        actor_id = actor_user.pk if actor_user else (sub.committed_by_id or sub.uploaded_by_id)
+        reason = f"Submission {sub.file_name}"[:500]
+        with pghistory.context(
+            user=actor_id, reason=reason, submission=sub.public_id, source="submission"
+        ):
+            summary = _commit_sql(sub, actor_id, reason)
+        sub.status = S.COMMITTED
+        sub.committed_at = timezone.now()
+        sub.committed_by_id = actor_id
+        sub.commit_summary = summary
+        sub.committed_count = sum(
+            summary[k]["inserted"] + summary[k]["updated"] for k in ("outcomes", "awards")
+        )
+        sub.phase = "Committed"
+        sub.save()
+        audit_record(
+            "submission.commit",
+            actor=actor_user or "worker",
+            rto=sub.rto,
+            obj=sub,
+            extra={"summary": summary, "left_out": sub.records_with_errors},
+        )
+    return sub
+
+
+def submission_request_commit(sub: Submission, *, actor) -> Submission:
+    """Mark a validated submission for commit and queue the commit task."""
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update(of=("self",)).get(pk=sub.pk)
+        if locked.status == S.COMMITTED:
+            return locked
+        if locked.status != S.VALIDATED:
+            raise ApplicationError("Only a validated submission can be committed.")
+        locked.status = S.COMMITTING
+        locked.phase = "Committing"
+        locked.committed_by = actor if getattr(actor, "is_authenticated", False) else None
+        locked.save(update_fields=["status", "phase", "committed_by", "updated_at"])
+        from .tasks import submission_commit_task
+
+        submission_commit_task.delay_on_commit(locked.pk, rto_id=locked.rto_id)
+    return locked
+
+
+def submission_discard(sub: Submission, *, actor) -> Submission:
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update(of=("self",)).get(pk=sub.pk)
+        if locked.status not in (S.VALIDATED, S.REJECTED, S.RECEIVED):
+            raise ApplicationError("Only a validated or rejected submission can be discarded.")
+        locked.status = S.DISCARDED
+        locked.discarded_at = timezone.now()
+        locked.phase = "Discarded"
+        locked.save(update_fields=["status", "discarded_at", "phase", "updated_at"])
+        audit_record("submission.discard", actor=actor, rto=locked.rto, obj=locked)
+    return locked
+
+
+# ---------------------------------------------------------------------------- manual entry
+
+
+OUTCOME_EDITABLE = [
+    "subject_identifier",
+    "program_identifier",
+    "activity_start_date",
+    "activity_end_date",
+    "outcome_identifier_national",
+    "delivery_mode_identifier",
+    "funding_source_national",
+    "training_organisation_delivery_location_identifier",
+    "training_contract_identifier",
+    "hours_attended",
+]
+
+
+def outcome_correct(
+    outcome: UnitOutcome, *, actor, data: dict[str, Any], reason: str
+) -> UnitOutcome:
+    """Correct one unit outcome by hand: a new version (who/when/why) replaces the row."""
+    if not reason or not reason.strip():
+        raise ApplicationError("Give the reason for the correction.")
+    if outcome.rto.is_ceased:
+        raise ApplicationError("This RTO has ceased; its records can no longer change.")
+    with (
+        transaction.atomic(),
+        pghistory.context(user=actor.pk, reason=reason.strip()[:500], source="manual"),
+    ):
+        locked = UnitOutcome.objects.select_for_update(of=("self",)).get(pk=outcome.pk)
+        before = {k: str(getattr(locked, k)) for k in OUTCOME_EDITABLE}
+        for k in OUTCOME_EDITABLE:
+            if k in data:
+                setattr(locked, k, data[k])
+        locked.updated_by = actor
+        locked.change_reason = reason.strip()[:500]
+        locked.source_submission = None
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            raise ApplicationError(
+                "Another outcome already has this client, unit, program and start date."
+            ) from None
+        after = {k: str(getattr(locked, k)) for k in OUTCOME_EDITABLE}
+        changed = {k: v for k, v in after.items() if before[k] != v}
+        audit_record(
+            "outcome.correct",
+            actor=actor,
+            rto=locked.rto,
+            obj=locked,
+            before={k: before[k] for k in changed},
+            after=changed,
+            extra={"reason": reason.strip()[:500]},
+        )
+    return locked
+
+
+def outcome_create(client_record: ClientRecord, *, actor, data: dict[str, Any]) -> UnitOutcome:
+    """Add one unit outcome by hand (same natural key rules as files)."""
+    if client_record.rto.is_ceased:
+        raise ApplicationError("This RTO has ceased; its records can no longer change.")
+    with (
+        transaction.atomic(),
+        pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
+    ):
+        outcome = UnitOutcome(
+            rto=client_record.rto,
+            client_record=client_record,
+            learner_id=client_record.learner_id,
+            updated_by=actor,
+            change_reason="Manual entry",
+            **{k: v for k, v in data.items() if k in OUTCOME_EDITABLE},
+        )
+        try:
+            with transaction.atomic():
+                outcome.save()
+        except IntegrityError:
+            raise ApplicationError(
+                "This learner already has an outcome for this unit, program and start date."
+            ) from None
+        audit_record("outcome.create", actor=actor, rto=outcome.rto, obj=outcome)
+    return outcome
+
+
+def outcome_versions(outcome: UnitOutcome):
+    """Versions of an outcome, newest first, with their context (who/why/submission)."""
+    return (
+        UnitOutcome.pgh_event_model.objects.filter(pgh_obj_id=outcome.pk)
+        .select_related("pgh_context")
+        .order_by("-pgh_id")
+    )
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+__all__ = [
+    "UploadRejected",
+    "outcome_correct",
+    "outcome_create",
+    "submission_commit",
+    "submission_create",
+    "submission_discard",
+    "submission_request_commit",
+    "submission_validate",
+]
+_ = settings
+
+
+# ---------------------------------------------------------------------------- record entry
+# Manual entry of learners, outcomes and awards (the staff "Record entry" pages). Same
+# register rules as files: training product codes must be known and current, USIs link a
+# person across RTOs, natural keys are unique. One transaction each, audited, versioned.
+
+
+def training_product_problem(code: str, kind: str) -> str | None:
+    """Why ``code`` cannot be used as a unit/qualification code, or None when it can."""
+    from .models import TrainingProduct
+
+    code = (code or "").strip().upper()
+    noun = "unit" if kind == TrainingProduct.Type.UNIT else "qualification"
+    tp = TrainingProduct.objects.filter(code=code).first()
+    if tp is None:
+        return f"{code} is not a known {noun} code (check it on training.gov.au)."
+    if tp.type != kind:
+        return f"{code} is a {tp.get_type_display().lower()}, not a {noun}."
+    if tp.status == TrainingProduct.Status.SUPERSEDED:
+        by = f" by {tp.superseded_by}" if tp.superseded_by else ""
+        return f"{code} has been superseded{by}; use the current code."
+    return None
+
+
+def _refuse_if_ceased(rto) -> None:
+    if rto.is_ceased:
+        raise ApplicationError("This RTO has ceased; its records can no longer change.")
+
+
+LEARNER_FIELDS = [
+    "client_identifier",
+    "family_name",
+    "given_names",
+    "date_of_birth",
+    "gender",
+    "unique_student_identifier",
+    "postcode",
+    "address_location_suburb_locality_or_town",
+    "state_identifier",
+    "highest_school_level_completed_identifier",
+    "indigenous_status_identifier",
+    "labour_force_status_identifier",
+]
+
+
+def learner_create(*, rto, actor, data: dict[str, Any]) -> ClientRecord:
+    """Add a learner (the person) and this RTO's client record of them.
+
+    A valid USI already in the register links to that person (refused when the date of
+    birth differs, as for files: REG rule "USI held by someone else"); otherwise a new
+    learner is created.
+    """
+    from avetmiss import is_valid_usi
+    from avetmiss.writer import name_for_encryption
+    from students.models import Learner
+
+    _refuse_if_ceased(rto)
+    values = {k: data.get(k) for k in LEARNER_FIELDS if k in data}
+    for k, v in values.items():
+        if v is None and k != "date_of_birth":
+            values[k] = ""
+    usi = (values.get("unique_student_identifier") or "").strip().upper()
+    values["unique_student_identifier"] = usi
+    dob = values.get("date_of_birth")
+    with (
+        transaction.atomic(),
+        pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
+    ):
+        if ClientRecord.objects.filter(
+            rto=rto, client_identifier=values["client_identifier"]
+        ).exists():
+            raise ApplicationError(
+                f"Client identifier {values['client_identifier']} is already used in this RTO."
+            )
+        learner = None
+        if usi and is_valid_usi(usi, allow_exemptions=False):
+            learner = Learner.objects.select_for_update().filter(usi=usi).first()
+            known_dob = learner.date_of_birth if learner is not None else None
+            if known_dob and dob and known_dob != dob:
+                raise ApplicationError(
+                    f"USI {usi} is already held by a learner with a different date of birth."
+                    " Check the USI and date of birth with the student."
+                )
+        linked = learner is not None
+        if learner is None:
+            learner = Learner.objects.create(
+                usi=usi if usi and is_valid_usi(usi, allow_exemptions=False) else None,
+                family_name=values["family_name"],
+                given_names=values.get("given_names", ""),
+                date_of_birth=dob,
+            )
+        nfe = name_for_encryption(family=values["family_name"], given=values.get("given_names", ""))
+        cr = ClientRecord(
+            rto=rto,
+            learner=learner,
+            name_for_encryption=nfe[:60],
+            updated_by=actor,
+            change_reason="Manual entry",
+            **values,
+        )
+        try:
+            with transaction.atomic():
+                cr.save()
+        except IntegrityError:
+            raise ApplicationError(
+                f"Client identifier {values['client_identifier']} is already used in this RTO."
+            ) from None
+        audit_record(
+            "learner.create",
+            actor=actor,
+            rto=rto,
+            obj=cr,
+            extra={"linked_existing_learner": linked},
+        )
+    return cr
+
+
+AWARD_EDITABLE = [
+    "award_type",
+    "program_identifier",
+    "date_program_completed",
+    "issued_flag",
+    "issued_on",
+    "certificate_number",
+    "units",
+]
+
+
+def award_create(client_record: ClientRecord, *, actor, data: dict[str, Any]):
+    """Add a qualification award or statement of attainment by hand (NAT00130 meaning)."""
+    from .models import Award, TrainingProduct
+
+    _refuse_if_ceased(client_record.rto)
+    values = {k: data[k] for k in AWARD_EDITABLE if k in data}
+    values["program_identifier"] = (values.get("program_identifier") or "").strip().upper()
+    problem = training_product_problem(
+        values["program_identifier"], TrainingProduct.Type.QUALIFICATION
+    )
+    if problem:
+        raise ApplicationError(problem)
+    for code in values.get("units") or []:
+        problem = training_product_problem(code, TrainingProduct.Type.UNIT)
+        if problem:
+            raise ApplicationError(problem)
+    with (
+        transaction.atomic(),
+        pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
+    ):
+        award = Award(
+            rto=client_record.rto,
+            client_record=client_record,
+            learner_id=client_record.learner_id,
+            updated_by=actor,
+            change_reason="Manual entry",
+            **values,
+        )
+        try:
+            with transaction.atomic():
+                award.save()
+        except IntegrityError:
+            raise ApplicationError(
+                "This learner already has this award for this program and completion date,"
+                " or the parchment number is already used in this RTO."
+            ) from None
+        audit_record("award.create", actor=actor, rto=award.rto, obj=award)
+    return award

@@ -1,0 +1,13 @@
+"""Department: /department/register/… (cross-RTO register search, training products)."""
+
+from django.urls import path
+
+from . import views_department as views
+
+app_name = "register"
+
+urlpatterns = [
+    path("", views.register_search, name="search"),
+    path("learners/<str:public_id>/", views.register_learner, name="learner"),
+    path("training-products/", views.training_products, name="training_products"),
+]
