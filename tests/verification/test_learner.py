@@ -1,0 +1,179 @@
+"""Learner portal: sign in by code (hashed, 10 minutes, 5 attempts), generic message on
+no match, records from every RTO, share links with a view log, transcript."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from tests.verification.factories import make_award, make_learner
+from verification.models import LearnerSignInCode, ShareLink, ShareView
+
+START = "/learner/"
+
+
+def _start(client, learner, **override):
+    data = {
+        "usi": learner.usi,
+        "date_of_birth": learner.date_of_birth.strftime("%d/%m/%Y"),
+        "family_name": learner.family_name,
+        **override,
+    }
+    return client.post(START, data)
+
+
+def _code_from_mail() -> str:
+    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+
+
+def sign_in(client, learner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _start(client, learner).status_code == 302
+    r = client.post("/learner/code/", {"code": _code_from_mail()})
+    assert r.status_code == 302 and r["Location"] == "/learner/records/"
+
+
+@pytest.mark.django_db
+def test_sign_in_with_emailed_code(client, learner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        r = _start(client, learner, family_name="o'brien smith")  # loose name match
+    assert r.status_code == 302
+    page = client.get("/learner/code/").content.decode()
+    assert "k•••@e••••••.test" in page and "kate@example.test" not in page
+    assert mail.outbox[-1].to == ["kate@example.test"]
+    code = _code_from_mail()
+    row = LearnerSignInCode.objects.get()
+    assert code not in row.code_hash  # stored hashed
+    assert client.post("/learner/code/", {"code": code}).status_code == 302
+    assert client.get("/learner/records/").status_code == 200
+    # the code is single use
+    client.post("/learner/sign-out/")
+    assert client.get("/learner/records/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_no_match_gives_the_generic_message_and_no_mail(client, learner):
+    r = _start(client, learner, date_of_birth="01/01/1990")
+    assert r.status_code == 302
+    page = client.get("/learner/code/").content.decode()
+    assert "If those details match" in page
+    assert not mail.outbox
+    assert client.post("/learner/code/", {"code": "123456"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_learner_without_email_gets_generic_message(client, db):
+    with scopes_disabled():
+        learner = make_learner(email=None)
+    _start(client, learner)
+    assert "If those details match" in client.get("/learner/code/").content.decode()
+    assert not mail.outbox
+
+
+@pytest.mark.django_db
+def test_five_attempts_then_locked(client, learner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _start(client, learner)
+    good = _code_from_mail()
+    bad = f"{(int(good) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        assert client.post("/learner/code/", {"code": bad}).status_code == 400
+    r = client.post("/learner/code/", {"code": good})
+    assert r.status_code == 400 and b"Too many attempts" in r.content
+
+
+@pytest.mark.django_db
+def test_expired_code_is_refused(client, learner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _start(client, learner)
+    LearnerSignInCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.post("/learner/code/", {"code": _code_from_mail()}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_records_from_every_rto_including_ceased(
+    client, world, learner, django_capture_on_commit_callbacks
+):
+    make_award(world.rto_a, learner)
+    make_award(world.rto_b, learner, certificate_number="B-OTHER-1")
+    world.rto_b.status, world.rto_b.ceased_on = "ceased", date(2026, 2, 1)
+    world.rto_b.save()
+    make_award(world.rto_a, make_learner(family_name="Other"), certificate_number="NOT-MINE")
+    sign_in(client, learner, django_capture_on_commit_callbacks)
+    page = client.get("/learner/records/").content.decode()
+    assert world.rto_a.code in page and world.rto_b.code in page
+    assert "B-OTHER-1" in page and "ceased" in page
+    assert "NOT-MINE" not in page
+    assert "BSBTWK301" in page  # unit outcomes
+
+
+@pytest.mark.django_db
+def test_share_link_view_log_and_revoke(client, world, learner, django_capture_on_commit_callbacks):
+    award = make_award(world.rto_a, learner)
+    sign_in(client, learner, django_capture_on_commit_callbacks)
+    r = client.post("/learner/share/", {"awards": [award.public_id], "days": 30, "label": "Acme"})
+    assert r.status_code == 302
+    link = ShareLink.objects.get()
+    assert timedelta(days=29) < link.expires_at - timezone.now() <= timedelta(days=30)
+    assert (
+        client.post("/learner/share/", {"awards": [award.public_id], "days": 91}).status_code == 400
+    )
+
+    from django.test import Client
+
+    visitor = Client(REMOTE_ADDR="10.1.2.3")
+    shared = visitor.get(f"/share/{link.token}")
+    assert shared.status_code == 200 and b"Certificate III in Business" in shared.content
+    assert ShareView.objects.filter(link=link).count() == 1
+    visitor.get(
+        f"/api/v1/verify?certificate_number={award.certificate_number}&family_name=obrien-smith"
+    )
+
+    activity = client.get("/learner/activity/").content.decode()
+    assert "Share link viewed" in activity and "JSON API" in activity
+    assert "10.1.2.3" not in activity
+
+    assert client.post(f"/learner/share/{link.public_id}/revoke/").status_code == 302
+    assert visitor.get(f"/share/{link.token}").status_code == 404
+    assert ShareView.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_cannot_share_someone_elses_award(
+    client, world, learner, django_capture_on_commit_callbacks
+):
+    other = make_award(world.rto_a, make_learner(family_name="Other"))
+    make_award(world.rto_a, learner)
+    sign_in(client, learner, django_capture_on_commit_callbacks)
+    r = client.post("/learner/share/", {"awards": [other.public_id], "days": 5})
+    assert r.status_code == 400
+    assert not ShareLink.objects.exists()
+
+
+@pytest.mark.django_db
+def test_transcript_pdf(client, world, learner, django_capture_on_commit_callbacks):
+    import subprocess
+
+    make_award(world.rto_a, learner)
+    make_award(world.rto_b, learner, certificate_number="B-2")
+    sign_in(client, learner, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/learner/transcript/").status_code == 302
+    from verification.models import TranscriptDocument
+
+    doc = TranscriptDocument.objects.get()
+    assert doc.status == "ready", doc.error
+    r = client.get(f"/learner/transcript/{doc.public_id}/")
+    pdf = b"".join(r.streaming_content)
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Kate O'Brien-Smith" in text and world.rto_b.code in text and "B-2" in text
+    assert learner.usi not in text
+    # another learner's session cannot fetch it
+    from django.test import Client
+
+    assert Client().get(f"/learner/transcript/{doc.public_id}/").status_code == 302

@@ -1,0 +1,268 @@
+"""Reads for verification, documents, the learner portal and the department view."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Max, Q
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from achievements.models import Award, UnitOutcome
+
+from .lookup_log import flush as flush_lookup_log
+from .models import GeneratedDocument, ShareLink, ShareView, TranscriptDocument, VerificationLookup
+from .statements import titles_for
+
+# ------------------------------------------------------------------ public
+
+
+def award_get_public(public_id: str) -> Award:
+    """An award by its opaque credential id (QR code, credential page, .jwt).
+
+    Public by design: the id is a random 128-bit value printed on the document; the page
+    shows only what the certificate shows. Crosses RTOs, hence scopes_disabled().
+    """
+    with scopes_disabled():
+        award = (
+            Award.objects.select_related("rto", "client_record", "superseded_by")
+            .filter(public_id=public_id)
+            .first()
+        )
+    if award is None:
+        raise Http404("No such credential")
+    return award
+
+
+def share_link_get_public(token: str) -> ShareLink:
+    """A share link by its token; expired or revoked links are gone (404)."""
+    link = ShareLink.objects.select_related("learner").filter(token=token).first()
+    if link is None or not link.is_active:
+        raise Http404("This link has expired or was withdrawn")
+    return link
+
+
+def share_link_awards(link: ShareLink) -> list[Award]:
+    # The learner chose these awards (which may come from several RTOs).
+    with scopes_disabled():
+        return list(
+            link.awards.select_related("rto", "client_record", "superseded_by").order_by(
+                "-issued_on", "program_identifier"
+            )
+        )
+
+
+# ------------------------------------------------------------------ RTO side
+
+
+def award_get_for_actor(*, rto, public_id: str) -> Award:
+    award = (
+        Award.objects.select_related("rto", "client_record", "superseded_by")
+        .filter(rto=rto, public_id=public_id)
+        .first()
+    )
+    if award is None:
+        raise Http404("No such award")
+    return award
+
+
+def award_list(*, rto, q: str = "", status: str = ""):
+    qs = Award.objects.filter(rto=rto).select_related("client_record")
+    if q:
+        qs = qs.filter(
+            Q(certificate_number__icontains=q)
+            | Q(program_identifier__icontains=q)
+            | Q(client_record__family_name__icontains=q)
+            | Q(client_record__client_identifier=q)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-issued_on", "-date_program_completed", "-id")
+
+
+def document_get_for_actor(*, rto, public_id: str) -> GeneratedDocument:
+    doc = (
+        GeneratedDocument.objects.select_related("award", "award__client_record")
+        .filter(rto=rto, public_id=public_id)
+        .first()
+    )
+    if doc is None:
+        raise Http404("No such document")
+    return doc
+
+
+def document_list(*, rto, award=None):
+    qs = GeneratedDocument.objects.filter(rto=rto).select_related(
+        "award", "award__client_record", "requested_by"
+    )
+    if award is not None:
+        qs = qs.filter(award=award)
+    return qs.order_by("-created_at", "-id")
+
+
+# ------------------------------------------------------------------ learner portal
+# The learner reads their own records from every RTO (ceased ones included): these
+# selectors take the signed-in learner and cross tenants for exactly that person.
+
+
+def learner_awards(learner) -> list[Award]:
+    with scopes_disabled():
+        awards = list(
+            Award.objects.filter(learner=learner)
+            .select_related("rto", "client_record", "superseded_by")
+            .order_by("-issued_on", "-date_program_completed", "program_identifier")
+        )
+    titles = titles_for({a.program_identifier for a in awards})
+    for a in awards:
+        a.title = titles.get(a.program_identifier, "")
+    return awards
+
+
+def learner_outcomes(learner) -> list[UnitOutcome]:
+    with scopes_disabled():
+        outcomes = list(
+            UnitOutcome.objects.filter(learner=learner)
+            .select_related("rto")
+            .order_by("-activity_end_date", "subject_identifier")
+        )
+    from .statements import OUTCOME_LABELS
+
+    titles = titles_for({o.subject_identifier for o in outcomes})
+    for o in outcomes:
+        o.title = titles.get(o.subject_identifier, "")
+        o.result_label = OUTCOME_LABELS.get(
+            o.outcome_identifier_national, o.outcome_identifier_national
+        )
+    return outcomes
+
+
+def learner_share_links(learner):
+    return (
+        ShareLink.objects.filter(learner=learner)
+        .annotate(
+            view_count=Count("views", distinct=True), award_count=Count("awards", distinct=True)
+        )
+        .order_by("-created_at")
+    )
+
+
+def learner_share_link_get(*, learner, public_id: str) -> ShareLink:
+    link = ShareLink.objects.filter(learner=learner, public_id=public_id).first()
+    if link is None:
+        raise Http404("No such link")
+    return link
+
+
+def learner_transcript_get(*, learner, public_id: str) -> TranscriptDocument:
+    doc = TranscriptDocument.objects.filter(learner=learner, public_id=public_id).first()
+    if doc is None:
+        raise Http404("No such transcript")
+    return doc
+
+
+def learner_activity(learner, *, limit: int = 200) -> list[dict]:
+    """Views of the learner's share links and verifications of their awards: when, what,
+    result. Never the viewer's address (not even the keyed hash)."""
+    flush_lookup_log()
+    with scopes_disabled():
+        lookups = list(
+            VerificationLookup.objects.filter(award__learner=learner)
+            .select_related("award")
+            .order_by("-at")[:limit]
+        )
+    views = list(
+        ShareView.objects.filter(link__learner=learner)
+        .select_related("link")
+        .order_by("-viewed_at")[:limit]
+    )
+    items = [
+        {
+            "at": lk.at,
+            "what": f"{lk.award.get_award_type_display()} {lk.award.program_identifier}",
+            "how": lk.get_channel_display(),
+            "result": lk.result,
+        }
+        for lk in lookups
+    ] + [
+        {
+            "at": v.viewed_at,
+            "what": f"Share link “{v.link}”",
+            "how": "Share link viewed",
+            "result": "viewed",
+        }
+        for v in views
+    ]
+    items.sort(key=lambda i: i["at"], reverse=True)
+    return items[:limit]
+
+
+# ------------------------------------------------------------------ department
+
+
+def verification_activity(*, days: int = 14) -> dict:
+    """Counts per day and result, rate-limited clients, recent revocations.
+
+    Department read across RTOs (screens.md Verification activity): counts and
+    pseudonymous client hashes only, plus revoked awards' certificate numbers.
+    """
+    flush_lookup_log()
+    since = timezone.now() - timedelta(days=days)
+    recent = VerificationLookup.objects.filter(at__gte=since)
+    per_day = list(
+        recent.annotate(day=TruncDate("at"))
+        .values("day")
+        .annotate(
+            total=Count("id"),
+            valid=Count("id", filter=Q(result="valid")),
+            no_match=Count("id", filter=Q(result="no_match")),
+            revoked=Count("id", filter=Q(result__in=["revoked", "superseded"])),
+            limited=Count("id", filter=Q(result="rate_limited")),
+        )
+        .order_by("-day")
+    )
+    mix = dict(recent.values_list("result").annotate(n=Count("id")))
+    limited = list(
+        recent.filter(result=VerificationLookup.Result.RATE_LIMITED)
+        .values("client_hash")
+        .annotate(windows=Count("id"), last=Max("at"))
+        .order_by("-last")[:20]
+    )
+    with scopes_disabled():
+        revocations = list(
+            Award.objects.filter(status=Award.Status.REVOKED)
+            .select_related("rto")
+            .order_by("-revoked_at")[:20]
+        )
+    return {
+        "days": days,
+        "per_day": per_day,
+        "mix": mix,
+        "total": sum(mix.values()),
+        "limited": limited,
+        "revocations": revocations,
+    }
+
+
+def department_award_search(certificate_number: str) -> list[Award]:
+    """Department approvers find an award to revoke by its certificate number (across
+    RTOs; the revocation itself is audited)."""
+    number = (certificate_number or "").strip()
+    if not number:
+        return []
+    with scopes_disabled():
+        return list(
+            Award.objects.filter(certificate_number__in={number, number.upper()})
+            .select_related("rto", "client_record")
+            .order_by("rto__code")[:20]
+        )
+
+
+def department_award_get(public_id: str) -> Award:
+    with scopes_disabled():
+        award = Award.objects.select_related("rto", "client_record").filter(public_id=public_id)
+        award = award.first()
+    if award is None:
+        raise Http404("No such award")
+    return award

@@ -1,0 +1,27 @@
+"""PDF rendering. Named ``documents.*`` so CELERY_TASK_ROUTES sends them to the ``pdf``
+queue. Thin: ids in, call a service (idempotent)."""
+
+from celery import shared_task
+
+from core.tasks import BaseTask, TenantTask
+
+
+@shared_task(base=TenantTask, name="documents.render_document")
+def render_document(document_id: int, *, rto_id: int) -> None:
+    from .services import document_render
+
+    document_render(document_id)
+
+
+@shared_task(base=BaseTask, name="documents.render_transcript")
+def render_transcript(transcript_id: int) -> None:
+    from .services import transcript_render
+
+    transcript_render(transcript_id)
+
+
+@shared_task(base=BaseTask, name="verification.flush_lookups")
+def flush_lookups() -> int:
+    from .lookup_log import flush
+
+    return flush()

@@ -1,0 +1,32 @@
+"""Public verification, credentials, JWKS, share links and the learner portal."""
+
+from django.urls import include, path
+
+from . import views, views_learner
+
+learner_patterns = [
+    path("", views_learner.start, name="start"),
+    path("code/", views_learner.code, name="code"),
+    path("sign-out/", views_learner.sign_out, name="sign_out"),
+    path("records/", views_learner.records, name="records"),
+    path("transcript/", views_learner.transcript_create, name="transcript_create"),
+    path(
+        "transcript/<slug:public_id>/",
+        views_learner.transcript_download,
+        name="transcript_download",
+    ),
+    path("share/", views_learner.share, name="share"),
+    path("share/<slug:public_id>/revoke/", views_learner.share_revoke, name="share_revoke"),
+    path("activity/", views_learner.activity, name="activity"),
+]
+
+urlpatterns = [
+    path("verify/", views.verify, name="verify"),
+    path("verify/help/", views.verify_help, name="verify_help"),
+    path("api/v1/verify", views.api_verify, name="api_verify"),
+    path("credentials/<slug:public_id>.jwt", views.credential_jwt, name="credential_jwt"),
+    path("credentials/<slug:public_id>", views.credential_detail, name="credential_detail"),
+    path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path("share/<slug:token>", views.share_view, name="share_view"),
+    path("learner/", include((learner_patterns, "learner"))),
+]
