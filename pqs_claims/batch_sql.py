@@ -1,0 +1,530 @@
+"""The monthly batch calculation of one chunk (one RTO of one batch) as ONE set-based
+statement: ``INSERT INTO payment lines … SELECT`` over the chunk's candidate claim lines.
+
+It implements exactly what :func:`pqs_claims.engine.decide` does — the engine stays the
+executable specification and ``tests/pqs_claims/test_batch_sql.py`` runs both on the same
+randomised data and asserts identical payment lines (amount, status, reasons, explanation
+and every §6 field). How each rule is expressed:
+
+* §2 validation: joins to the RTO's PQS approvals (first valid on the activity end date by
+  ``valid_from, id``), the funding program, the DELTA contract, the localities list; codes in
+  the engine's order via ``array_remove(ARRAY[CASE …], NULL)``.
+* §3 amount: price list entry / location loadings valid on the end date (first by
+  ``effective_from``), unit points, PPG price. The amount is one exact division
+  ``contribution × points × (100 + loading%) × factor_num / (units × 100 × factor_den)``
+  evaluated to 30 decimals and rounded with ``round(numeric, 2)``: PostgreSQL rounds
+  numeric half AWAY FROM ZERO, which is ROUND_HALF_UP for the (never negative) amounts —
+  the engine's ``round_money``. Stored unit value and factor: ``round(…, 4)`` (half-up).
+* §5 rules 1–4: per-line predicates (rule 4 joins the register's achievements — lodged
+  claim lines at any RTO and the register's unit outcomes — through the superseded-code
+  equivalents, earliest end date first).
+* §5 rules 5–6 (already paid earlier in this batch, maximum designated units in the order
+  end date, lodgement time, unit code, id): the ``pqs_max_units`` window aggregate
+  (migration 0003) partitioned by contract — a state machine over the contract's lines
+  that is exact even when the designated units change between lines.
+* explanations: the engine's sentences built with ``to_char`` (money ``$1,234.50``,
+  dates DD/MM/YYYY) and ``trim_scale`` (the engine's ``Decimal.normalize``).
+
+Cross-RTO reads (earlier batches' paid / counted lines of the chunk's contracts, the
+register's achievements of the chunk's learners) are department-wide on purpose, as in
+``services.load_batch_context``; everything else carries ``rto_id`` explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from django.db import connection
+
+from . import engine
+from .models import PaymentLine
+
+# Whitespace stripped by the engine's str.strip() for the fields compared here (NAT
+# fields are ASCII; the parser already strips them).
+_WS = r"E' \t\n\r\x0b\x0c'"
+
+
+def _norm(expr: str) -> str:
+    return f"upper(btrim(coalesce({expr}, ''), {_WS}))"
+
+
+def _money(expr: str) -> str:
+    return f"to_char({expr}, 'FM999,999,999,999,990.00')"
+
+
+def _date(expr: str) -> str:
+    return f"to_char({expr}, 'DD/MM/YYYY')"
+
+
+# §5 rule 6 ordering within a contract (engine.order_key; unit codes compared by code point)
+ORD = 'activity_end_date NULLS FIRST, lodged_at NULLS FIRST, subject_identifier COLLATE "C", id'
+
+CHUNK_SQL = f"""
+WITH
+cand AS (
+    SELECT c.id, c.rto_id, c.submission_id, c.line_number, c.client_identifier,
+           c.family_name, c.given_names, c.date_of_birth, c.learner_key,
+           c.residential_postcode, c.residential_locality, c.delivery_postcode,
+           c.delivery_locality, c.subject_identifier, c.nominal_hours, c.program_identifier,
+           c.activity_start_date, c.activity_end_date, c.outcome, c.funding_source_state,
+           c.training_contract_identifier, c.purchasing_contract_identifier, c.hours_attended,
+           c.national_errors, c.lodged_at, c.first_lodged_on,
+           (c.lodged_at AT TIME ZONE 'Australia/Brisbane')::date AS lodgement_date
+    FROM pqs_claims_claimline c
+    WHERE c.rto_id = %(rto_id)s AND c.lodged_at IS NOT NULL AND c.lodged_at <= %(cutoff)s
+      AND NOT EXISTS (
+        SELECT 1 FROM pqs_claims_claimline s
+        WHERE s.rto_id = %(rto_id)s AND s.supersedes_id = c.id AND s.lodged_at <= %(cutoff)s)
+      AND NOT EXISTS (
+        SELECT 1 FROM pqs_claims_paymentline d
+        JOIN pqs_claims_paymentbatch db ON db.id = d.batch_id
+        WHERE d.rto_id = %(rto_id)s AND d.claim_line_id = c.id AND db.period < %(period)s
+          AND d.status = ANY(%(final)s) AND NOT d.voided)
+),
+deltas AS (SELECT DISTINCT training_contract_identifier AS delta FROM cand),
+earlier AS (
+    SELECT p.training_contract_identifier AS delta, p.subject_identifier AS unit, p.status,
+           p.counts_to_max, p.outcome, p.activity_start_date, p.activity_end_date
+    FROM pqs_claims_paymentline p
+    JOIN pqs_claims_paymentbatch pb ON pb.id = p.batch_id
+    WHERE pb.period < %(period)s AND NOT p.voided
+      AND p.training_contract_identifier IN (SELECT delta FROM deltas)
+),
+counted AS (SELECT delta, count(*)::int AS n FROM earlier WHERE counts_to_max GROUP BY delta),
+paid_before AS (SELECT * FROM earlier WHERE status = 'PAID'),
+keys AS (SELECT DISTINCT learner_key FROM cand),
+equiv AS (
+    SELECT DISTINCT subject_identifier AS unit, subject_identifier AS code, 0 AS rank FROM cand
+    UNION ALL
+    SELECT * FROM unnest(%(eq_unit)s::text[], %(eq_code)s::text[], %(eq_rank)s::int[])
+),
+achieved AS (
+    SELECT a.learner_key, a.subject_identifier AS unit, a.activity_end_date AS end_date
+    FROM pqs_claims_claimline a
+    WHERE a.learner_key IN (SELECT learner_key FROM keys)
+      AND a.outcome IN ('20', '51', '60') AND a.lodged_at <= %(cutoff)s
+      AND a.activity_end_date IS NOT NULL
+    UNION ALL
+    SELECT k.key, uo.subject_identifier, uo.activity_end_date
+    FROM achievements_unitoutcome uo
+    JOIN students_learner l ON l.id = uo.learner_id
+    CROSS JOIN LATERAL (VALUES
+        (CASE WHEN {_norm("l.usi")} ~ '^[A-Z0-9]{{10}}$'
+                   AND {_norm("l.usi")} NOT IN ('INTOFF', 'INDIV')
+              THEN 'USI:' || {_norm("l.usi")}
+              ELSE 'NAME:' || {_norm("l.family_name")} || '|'
+                   || coalesce(to_char(l.date_of_birth, 'YYYY-MM-DD'), '?') END),
+        ('NAME:' || {_norm("l.family_name")} || '|'
+         || coalesce(to_char(l.date_of_birth, 'YYYY-MM-DD'), '?'))
+    ) k(key)
+    WHERE uo.outcome_identifier_national IN ('20', '51', '60')
+      AND (l.usi IN (SELECT substr(learner_key, 5) FROM keys WHERE learner_key LIKE 'USI:%%')
+           OR l.family_name IN (SELECT split_part(substr(learner_key, 6), '|', 1)
+                                FROM keys WHERE learner_key LIKE 'NAME:%%'))
+      AND k.key IN (SELECT learner_key FROM keys)
+),
+prev AS (
+    SELECT DISTINCT ON (c.id) c.id, x.end_date, e.code
+    FROM cand c
+    JOIN equiv e ON e.unit = c.subject_identifier
+    JOIN achieved x ON x.learner_key = c.learner_key AND x.unit = e.code
+                   AND x.end_date < c.activity_start_date
+    ORDER BY c.id, x.end_date, e.rank
+),
+capr AS (
+    SELECT c.id, ap.program_id, ap.supplier_number, ap.qualification_codes
+    FROM cand c
+    LEFT JOIN LATERAL (
+        SELECT a.program_id, a.supplier_number, a.qualification_codes
+        FROM pqs_claims_pqsapproval a
+        WHERE a.rto_id = %(rto_id)s AND c.activity_end_date IS NOT NULL
+          AND a.valid_from <= c.activity_end_date
+          AND (a.valid_to IS NULL OR c.activity_end_date <= a.valid_to)
+        ORDER BY a.valid_from, a.id LIMIT 1) ap ON true
+),
+price AS (
+    SELECT DISTINCT ON (c.id) c.id, e.contribution, e.ppg_contribution, e.designated_units
+    FROM cand c
+    JOIN capr a ON a.id = c.id
+    JOIN pqs_claims_pricelistentry e
+        ON e.program_id = a.program_id AND e.qualification_code = c.program_identifier
+       AND e.effective_from <= c.activity_end_date
+       AND (e.effective_to IS NULL OR c.activity_end_date <= e.effective_to)
+    ORDER BY c.id, e.effective_from
+),
+dload AS (
+    SELECT DISTINCT ON (c.id) c.id, x.loading_percent
+    FROM cand c
+    JOIN capr a ON a.id = c.id
+    JOIN pqs_claims_locationloading x
+        ON x.program_id = a.program_id AND x.postcode = c.delivery_postcode
+       AND x.locality = {_norm("c.delivery_locality")}
+       AND x.effective_from <= c.activity_end_date
+       AND (x.effective_to IS NULL OR c.activity_end_date <= x.effective_to)
+    ORDER BY c.id, x.effective_from
+),
+rload AS (
+    SELECT DISTINCT ON (c.id) c.id, x.loading_percent
+    FROM cand c
+    JOIN capr a ON a.id = c.id
+    JOIN pqs_claims_locationloading x
+        ON x.program_id = a.program_id AND x.postcode = c.residential_postcode
+       AND x.locality = {_norm("c.residential_locality")}
+       AND x.effective_from <= c.activity_end_date
+       AND (x.effective_to IS NULL OR c.activity_end_date <= x.effective_to)
+    ORDER BY c.id, x.effective_from
+),
+v AS (
+    SELECT c.*, ap.program_id, ap.supplier_number, ap.qualification_codes,
+           fp.code AS program_code, fp.state_fund_source_codes, fp.max_report_lag_days,
+           fp.loading_basis, fp.ct_counts_to_max, fp.ppg_uses_ppg_price,
+           coalesce(fp.outcome_factors ->> c.outcome, '0') AS f_rule,
+           tc.id AS tc_id, tc.family_name AS tc_family, tc.date_of_birth AS tc_dob,
+           tc.qualification_code AS tc_qual, tc.srto_code, tc.status AS tc_status,
+           tc.status_date AS tc_status_date, tc.ppg AS tc_ppg,
+           dloc.id IS NOT NULL AS delivery_known, rloc.id IS NOT NULL AS residence_known,
+           pe.contribution AS base_contribution, pe.ppg_contribution, pe.designated_units,
+           coalesce(up.points, 1) AS points,
+           coalesce(dl.loading_percent, 0) AS delivery_pct,
+           CASE WHEN rloc.id IS NULL THEN 0 ELSE coalesce(rl.loading_percent, 0) END
+               AS residential_pct,
+           pv.end_date AS prev_end, pv.code AS prev_code,
+           pbf.outcome AS pb_outcome, pbf.activity_start_date AS pb_start,
+           pbf.activity_end_date AS pb_end, pbf.delta IS NOT NULL AS paid_before,
+           coalesce(cn.n, 0) AS prior_counted,
+           sub.public_id AS submission_public_id
+    FROM cand c
+    JOIN pqs_claims_claimsubmission sub ON sub.id = c.submission_id
+    JOIN capr ap ON ap.id = c.id
+    LEFT JOIN pqs_claims_fundingprogram fp ON fp.id = ap.program_id
+    LEFT JOIN LATERAL (  -- an index probe per line (delta_number is unique)
+        SELECT * FROM pqs_claims_trainingcontract t
+        WHERE t.delta_number = c.training_contract_identifier LIMIT 1) tc ON true
+    LEFT JOIN pqs_claims_locality dloc
+        ON dloc.postcode = c.delivery_postcode AND dloc.locality = {_norm("c.delivery_locality")}
+    LEFT JOIN pqs_claims_locality rloc
+        ON rloc.postcode = c.residential_postcode
+       AND rloc.locality = {_norm("c.residential_locality")}
+    LEFT JOIN price pe ON pe.id = c.id
+    LEFT JOIN pqs_claims_unitpoints up
+        ON up.program_id = ap.program_id AND up.qualification_code = c.program_identifier
+       AND up.unit_code = c.subject_identifier
+    LEFT JOIN dload dl ON dl.id = c.id
+    LEFT JOIN rload rl ON rl.id = c.id
+    LEFT JOIN prev pv ON pv.id = c.id
+    LEFT JOIN paid_before pbf
+        ON pbf.delta = c.training_contract_identifier AND pbf.unit = c.subject_identifier
+    LEFT JOIN counted cn ON cn.delta = c.training_contract_identifier
+),
+codes AS (
+    SELECT v.*,
+        array_remove(ARRAY[
+            CASE WHEN program_id IS NULL THEN 'NOT_PQS' END,
+            CASE WHEN program_id IS NOT NULL
+                  AND NOT (program_identifier = ANY(qualification_codes))
+                 THEN 'NOT_ON_SCHEDULE' END,
+            CASE WHEN program_id IS NOT NULL
+                  AND coalesce(purchasing_contract_identifier, '') <> supplier_number
+                 THEN 'WRONG_SUPPLIER_NUMBER' END,
+            CASE WHEN program_id IS NOT NULL
+                  AND NOT (coalesce(funding_source_state, '') = ANY(state_fund_source_codes))
+                 THEN 'WRONG_FUND_SOURCE' END,
+            CASE WHEN tc_id IS NULL THEN 'NO_TRAINING_CONTRACT' END,
+            CASE WHEN tc_id IS NOT NULL AND (
+                    tc_qual <> program_identifier
+                    OR {_norm("tc_family")} <> {_norm("family_name")}
+                    OR tc_dob IS DISTINCT FROM date_of_birth)
+                 THEN 'CONTRACT_MISMATCH' END,
+            CASE WHEN tc_id IS NOT NULL AND srto_code IS DISTINCT FROM %(rto_code)s
+                 THEN 'NOT_SRTO' END,
+            CASE WHEN tc_id IS NOT NULL AND tc_status IN ('cancelled', 'suspended')
+                  AND activity_end_date IS NOT NULL AND tc_status_date < activity_end_date
+                 THEN 'CONTRACT_NOT_ACTIVE' END,
+            CASE WHEN NOT delivery_known THEN 'UNKNOWN_DELIVERY_LOCALITY' END,
+            CASE WHEN outcome IN ('40', '41') AND hours_attended IS NULL
+                 THEN 'WITHDRAWN_NO_HOURS' END
+        ]::text[], NULL)
+        || ARRAY(SELECT 'AVETMISS:' || e FROM unnest(national_errors) WITH ORDINALITY u(e, i)
+                 ORDER BY i) AS invalid_codes,
+        CASE WHEN residence_known THEN '{{}}'::text[]
+             ELSE ARRAY['UNKNOWN_RESIDENTIAL_LOCALITY'] END AS warnings,
+        CASE WHEN tc_ppg AND ppg_uses_ppg_price AND ppg_contribution IS NOT NULL
+             THEN ppg_contribution ELSE base_contribution END AS contribution,
+        (tc_ppg AND ppg_uses_ppg_price AND ppg_contribution IS NOT NULL) AS ppg_price,
+        coalesce(first_lodged_on, lodgement_date) AS lodged_on
+    FROM v
+),
+f AS (
+    SELECT codes.*,
+        cardinality(invalid_codes) = 0 AS valid,
+        f_rule = 'HELD' AS held,
+        CASE WHEN f_rule = 'HELD' THEN 0::numeric
+             WHEN f_rule = 'HOURS' THEN
+                CASE WHEN hours_attended IS NULL OR coalesce(nominal_hours, 0) = 0 THEN 0
+                     WHEN hours_attended >= nominal_hours THEN 1
+                     ELSE hours_attended END::numeric
+             ELSE f_rule::numeric END AS f_num,
+        CASE WHEN f_rule = 'HOURS' AND hours_attended IS NOT NULL
+                  AND coalesce(nominal_hours, 0) <> 0 AND hours_attended < nominal_hours
+             THEN nominal_hours ELSE 1 END AS f_den,
+        CASE WHEN f_rule = 'HELD' THEN 'held'
+             WHEN f_rule = 'HOURS' THEN
+                CASE WHEN hours_attended IS NULL OR coalesce(nominal_hours, 0) = 0
+                     THEN 'withdrawn: no hours attended or nominal hours'
+                     ELSE 'withdrawn: ' || hours_attended || ' of ' || nominal_hours
+                          || ' nominal hours' END
+             ELSE '' END AS f_note,
+        CASE loading_basis WHEN 'DELIVERY' THEN delivery_pct
+             WHEN 'RESIDENCE' THEN residential_pct
+             WHEN 'SUM' THEN delivery_pct + residential_pct
+             ELSE greatest(delivery_pct, residential_pct) END AS applied_pct,
+        base_contribution IS NOT NULL AS priced,
+        activity_end_date IS NOT NULL AND lodged_on - activity_end_date > max_report_lag_days
+            AS late
+    FROM codes
+),
+g AS (
+    SELECT f.*,
+        valid AND NOT held AND NOT late AND prev_end IS NULL AND NOT paid_before AS reach,
+        (f_num > 0 OR (outcome = '60' AND ct_counts_to_max)) AS counts_flag,
+        round(round(contribution * points * (100 + applied_pct) * f_num, 30)
+              / (designated_units * 100 * f_den), 2) AS priced_amount
+    FROM f
+),
+irregular AS (  -- contracts whose lines are priced with different designated units
+    SELECT training_contract_identifier FROM g WHERE reach AND priced
+    GROUP BY training_contract_identifier HAVING min(designated_units) <> max(designated_units)
+),
+g2 AS (
+    SELECT g.*,
+        reach AND priced AND f_num <> 0 AS cand_k,
+        ir.training_contract_identifier IS NOT NULL AS irregular
+    FROM g LEFT JOIN irregular ir USING (training_contract_identifier)
+),
+w1 AS (
+    SELECT g2.*,
+        count(*) FILTER (WHERE cand_k) OVER (
+            PARTITION BY training_contract_identifier, subject_identifier
+            ORDER BY {ORD} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > 0 AS naive_ap
+    FROM g2
+),
+w2 AS (
+    SELECT w1.*,
+        prior_counted + count(*) FILTER (WHERE reach AND NOT naive_ap AND priced AND counts_flag)
+            OVER (PARTITION BY training_contract_identifier
+                  ORDER BY {ORD} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+        >= designated_units AS over_raw
+    FROM w1
+),
+w3 AS (
+    SELECT w2.*,
+        first_value(over_raw) OVER (
+            PARTITION BY training_contract_identifier, subject_identifier
+            ORDER BY cand_k DESC, {ORD}) AS k_over
+    FROM w2
+),
+irr AS (
+    SELECT id,
+        pqs_max_units(prior_counted, reach, subject_identifier, priced, designated_units,
+                      counts_flag, f_num <> 0)
+            OVER (PARTITION BY training_contract_identifier
+                  ORDER BY {ORD} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS st
+    FROM g2 WHERE irregular
+),
+d AS (
+    SELECT w3.*,
+        CASE WHEN irregular THEN
+                CASE WHEN reach THEN irr.st[2] = 'AP'
+                     ELSE valid AND subject_identifier = ANY(irr.st[4:]) END
+             ELSE valid AND naive_ap AND NOT k_over END AS paid_now,
+        CASE WHEN irregular THEN irr.st[2] = 'OVER'
+             ELSE reach AND priced AND over_raw END AS over_max,
+        CASE WHEN irregular THEN irr.st[3]::int
+             ELSE greatest(prior_counted, designated_units) END AS counted_before
+    FROM w3 LEFT JOIN irr ON irr.id = w3.id
+),
+s AS (
+    SELECT d.*,
+        CASE WHEN NOT valid THEN 'INVALID'
+             WHEN held THEN 'NOT_FINALISED'
+             WHEN late THEN 'LATE_REPORT'
+             WHEN prev_end IS NOT NULL THEN 'PREVIOUSLY_COMPLETED'
+             WHEN paid_before OR paid_now THEN 'ALREADY_PAID'
+             WHEN over_max THEN 'OVER_MAX_UNITS'
+             WHEN f_num = 0 THEN 'OUTCOME_NOT_PAYABLE'
+             WHEN NOT priced THEN 'NO_PRICE'
+             ELSE 'PAID' END AS pay_status,
+        array_remove(ARRAY[
+            CASE WHEN held THEN 'NOT_FINALISED' END,
+            CASE WHEN late THEN 'LATE_REPORT' END,
+            CASE WHEN prev_end IS NOT NULL THEN 'PREVIOUSLY_COMPLETED' END,
+            CASE WHEN paid_before OR paid_now THEN 'ALREADY_PAID' END,
+            CASE WHEN paid_before AND (pb_outcome, pb_start, pb_end)
+                      IS DISTINCT FROM (outcome, activity_start_date, activity_end_date)
+                 THEN 'ADJUSTMENT_REVIEW' END
+        ]::text[], NULL) AS applies
+    FROM d
+),
+t AS (
+    SELECT s.*,
+        (pay_status IN ('PAID', 'OUTCOME_NOT_PAYABLE') AND priced AND counts_flag) AS counts_to_max,
+        CASE pay_status
+        WHEN 'INVALID' THEN
+            (%(rt)s::jsonb ->> 'INVALID') || ': '
+            || array_to_string(ARRAY(
+                SELECT coalesce(%(rt)s::jsonb ->> x, x)
+                FROM unnest(invalid_codes) WITH ORDINALITY u(x, i) ORDER BY i), '; ') || '.'
+        WHEN 'NOT_FINALISED' THEN
+            (%(rt)s::jsonb ->> 'NOT_FINALISED') || ': outcome ' || outcome
+            || '; it is decided in a later batch when the final outcome is lodged.'
+        WHEN 'LATE_REPORT' THEN
+            (%(rt)s::jsonb ->> 'LATE_REPORT') || ': first lodged ' || {_date("lodged_on")}
+            || ', ' || (lodged_on - activity_end_date) || ' days after the activity end date '
+            || {_date("activity_end_date")} || ' (the limit is ' || max_report_lag_days
+            || ' days).'
+        WHEN 'PREVIOUSLY_COMPLETED' THEN
+            (%(rt)s::jsonb ->> 'PREVIOUSLY_COMPLETED') || ' (' || prev_code
+            || ') in an earlier record ending ' || {_date("prev_end")}
+            || ', before this activity started ' || {_date("activity_start_date")} || '.'
+        WHEN 'ALREADY_PAID' THEN
+            (%(rt)s::jsonb ->> 'ALREADY_PAID') || ' (DELTA ' || training_contract_identifier
+            || ', ' || subject_identifier || ').'
+            || CASE WHEN 'ADJUSTMENT_REVIEW' = ANY(applies)
+                    THEN ' The re-lodgement changed the outcome or dates: referred for review.'
+                    ELSE '' END
+        WHEN 'OVER_MAX_UNITS' THEN
+            (%(rt)s::jsonb ->> 'OVER_MAX_UNITS') || ' (' || counted_before || ' of '
+            || designated_units || ' already paid or counted on DELTA '
+            || training_contract_identifier || ').'
+        WHEN 'OUTCOME_NOT_PAYABLE' THEN
+            (%(rt)s::jsonb ->> 'OUTCOME_NOT_PAYABLE') || ' (outcome ' || outcome
+            || CASE WHEN f_note <> '' AND f_rule <> 'HELD' THEN ', ' || f_note ELSE '' END
+            || ')'
+            || CASE WHEN priced AND counts_flag THEN ' (counted towards the maximum units)'
+                    ELSE '' END || '.'
+        WHEN 'NO_PRICE' THEN
+            (%(rt)s::jsonb ->> 'NO_PRICE') || ' ' || program_identifier || ' on '
+            || {_date("activity_end_date")} || '.'
+        ELSE
+            'Paid $' || {_money("priced_amount")} || ' = $' || {_money("contribution")}
+            || CASE WHEN ppg_price THEN ' PPG price' ELSE '' END
+            || ' / ' || designated_units || ' units'
+            || CASE WHEN points <> 1 THEN ' × ' || trim_scale(points) || ' points' ELSE '' END
+            || CASE WHEN applied_pct <> 0 THEN
+                   ' × (1 + ' || trim_scale(applied_pct) || '%% remote loading, '
+                   || CASE WHEN applied_pct = delivery_pct AND delivery_pct >= residential_pct
+                           THEN 'delivery locality ' || upper(delivery_locality) || ' '
+                                || delivery_postcode
+                           ELSE 'residential locality ' || upper(residential_locality) || ' '
+                                || residential_postcode END
+                   || ')'
+               ELSE ' (no location loading)' END
+            || CASE WHEN f_num / f_den <> 1 THEN
+                   ' × ' || trim_scale(round(f_num / f_den, 4))
+                   || CASE WHEN f_note <> '' THEN ' (' || f_note || ')' ELSE '' END
+               ELSE '' END
+            || '.'
+        END AS explanation,
+        (valid AND priced) AS money
+    FROM s
+),
+ins AS (
+    INSERT INTO pqs_claims_paymentline (
+        rto_id, public_id, batch_id, claim_line_id, submission_public_id, file_line_number,
+        client_identifier, learner_name, subject_identifier, program_identifier,
+        funding_program, training_contract_identifier, activity_start_date,
+        activity_end_date, lodgement_date, outcome, contribution, designated_units, points,
+        unit_value, delivery_loading_percent, residential_loading_percent,
+        applied_loading_percent, outcome_factor, amount, status, reasons, explanation,
+        counts_to_max, voided)
+    SELECT
+        rto_id, replace(gen_random_uuid()::text, '-', ''), %(batch_id)s, id,
+        submission_public_id, line_number, client_identifier,
+        left(btrim(given_names || ' ' || family_name, {_WS}), 130), subject_identifier,
+        program_identifier, coalesce(program_code, ''), training_contract_identifier,
+        activity_start_date, activity_end_date, lodgement_date, outcome,
+        CASE WHEN money THEN contribution END,
+        CASE WHEN money THEN designated_units END,
+        CASE WHEN money THEN points END,
+        CASE WHEN money THEN round(contribution * points / designated_units, 4) END,
+        CASE WHEN money THEN delivery_pct END,
+        CASE WHEN money THEN residential_pct END,
+        CASE WHEN money THEN applied_pct END,
+        CASE WHEN money THEN round(f_num / f_den, 4) END,
+        CASE WHEN pay_status = 'PAID' THEN priced_amount ELSE 0 END,
+        pay_status,
+        CASE WHEN pay_status = 'INVALID' THEN ARRAY['INVALID'] || invalid_codes || warnings
+             ELSE ARRAY[pay_status] || array_remove(applies, pay_status) || warnings END,
+        explanation, counts_to_max, false
+    FROM t
+    RETURNING amount
+)
+SELECT count(*), coalesce(sum(amount), 0) FROM ins
+"""
+
+
+def equivalents_params() -> dict:
+    """The register's superseded-code equivalents (engine.equivalents_map) as arrays, with
+    the engine's tie-break rank (the unit itself first, then its older codes sorted)."""
+    eq_unit, eq_code, eq_rank = [], [], []
+    for unit, older in engine.equivalents_map().items():
+        for rank, code in enumerate(older, start=1):
+            eq_unit.append(unit)
+            eq_code.append(code)
+            eq_rank.append(rank)
+    return {"eq_unit": eq_unit, "eq_code": eq_code, "eq_rank": eq_rank}
+
+
+# The statement is PREPAREd once per database session (planning it is ~40 ms, as long as
+# executing a small chunk) and run with a generic plan (the chunk's shape does not depend
+# on the parameter values: one RTO's lines, looked up by index).
+PARAM_TYPES = {
+    "rto_id": "integer",
+    "rto_code": "text",
+    "batch_id": "integer",
+    "cutoff": "timestamptz",
+    "period": "text",
+    "final": "text[]",
+    "rt": "jsonb",
+    "eq_unit": "text[]",
+    "eq_code": "text[]",
+    "eq_rank": "integer[]",
+}
+_ORDER = list(PARAM_TYPES)
+_PREPARED_SQL = re.sub(
+    r"%\((\w+)\)s", lambda m: f"${_ORDER.index(m.group(1)) + 1}", CHUNK_SQL
+).replace("%%", "%")
+STATEMENT = "pqs_payment_chunk_" + hashlib.sha256(_PREPARED_SQL.encode()).hexdigest()[:10]
+
+
+def _prepare(cur) -> None:
+    cur.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [STATEMENT])
+    if cur.fetchone() is None:
+        types = ", ".join(PARAM_TYPES.values())
+        cur.execute(f"PREPARE {STATEMENT} ({types}) AS {_PREPARED_SQL}")
+
+
+def calculate_chunk(batch, rto_id: int, rto_code: str, equivalents: dict | None = None):
+    """Insert the payment lines of one RTO for ``batch`` (the caller holds the chunk's
+    transaction and has deleted the previous lines). Returns (line count, total amount)."""
+    params = {
+        "rto_id": rto_id,
+        "rto_code": rto_code,
+        "batch_id": batch.pk,
+        "cutoff": batch.cutoff,
+        "period": batch.period,
+        "final": list(PaymentLine.FINAL_STATUSES),
+        "rt": json.dumps(engine.REASON_TEXT),
+        **(equivalents if equivalents is not None else equivalents_params()),
+    }
+    with connection.cursor() as cur:
+        _prepare(cur)
+        cur.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cur.execute(
+            f"EXECUTE {STATEMENT} ({', '.join(['%s'] * len(_ORDER))})",
+            [params[k] for k in _ORDER],
+        )
+        count, total = cur.fetchone()
+    return count, total

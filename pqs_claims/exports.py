@@ -1,0 +1,265 @@
+"""Money out: the payment-line export (interfaces.md §5), the ABA file (payment-rules.md §7)
+and the remittance advice PDFs. Pure builders over an approved batch; the services record
+that an export happened."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from core.spreadsheets import csv_text, xlsx_bytes
+
+from .models import PaymentBatch, PaymentLine
+
+EXPORT_KEYS = [
+    "rto_code",
+    "client_identifier",
+    "subject_identifier",
+    "program_identifier",
+    "training_contract_identifier",
+    "activity_start_date",
+    "activity_end_date",
+    "lodgement_date",
+    "outcome_identifier_national",
+    "contribution",
+    "designated_units",
+    "points",
+    "unit_value",
+    "delivery_loading_percent",
+    "residential_loading_percent",
+    "applied_loading_percent",
+    "outcome_factor",
+    "amount",
+    "status",
+    "reasons",
+    "explanation",
+]
+
+ABA_DEFAULTS = {
+    "bank": "CBA",  # financial institution abbreviation of the department's account
+    "user_name": "QLD DEPT TRAINING",
+    "apca_id": "123456",
+    "description": "USERCHOICE",
+    "trace_bsb": "064-000",
+    "trace_account": "10000001",
+    "remitter": "QLD DESBT UC",
+}
+
+
+def _dec(value, places: int | None = None) -> str | None:
+    if value is None:
+        return None
+    if places is not None:
+        value = Decimal(value).quantize(Decimal(1).scaleb(-places))
+    return f"{value:f}"
+
+
+def export_rows(batch: PaymentBatch) -> list[dict]:
+    """One record per payment line (department-wide: scopes disabled on purpose)."""
+    with scopes_disabled():
+        lines = (
+            PaymentLine.objects.filter(batch=batch)
+            .select_related("rto")
+            .order_by("rto__code", "training_contract_identifier", "activity_end_date", "id")
+        )
+        out = []
+        for p in lines.iterator(chunk_size=5000):
+            out.append(
+                {
+                    "rto_code": p.rto.code,
+                    "client_identifier": p.client_identifier,
+                    "subject_identifier": p.subject_identifier,
+                    "program_identifier": p.program_identifier,
+                    "training_contract_identifier": p.training_contract_identifier,
+                    "activity_start_date": p.activity_start_date.isoformat()
+                    if p.activity_start_date
+                    else None,
+                    "activity_end_date": p.activity_end_date.isoformat()
+                    if p.activity_end_date
+                    else None,
+                    "lodgement_date": p.lodgement_date.isoformat() if p.lodgement_date else None,
+                    "outcome_identifier_national": p.outcome,
+                    "contribution": _dec(p.contribution, 2),
+                    "designated_units": p.designated_units,
+                    "points": _dec(p.points, 2),
+                    "unit_value": _dec(p.unit_value, 4),
+                    "delivery_loading_percent": _dec(p.delivery_loading_percent, 2),
+                    "residential_loading_percent": _dec(p.residential_loading_percent, 2),
+                    "applied_loading_percent": _dec(p.applied_loading_percent, 2),
+                    "outcome_factor": _dec(p.outcome_factor, 4),
+                    "amount": _dec(p.amount, 2),
+                    "status": p.status,
+                    "reasons": list(p.reasons),
+                    "explanation": p.explanation,
+                }
+            )
+    return out
+
+
+# Decimal columns of the export: written as numbers (XLSX) and never prefixed (CSV).
+NUMERIC_KEYS = frozenset(
+    {
+        "contribution",
+        "points",
+        "unit_value",
+        "delivery_loading_percent",
+        "residential_loading_percent",
+        "applied_loading_percent",
+        "outcome_factor",
+        "amount",
+    }
+)
+
+
+def _export_row(r: dict) -> list:
+    return [" ".join(r[k]) if k == "reasons" else r[k] for k in EXPORT_KEYS]
+
+
+def export_csv(rows: list[dict]) -> str:
+    """interfaces.md §5 CSV: the same keys as the JSON export; text cells neutralised
+    against formula injection (core.spreadsheets), decimal columns untouched."""
+    numeric = [i for i, k in enumerate(EXPORT_KEYS) if k in NUMERIC_KEYS]
+    return csv_text(EXPORT_KEYS, (_export_row(r) for r in rows), numeric=numeric)
+
+
+def export_xlsx(rows: list[dict]) -> bytes:
+    """The same rows as a workbook: amounts as numbers, all text as string cells."""
+    return xlsx_bytes(
+        [
+            (
+                "Payment lines",
+                EXPORT_KEYS,
+                (
+                    [
+                        Decimal(v) if k in NUMERIC_KEYS and v not in (None, "") else v
+                        for k, v in zip(EXPORT_KEYS, _export_row(r), strict=True)
+                    ]
+                    for r in rows
+                ),
+            )
+        ]
+    )
+
+
+# ----------------------------------------------------------------- ABA (Cemtex)
+def _aba_text(value: str, width: int) -> str:
+    clean = "".join(c if 32 <= ord(c) < 127 else " " for c in str(value)).upper()
+    return clean[:width].ljust(width)
+
+
+def _aba_num(value: int, width: int) -> str:
+    text = str(int(value))
+    if len(text) > width:
+        raise ValueError(f"{value} does not fit in {width} digits")
+    return text.rjust(width, "0")
+
+
+def _aba_account(value: str) -> str:
+    return str(value)[-9:].rjust(9)
+
+
+def aba_config() -> dict:
+    return {**ABA_DEFAULTS, **getattr(settings, "CQR_ABA", {})}
+
+
+def aba_file(batch: PaymentBatch, totals: list[dict], *, processing_date: dt.date | None = None):
+    """The ABA direct-entry file: type 0, one type 1 credit (code 50) per PQS with a
+    positive total, type 7 totals. Every record is exactly 120 characters, CRLF-ended."""
+    cfg = aba_config()
+    day = processing_date or timezone.localdate()
+    records = [
+        "0"
+        + " " * 17
+        + "01"
+        + _aba_text(cfg["bank"], 3)
+        + " " * 7
+        + _aba_text(cfg["user_name"], 26)
+        + _aba_num(int(cfg["apca_id"]), 6)
+        + _aba_text(cfg["description"], 12)
+        + day.strftime("%d%m%y")
+        + " " * 40
+    ]
+    credit = 0
+    count = 0
+    for t in totals:
+        cents = int((t["total"] * 100).to_integral_value())
+        if cents <= 0 or t["approval"] is None:
+            continue
+        a = t["approval"]
+        records.append(
+            "1"
+            + a.bsb
+            + _aba_account(a.account_number)
+            + " "
+            + "50"
+            + _aba_num(cents, 10)
+            + _aba_text(a.account_name, 32)
+            + _aba_text(f"{batch.period} {a.supplier_number}", 18)
+            + cfg["trace_bsb"]
+            + _aba_account(cfg["trace_account"])
+            + _aba_text(cfg["remitter"], 16)
+            + "0" * 8
+        )
+        credit += cents
+        count += 1
+    records.append(
+        "7"
+        + "999-999"
+        + " " * 12
+        + _aba_num(credit, 10)
+        + _aba_num(credit, 10)
+        + _aba_num(0, 10)
+        + " " * 24
+        + _aba_num(count, 6)
+        + " " * 40
+    )
+    for r in records:
+        assert len(r) == 120, (len(r), r)
+    return ("\r\n".join(records) + "\r\n").encode("ascii")
+
+
+# ----------------------------------------------------------------- remittance PDF
+def remittance_context(batch: PaymentBatch, total: dict) -> dict:
+    rto = total["rto"]
+    with scopes_disabled():
+        lines = list(
+            PaymentLine.objects.filter(batch=batch, rto=rto).order_by(
+                "learner_name",
+                "client_identifier",
+                "training_contract_identifier",
+                "activity_end_date",
+                "subject_identifier",
+            )
+        )
+    groups = defaultdict(list)
+    for p in lines:
+        groups[(p.learner_name or p.client_identifier, p.training_contract_identifier)].append(p)
+    return {
+        "batch": batch,
+        "rto": rto,
+        "approval": total["approval"],
+        "total": total["total"],
+        "groups": [
+            {
+                "learner": k[0],
+                "contract": k[1],
+                "lines": v,
+                "subtotal": sum((p.amount for p in v), Decimal("0.00")),
+            }
+            for k, v in groups.items()
+        ],
+        "unpaid": sum(1 for p in lines if p.status != "PAID"),
+        "generated": timezone.localtime(),
+    }
+
+
+def remittance_pdf(batch: PaymentBatch, total: dict) -> bytes:
+    """Remittance advice for one PQS, rendered like every document (core.pdf)."""
+    from core.pdf import render_pdf
+
+    return render_pdf("pqs_claims/remittance_pdf.html", remittance_context(batch, total))

@@ -1,0 +1,62 @@
+from django import forms
+from django.utils import timezone
+
+from .models import BSB_RE
+
+
+class ClaimUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Claim file (AVETMISS NAT zip)",
+        help_text="The month's NAT files in one .zip (NAT00010 to NAT00120), at most 200 MB.",
+    )
+    collection_year = forms.IntegerField(
+        label="Collection year",
+        min_value=2015,
+        max_value=2100,
+        help_text="The claim is checked as an interim submission of this year.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collection_year"].initial = timezone.localdate().year
+
+
+class BatchRunForm(forms.Form):
+    period = forms.RegexField(
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        label="Month",
+        help_text="YYYY-MM, e.g. 2026-10. Lines lodged by 23:59 on the month's last business"
+        " day are included.",
+        error_messages={"invalid": "Enter the month as YYYY-MM."},
+    )
+
+
+class PaidForm(forms.Form):
+    paid_on = forms.DateField(label="Date paid", help_text="DD/MM/YYYY")
+
+
+class BankAccountForm(forms.Form):
+    bsb = forms.CharField(label="BSB", max_length=7, help_text="Six digits, e.g. 064-000.")
+    account_number = forms.CharField(
+        label="Account number", max_length=9, help_text="1 to 9 digits."
+    )
+    account_name = forms.CharField(label="Account name", max_length=32)
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=300,
+        help_text="Recorded in the audit log, e.g. the supplier's signed change request.",
+    )
+
+    def clean_bsb(self):
+        bsb = self.cleaned_data["bsb"].strip()
+        if len(bsb) == 6 and bsb.isdigit():
+            bsb = f"{bsb[:3]}-{bsb[3:]}"
+        if not BSB_RE.match(bsb):
+            raise forms.ValidationError("A BSB is six digits written nnn-nnn.")
+        return bsb
+
+    def clean_account_number(self):
+        number = self.cleaned_data["account_number"].replace(" ", "")
+        if not (number.isdigit() and 1 <= len(number) <= 9):
+            raise forms.ValidationError("An account number is 1 to 9 digits.")
+        return number

@@ -1,0 +1,570 @@
+"""User Choice claims and monthly payments (payment-rules.md).
+
+Reference data (funding programs, price list, localities, loadings, training contracts) is
+the department's and is not tenant data; a PQS approval belongs to an RTO. Claim
+submissions, claim lines and payment lines belong to the RTO that lodged them.
+
+Database-enforced safety (issue 6 "Safety"):
+
+* a lodged claim line cannot be edited or deleted (pgtrigger), only superseded;
+* a payment batch is run by one officer and approved by another (CHECK constraint);
+* an approved batch is frozen: its lines refuse INSERT/UPDATE/DELETE and its money
+  fields refuse UPDATE (pgtrigger);
+* a unit is paid at most once per training contract: partial UNIQUE index on
+  ``(training_contract_identifier, subject_identifier) WHERE status = 'PAID' AND NOT voided``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from core.models import TenantOwnedModel, new_public_id
+
+BSB_RE = re.compile(r"^\d{3}-\d{3}$")
+ACCOUNT_RE = re.compile(r"^\d{1,9}$")
+
+
+def validate_bsb(value: str) -> None:
+    if not BSB_RE.match(value or ""):
+        raise ValidationError("A BSB is six digits written nnn-nnn, e.g. 064-000.")
+
+
+def validate_account_number(value: str) -> None:
+    if not ACCOUNT_RE.match(value or ""):
+        raise ValidationError("An account number is 1 to 9 digits.")
+
+
+def mask_account(number: str) -> str:
+    """Only the last three digits are ever shown outside the edit page."""
+    number = number or ""
+    return "•" * max(len(number) - 3, 0) + number[-3:]
+
+
+# ----------------------------------------------------------------- reference data
+class FundingProgram(models.Model):
+    """One version of a User Choice program with its parameters (payment-rules.md §4)."""
+
+    class LoadingBasis(models.TextChoices):
+        MAX = "MAX", "Higher of delivery and residence"
+        DELIVERY = "DELIVERY", "Delivery location"
+        RESIDENCE = "RESIDENCE", "Residence"
+        SUM = "SUM", "Sum of both"
+
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+    starts = models.DateField()
+    ends = models.DateField(null=True, blank=True)
+    state_fund_source_codes = ArrayField(models.CharField(max_length=3), default=list)
+    max_report_lag_days = models.PositiveIntegerField(default=90)
+    loading_basis = models.CharField(
+        max_length=10, choices=LoadingBasis.choices, default=LoadingBasis.MAX
+    )
+    # outcome code -> "1", "0", a decimal, "HOURS" (pro-rata) or "HELD"
+    outcome_factors = models.JSONField(default=dict)
+    ct_counts_to_max = models.BooleanField(default=True)
+    ppg_uses_ppg_price = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code", "starts"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "starts"], name="funding_program_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PriceListEntry(models.Model):
+    program = models.ForeignKey(FundingProgram, on_delete=models.PROTECT, related_name="prices")
+    qualification_code = models.CharField(max_length=10)
+    contribution = models.DecimalField(max_digits=12, decimal_places=2)
+    ppg_contribution = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    designated_units = models.PositiveIntegerField()
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program__code", "qualification_code", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "qualification_code", "effective_from"], name="price_version"
+            ),
+            models.CheckConstraint(
+                name="price_units_positive", condition=Q(designated_units__gte=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification_code} from {self.effective_from}"
+
+
+class UnitPoints(models.Model):
+    """Points of a unit for a qualification priced in points (default 1)."""
+
+    program = models.ForeignKey(FundingProgram, on_delete=models.PROTECT, related_name="+")
+    qualification_code = models.CharField(max_length=10)
+    unit_code = models.CharField(max_length=12)
+    points = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "qualification_code", "unit_code"], name="unit_points_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_code} ({self.points} points)"
+
+
+class Locality(models.Model):
+    postcode = models.CharField(max_length=4)
+    locality = models.CharField(max_length=60)
+    state = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["postcode", "locality"]
+        constraints = [
+            models.UniqueConstraint(fields=["postcode", "locality"], name="locality_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality} {self.postcode}"
+
+
+class LocationLoading(models.Model):
+    program = models.ForeignKey(FundingProgram, on_delete=models.PROTECT, related_name="loadings")
+    postcode = models.CharField(max_length=4)
+    locality = models.CharField(max_length=60)
+    loading_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program__code", "postcode", "locality", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "postcode", "locality", "effective_from"],
+                name="loading_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality} {self.postcode}: {self.loading_percent}%"
+
+
+class TrainingContract(models.Model):
+    """An apprenticeship/traineeship contract registered in DELTA by the department."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        SUSPENDED = "suspended", "Suspended"
+
+    delta_number = models.CharField(max_length=10, unique=True)
+    family_name = models.CharField(max_length=60)
+    given_names = models.CharField(max_length=60, blank=True)
+    date_of_birth = models.DateField()
+    qualification_code = models.CharField(max_length=10)
+    srto_code = models.CharField("SRTO code", max_length=10)
+    commencement_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status_date = models.DateField()
+    ppg = models.BooleanField("priority population group", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["delta_number"]
+
+    def __str__(self) -> str:
+        return f"DELTA {self.delta_number}"
+
+
+class PqsApproval(TenantOwnedModel):
+    """An RTO's Pre-Qualified Supplier approval for one program (its delivery schedule and
+    the bank account payments go to)."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    supplier_number = models.CharField(max_length=12)
+    program = models.ForeignKey(FundingProgram, on_delete=models.PROTECT, related_name="+")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    qualification_codes = ArrayField(models.CharField(max_length=10), default=list)
+    bsb = models.CharField("BSB", max_length=7, validators=[validate_bsb])
+    account_number = models.CharField(max_length=9, validators=[validate_account_number])
+    account_name = models.CharField(max_length=32)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["supplier_number", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rto", "program", "valid_from"], name="pqs_approval_version"
+            ),
+            models.CheckConstraint(
+                name="pqs_bsb_format", condition=Q(bsb__regex=r"^[0-9]{3}-[0-9]{3}$")
+            ),
+            models.CheckConstraint(
+                name="pqs_account_format", condition=Q(account_number__regex=r"^[0-9]{1,9}$")
+            ),
+        ]
+
+    @property
+    def masked_account(self) -> str:
+        return mask_account(self.account_number)
+
+
+# ----------------------------------------------------------------- claims
+class ClaimSubmission(TenantOwnedModel):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        VALIDATED = "validated", "Validated"
+        FAILED = "failed", "Could not be read"
+        LODGED = "lodged", "Lodged"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    file = models.FileField(upload_to="claims/%Y/%m/", max_length=200)
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(default=0)
+    collection_year = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    lodged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lodged_at = models.DateTimeField(null=True, blank=True)
+    line_count = models.PositiveIntegerField(default=0)
+    valid_lines = models.PositiveIntegerField(default=0)
+    invalid_lines = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    warnings = models.PositiveIntegerField(default=0)
+    estimate = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    # File-level and national issues (first few hundred), interfaces.md §2 shape.
+    issues = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class ClaimLine(TenantOwnedModel):
+    """One NAT00120 row of a claim with the Queensland fields and the learner details the
+    rules need. Immutable once lodged; a later lodgement of the same key supersedes it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Not lodged"
+        LODGED = "lodged", "Lodged"
+        SUPERSEDED = "superseded", "Superseded"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    submission = models.ForeignKey(ClaimSubmission, on_delete=models.PROTECT, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    client_identifier = models.CharField(max_length=10)
+    usi = models.CharField(max_length=10, blank=True)
+    family_name = models.CharField(max_length=60, blank=True)
+    given_names = models.CharField(max_length=60, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    learner_key = models.CharField(max_length=80, db_index=True)
+    residential_postcode = models.CharField(max_length=4, blank=True)
+    residential_locality = models.CharField(max_length=60, blank=True)
+    delivery_location_identifier = models.CharField(max_length=10, blank=True)
+    delivery_postcode = models.CharField(max_length=4, blank=True)
+    delivery_locality = models.CharField(max_length=60, blank=True)
+    subject_identifier = models.CharField(max_length=12)
+    nominal_hours = models.PositiveIntegerField(null=True, blank=True)
+    program_identifier = models.CharField(max_length=10, blank=True)
+    activity_start_date = models.DateField(null=True, blank=True)
+    activity_end_date = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=2)
+    funding_source_national = models.CharField(max_length=2, blank=True)
+    funding_source_state = models.CharField(max_length=3, blank=True)
+    training_contract_identifier = models.CharField(max_length=10, blank=True, db_index=True)
+    purchasing_contract_identifier = models.CharField(max_length=12, blank=True)
+    hours_attended = models.PositiveIntegerField(null=True, blank=True)
+    national_errors = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    validation_codes = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    warning_codes = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    amount_estimate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    lodged_at = models.DateTimeField(null=True, blank=True)
+    first_lodged_on = models.DateField(null=True, blank=True)
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["submission_id", "line_number"]
+        indexes = [
+            models.Index(fields=["rto", "status", "lodged_at"]),
+            models.Index(fields=["learner_key", "subject_identifier"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "line_number"], name="claim_line_key")
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="claim_line_lodged_immutable",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__lodged_at__isnull=False)
+                & (
+                    pgtrigger.Q(old__subject_identifier__df=pgtrigger.F("new__subject_identifier"))
+                    | pgtrigger.Q(old__client_identifier__df=pgtrigger.F("new__client_identifier"))
+                    | pgtrigger.Q(
+                        old__program_identifier__df=pgtrigger.F("new__program_identifier")
+                    )
+                    | pgtrigger.Q(
+                        old__activity_start_date__df=pgtrigger.F("new__activity_start_date")
+                    )
+                    | pgtrigger.Q(old__activity_end_date__df=pgtrigger.F("new__activity_end_date"))
+                    | pgtrigger.Q(old__outcome__df=pgtrigger.F("new__outcome"))
+                    | pgtrigger.Q(
+                        old__training_contract_identifier__df=pgtrigger.F(
+                            "new__training_contract_identifier"
+                        )
+                    )
+                    | pgtrigger.Q(old__hours_attended__df=pgtrigger.F("new__hours_attended"))
+                    | pgtrigger.Q(old__lodged_at__df=pgtrigger.F("new__lodged_at"))
+                    | pgtrigger.Q(old__rto_id__df=pgtrigger.F("new__rto_id"))
+                ),
+            ),
+            pgtrigger.Protect(
+                name="claim_line_lodged_no_delete",
+                operation=pgtrigger.Delete,
+                condition=pgtrigger.Q(old__lodged_at__isnull=False),
+            ),
+        ]
+
+    @property
+    def supersession_key(self) -> tuple:
+        return (
+            self.rto_id,
+            self.client_identifier,
+            self.subject_identifier,
+            self.program_identifier,
+            self.training_contract_identifier,
+        )
+
+
+# ----------------------------------------------------------------- payments
+FROZEN_BATCH_STATUSES = ("approved", "exported", "paid")
+
+
+class PaymentBatch(models.Model):
+    """The department's payment run for one month (period YYYY-MM)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        CALCULATED = "calculated", "Calculated"
+        APPROVED = "approved", "Approved"
+        EXPORTED = "exported", "Exported"
+        PAID = "paid", "Paid"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    period = models.CharField(max_length=7, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    cutoff = models.DateTimeField()
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    calculated_at = models.DateTimeField(null=True, blank=True)
+    run_count = models.PositiveIntegerField(default=0)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    exported_at = models.DateTimeField(null=True, blank=True)
+    export_id = models.CharField(max_length=32, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    line_count = models.PositiveIntegerField(default=0)
+    paid_count = models.PositiveIntegerField(default=0)
+    total_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period"]
+        constraints = [
+            models.CheckConstraint(
+                name="batch_period_format", condition=Q(period__regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+            ),
+            models.CheckConstraint(
+                name="batch_maker_checker",
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("run_by")),
+            ),
+            models.CheckConstraint(
+                name="batch_approved_has_approver",
+                condition=~Q(status__in=FROZEN_BATCH_STATUSES)
+                | Q(approved_by__isnull=False, run_by__isnull=False),
+            ),
+        ]
+        triggers = [
+            # Once approved, the money cannot change: only the later workflow stamps may.
+            pgtrigger.Protect(
+                name="batch_frozen_after_approval",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__status__in=FROZEN_BATCH_STATUSES)
+                & (
+                    pgtrigger.Q(old__total_amount__df=pgtrigger.F("new__total_amount"))
+                    | pgtrigger.Q(old__line_count__df=pgtrigger.F("new__line_count"))
+                    | pgtrigger.Q(old__paid_count__df=pgtrigger.F("new__paid_count"))
+                    | pgtrigger.Q(old__run_by_id__df=pgtrigger.F("new__run_by_id"))
+                    | pgtrigger.Q(old__approved_by_id__df=pgtrigger.F("new__approved_by_id"))
+                    | pgtrigger.Q(old__cutoff__df=pgtrigger.F("new__cutoff"))
+                    | pgtrigger.Q(old__period__df=pgtrigger.F("new__period"))
+                    | pgtrigger.Q(new__status__in=("draft", "calculated"))
+                ),
+            ),
+            pgtrigger.Protect(
+                name="batch_no_delete_after_approval",
+                operation=pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status__in=FROZEN_BATCH_STATUSES),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment batch {self.period}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in FROZEN_BATCH_STATUSES
+
+
+class PaymentBatchChunk(TenantOwnedModel):
+    """The unit of work of a calculation: one RTO of one batch (one transaction)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.CASCADE, related_name="chunks")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    run_count = models.PositiveIntegerField(default=0)
+    line_count = models.PositiveIntegerField(default=0)
+    total_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "rto"], name="batch_chunk_key")]
+
+
+class PaymentLine(TenantOwnedModel):
+    """One claim line's determination in one batch (payment-rules.md §6)."""
+
+    FINAL_STATUSES = (
+        "PAID",
+        "INVALID",
+        "LATE_REPORT",
+        "PREVIOUSLY_COMPLETED",
+        "ALREADY_PAID",
+        "OVER_MAX_UNITS",
+        "OUTCOME_NOT_PAYABLE",
+    )
+    OPEN_STATUSES = ("NOT_FINALISED", "NO_PRICE")
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    # No single-column indexes on batch / status: the (batch, rto, status) index and the
+    # (batch, claim_line) unique index serve those lookups, and every extra index is paid
+    # for by each of the ~1M lines a monthly calculation inserts (bench/payment_batch.py).
+    batch = models.ForeignKey(
+        PaymentBatch, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
+    claim_line = models.ForeignKey(ClaimLine, on_delete=models.PROTECT, related_name="payments")
+    submission_public_id = models.CharField(max_length=32)
+    file_line_number = models.PositiveIntegerField()
+    client_identifier = models.CharField(max_length=10)
+    learner_name = models.CharField(max_length=130, blank=True)
+    subject_identifier = models.CharField(max_length=12)
+    program_identifier = models.CharField(max_length=10, blank=True)
+    funding_program = models.CharField(max_length=20, blank=True)
+    training_contract_identifier = models.CharField(max_length=10, blank=True)
+    activity_start_date = models.DateField(null=True, blank=True)
+    activity_end_date = models.DateField(null=True, blank=True)
+    lodgement_date = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=2)
+    contribution = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    designated_units = models.PositiveIntegerField(null=True, blank=True)
+    points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    unit_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    delivery_loading_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    residential_loading_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    applied_loading_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    outcome_factor = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    status = models.CharField(max_length=30)
+    reasons = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    explanation = models.TextField()
+    counts_to_max = models.BooleanField(default=False)
+    voided = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["batch_id", "rto_id", "training_contract_identifier", "activity_end_date", "id"]
+        indexes = [
+            models.Index(fields=["batch", "rto", "status"]),
+            models.Index(fields=["training_contract_identifier", "subject_identifier"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "claim_line"], name="payment_line_per_claim"),
+            models.UniqueConstraint(
+                fields=["training_contract_identifier", "subject_identifier"],
+                condition=Q(status="PAID", voided=False),
+                name="unit_paid_once_per_contract",
+            ),
+            models.CheckConstraint(
+                name="payment_amount_only_when_paid",
+                condition=Q(status="PAID") | Q(amount=Decimal("0")),
+            ),
+        ]
+        triggers = [
+            # Statement-level (transition tables): one set-based check per INSERT/COPY,
+            # UPDATE or DELETE statement instead of one per row.
+            *(
+                pgtrigger.Trigger(
+                    name=f"payment_line_frozen_{op_name}",
+                    operation=op,
+                    when=pgtrigger.After,
+                    level=pgtrigger.Statement,
+                    referencing=pgtrigger.Referencing(**ref),
+                    func=f"""
+                    IF EXISTS (SELECT 1 FROM {rows} r
+                               JOIN pqs_claims_paymentbatch b ON b.id = r.batch_id
+                               WHERE b.status IN ('approved', 'exported', 'paid')) THEN
+                        RAISE EXCEPTION 'payment batch is approved and frozen'
+                            USING ERRCODE = 'integrity_constraint_violation';
+                    END IF;
+                    RETURN NULL;
+                    """,
+                )
+                for op_name, op, ref, rows in (
+                    ("insert", pgtrigger.Insert, {"new": "new_rows"}, "new_rows"),
+                    (
+                        "update",
+                        pgtrigger.Update,
+                        {"old": "old_rows", "new": "new_rows"},
+                        "(SELECT batch_id FROM old_rows UNION ALL SELECT batch_id FROM new_rows)",
+                    ),
+                    ("delete", pgtrigger.Delete, {"old": "old_rows"}, "old_rows"),
+                )
+            ),
+        ]

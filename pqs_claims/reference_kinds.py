@@ -1,0 +1,418 @@
+"""Reference-data importers for the payment rules (interfaces.md §3).
+
+Each importer takes the rows of one file (dicts keyed by the sample CSV's header, row
+numbers counted from 2 = the first data row) and an actor, validates every row first,
+then upserts in one transaction with one audit event; the same file twice changes
+nothing. A bad row raises :class:`ReferenceRowError` naming the row and nothing is applied.
+
+They register with ``core.reference_import`` (auto-discovered ``reference_kinds`` module,
+``func(rows, *, actor)`` signature); ``IMPORTERS`` is the same table for direct calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django_scopes import scopes_disabled
+
+from core.audit import audit_record
+from core.errors import ApplicationError
+from core.reference_import import register
+
+from .models import (
+    BSB_RE,
+    FundingProgram,
+    Locality,
+    LocationLoading,
+    PqsApproval,
+    PriceListEntry,
+    TrainingContract,
+    UnitPoints,
+)
+
+
+class ReferenceRowError(ApplicationError):
+    def __init__(self, row: int, message: str):
+        super().__init__(f"Row {row}: {message}", extra={"row": row})
+        self.row = row
+
+
+IMPORTERS: dict[str, Callable] = {}
+
+
+COLUMNS = {
+    "funding-programs": ["code", "name", "starts", "ends", "state_fund_source_codes"],
+    "price-list": [
+        "program",
+        "qualification_code",
+        "contribution",
+        "designated_units",
+        "effective_from",
+    ],
+    "unit-points": ["program", "qualification_code", "unit_code", "points"],
+    "localities": ["postcode", "locality", "state"],
+    "location-loadings": ["program", "postcode", "locality", "loading_percent", "effective_from"],
+    "training-contracts": [
+        "delta_number",
+        "family_name",
+        "given_names",
+        "date_of_birth",
+        "qualification_code",
+        "srto_code",
+        "commencement_date",
+        "status",
+        "status_date",
+        "ppg",
+    ],
+    "pqs-approvals": [
+        "rto_code",
+        "supplier_number",
+        "program",
+        "valid_from",
+        "valid_to",
+        "qualification_codes",
+        "bsb",
+        "account_number",
+        "account_name",
+    ],
+}
+
+
+def _register(kind: str):
+    def deco(fn):
+        IMPORTERS[kind] = fn
+        return register(kind, columns=COLUMNS[kind])(fn)
+
+    return deco
+
+
+# ----------------------------------------------------------------- parsing helpers
+def _date(value: str, row: int, name: str, *, required: bool = True) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise ReferenceRowError(row, f"{name} is required.")
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ReferenceRowError(row, f"{name} {value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY).")
+
+
+def _decimal(value: str, row: int, name: str, *, required: bool = True) -> Decimal | None:
+    value = str(value or "").strip().replace(",", "").replace("$", "")
+    if not value:
+        if required:
+            raise ReferenceRowError(row, f"{name} is required.")
+        return None
+    try:
+        d = Decimal(value)
+    except InvalidOperation:
+        raise ReferenceRowError(row, f"{name} {value!r} is not a number.") from None
+    if d < 0:
+        raise ReferenceRowError(row, f"{name} cannot be negative.")
+    return d
+
+
+def _int(value: str, row: int, name: str) -> int:
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise ReferenceRowError(row, f"{name} {value!r} is not a whole number.") from None
+    if n < 0:
+        raise ReferenceRowError(row, f"{name} cannot be negative.")
+    return n
+
+
+def _bool(value: str, row: int, name: str) -> bool:
+    v = str(value or "").strip().lower()
+    if v in ("true", "yes", "y", "1"):
+        return True
+    if v in ("false", "no", "n", "0", ""):
+        return False
+    raise ReferenceRowError(row, f"{name} must be true or false.")
+
+
+def _req(row: dict, key: str, n: int) -> str:
+    value = str(row.get(key) or "").strip()
+    if not value:
+        raise ReferenceRowError(n, f"{key} is required.")
+    return value
+
+
+def _rows(rows: Iterable[dict]):
+    for i, row in enumerate(rows, start=2):
+        i = getattr(row, "number", i)
+        yield i, {str(k).strip(): ("" if v is None else str(v)) for k, v in row.items() if k}
+
+
+def _program(code: str, on: dt.date | None, n: int) -> FundingProgram:
+    qs = FundingProgram.objects.filter(code=code)
+    if on is not None:
+        match = qs.filter(starts__lte=on).order_by("-starts").first()
+        if match:
+            return match
+    match = qs.order_by("-starts").first()
+    if match is None:
+        raise ReferenceRowError(n, f"funding program {code} is not loaded (import it first).")
+    return match
+
+
+def _apply(kind: str, actor, parsed: list[tuple[type, dict, dict]]) -> dict:
+    """Upsert ``(model, lookup, values)`` triples; count created / updated / unchanged."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with transaction.atomic(), scopes_disabled():
+        for model, lookup, values in parsed:
+            obj = model.objects.filter(**lookup).first()
+            if obj is None:
+                model.objects.create(**lookup, **values)
+                counts["created"] += 1
+                continue
+            changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
+            if not changed:
+                counts["unchanged"] += 1
+                continue
+            for k, v in changed.items():
+                setattr(obj, k, v)
+            obj.save()
+            counts["updated"] += 1
+        if counts["created"] or counts["updated"]:
+            audit_record(
+                "reference.import",
+                actor=actor,
+                object_type=f"pqs_claims.{kind}",
+                extra={"kind": kind, **counts},
+            )
+    return counts
+
+
+def parse_outcome_factors(text: str, n: int = 0) -> dict[str, str]:
+    factors: dict[str, str] = {}
+    for part in (text or "").replace(",", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        code, _, factor = part.partition("=")
+        code, factor = code.strip(), factor.strip().upper()
+        if not code.isdigit() or len(code) != 2:
+            raise ReferenceRowError(n, f"outcome code {code!r} in outcome_factors is not valid.")
+        if factor not in ("HOURS", "HELD"):
+            try:
+                if not (0 <= Decimal(factor) <= 1):
+                    raise InvalidOperation
+            except InvalidOperation:
+                raise ReferenceRowError(
+                    n, f"factor {factor!r} for outcome {code} must be 0-1, HOURS or HELD."
+                ) from None
+        factors[code] = factor
+    return factors
+
+
+# ----------------------------------------------------------------- importers
+@_register("funding-programs")
+def import_funding_programs(rows, *, actor=None) -> dict:
+    parsed = []
+    for n, r in _rows(rows):
+        basis = (r.get("loading_basis") or "MAX").strip().upper()
+        if basis not in FundingProgram.LoadingBasis.values:
+            raise ReferenceRowError(
+                n, f"loading_basis {basis!r} is not MAX/DELIVERY/RESIDENCE/SUM."
+            )
+        codes = (r.get("state_fund_source_codes") or "").replace(",", " ").split()
+        parsed.append(
+            (
+                FundingProgram,
+                {"code": _req(r, "code", n), "starts": _date(r.get("starts"), n, "starts")},
+                {
+                    "name": _req(r, "name", n),
+                    "ends": _date(r.get("ends"), n, "ends", required=False),
+                    "state_fund_source_codes": codes,
+                    "max_report_lag_days": _int(r.get("max_report_lag_days") or "90", n, "lag"),
+                    "loading_basis": basis,
+                    "outcome_factors": parse_outcome_factors(r.get("outcome_factors", ""), n),
+                    "ct_counts_to_max": _bool(r.get("ct_counts_to_max", "true"), n, "ct"),
+                    "ppg_uses_ppg_price": _bool(r.get("ppg_uses_ppg_price", "true"), n, "ppg"),
+                },
+            )
+        )
+    return _apply("funding-programs", actor, parsed)
+
+
+@_register("price-list")
+def import_price_list(rows, *, actor=None) -> dict:
+    parsed = []
+    for n, r in _rows(rows):
+        start = _date(r.get("effective_from"), n, "effective_from")
+        units = _int(_req(r, "designated_units", n), n, "designated_units")
+        if units < 1:
+            raise ReferenceRowError(n, "designated_units must be at least 1.")
+        parsed.append(
+            (
+                PriceListEntry,
+                {
+                    "program": _program(_req(r, "program", n), start, n),
+                    "qualification_code": _req(r, "qualification_code", n).upper(),
+                    "effective_from": start,
+                },
+                {
+                    "contribution": _decimal(r.get("contribution"), n, "contribution"),
+                    "ppg_contribution": _decimal(
+                        r.get("ppg_contribution"), n, "ppg_contribution", required=False
+                    ),
+                    "designated_units": units,
+                    "effective_to": _date(r.get("effective_to"), n, "effective_to", required=False),
+                },
+            )
+        )
+    return _apply("price-list", actor, parsed)
+
+
+@_register("unit-points")
+def import_unit_points(rows, *, actor=None) -> dict:
+    parsed = []
+    for n, r in _rows(rows):
+        parsed.append(
+            (
+                UnitPoints,
+                {
+                    "program": _program(_req(r, "program", n), None, n),
+                    "qualification_code": _req(r, "qualification_code", n).upper(),
+                    "unit_code": _req(r, "unit_code", n).upper(),
+                },
+                {"points": _decimal(r.get("points") or "1", n, "points")},
+            )
+        )
+    return _apply("unit-points", actor, parsed)
+
+
+@_register("localities")
+def import_localities(rows, *, actor=None) -> dict:
+    parsed = []
+    for n, r in _rows(rows):
+        postcode = _req(r, "postcode", n)
+        if not (postcode.isdigit() and len(postcode) == 4):
+            raise ReferenceRowError(n, f"postcode {postcode!r} must be 4 digits.")
+        parsed.append(
+            (
+                Locality,
+                {"postcode": postcode, "locality": _req(r, "locality", n).upper()},
+                {"state": (r.get("state") or "").strip().upper()},
+            )
+        )
+    return _apply("localities", actor, parsed)
+
+
+@_register("location-loadings")
+def import_location_loadings(rows, *, actor=None) -> dict:
+    parsed = []
+    for n, r in _rows(rows):
+        start = _date(r.get("effective_from"), n, "effective_from")
+        pct = _decimal(r.get("loading_percent"), n, "loading_percent")
+        if pct > 100:
+            raise ReferenceRowError(n, "loading_percent cannot exceed 100.")
+        parsed.append(
+            (
+                LocationLoading,
+                {
+                    "program": _program(_req(r, "program", n), start, n),
+                    "postcode": _req(r, "postcode", n),
+                    "locality": _req(r, "locality", n).upper(),
+                    "effective_from": start,
+                },
+                {
+                    "loading_percent": pct,
+                    "effective_to": _date(r.get("effective_to"), n, "effective_to", required=False),
+                },
+            )
+        )
+    return _apply("location-loadings", actor, parsed)
+
+
+@_register("training-contracts")
+def import_training_contracts(rows, *, actor=None) -> dict:
+    parsed = []
+    for n, r in _rows(rows):
+        delta = _req(r, "delta_number", n)
+        if len(delta) > 10:
+            raise ReferenceRowError(n, "delta_number is at most 10 characters.")
+        status = (r.get("status") or "active").strip().lower()
+        if status not in TrainingContract.Status.values:
+            raise ReferenceRowError(
+                n, f"status {status!r} is not active/completed/cancelled/suspended."
+            )
+        parsed.append(
+            (
+                TrainingContract,
+                {"delta_number": delta},
+                {
+                    "family_name": _req(r, "family_name", n).upper(),
+                    "given_names": (r.get("given_names") or "").strip(),
+                    "date_of_birth": _date(r.get("date_of_birth"), n, "date_of_birth"),
+                    "qualification_code": _req(r, "qualification_code", n).upper(),
+                    "srto_code": _req(r, "srto_code", n),
+                    "commencement_date": _date(r.get("commencement_date"), n, "commencement_date"),
+                    "status": status,
+                    "status_date": _date(r.get("status_date"), n, "status_date"),
+                    "ppg": _bool(r.get("ppg"), n, "ppg"),
+                },
+            )
+        )
+    return _apply("training-contracts", actor, parsed)
+
+
+@_register("pqs-approvals")
+def import_pqs_approvals(rows, *, actor=None) -> dict:
+    from rtos.models import Rto
+
+    parsed = []
+    for n, r in _rows(rows):
+        code = _req(r, "rto_code", n)
+        rto = Rto.objects.filter(code=code).first()
+        if rto is None:
+            raise ReferenceRowError(n, f"RTO {code} is not registered.")
+        start = _date(r.get("valid_from"), n, "valid_from")
+        bsb = _req(r, "bsb", n)
+        if len(bsb) == 6 and bsb.isdigit():
+            bsb = f"{bsb[:3]}-{bsb[3:]}"
+        if not BSB_RE.match(bsb):
+            raise ReferenceRowError(n, "bsb must be six digits written nnn-nnn.")
+        account = _req(r, "account_number", n).replace(" ", "")
+        if not (account.isdigit() and len(account) <= 9):
+            raise ReferenceRowError(n, "account_number must be 1 to 9 digits.")
+        parsed.append(
+            (
+                PqsApproval,
+                {
+                    "rto": rto,
+                    "program": _program(_req(r, "program", n), start, n),
+                    "valid_from": start,
+                },
+                {
+                    "supplier_number": _req(r, "supplier_number", n),
+                    "valid_to": _date(r.get("valid_to"), n, "valid_to", required=False),
+                    "qualification_codes": sorted(
+                        c.upper() for c in (r.get("qualification_codes") or "").split()
+                    ),
+                    "bsb": bsb,
+                    "account_number": account,
+                    "account_name": _req(r, "account_name", n)[:32],
+                },
+            )
+        )
+    return _apply("pqs-approvals", actor, parsed)
+
+
+def import_csv(kind: str, path, *, actor=None) -> dict:
+    """Convenience for demo data and tests: import one file of ``kind`` (the one reader,
+    core.reference_import.read_table, so CSV and XLSX behave as in import_reference)."""
+    from core.reference_import import read_table
+
+    _header, rows = read_table(path)
+    return IMPORTERS[kind](rows, actor=actor)

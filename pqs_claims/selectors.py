@@ -1,0 +1,243 @@
+"""Reads for the claims and payments pages. Tenant reads run inside the request's scope;
+department reads that span RTOs say so with an explicit ``scopes_disabled``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django_scopes import scopes_disabled
+
+from .models import (
+    FROZEN_BATCH_STATUSES,
+    ClaimLine,
+    ClaimSubmission,
+    FundingProgram,
+    Locality,
+    LocationLoading,
+    PaymentBatch,
+    PaymentLine,
+    PqsApproval,
+    PriceListEntry,
+    TrainingContract,
+)
+
+
+# ----------------------------------------------------------------- RTO side
+def pqs_approvals_for(rto):
+    return list(PqsApproval.objects.filter(rto=rto).select_related("program"))
+
+
+def claim_submission_list(*, rto):
+    return ClaimSubmission.objects.filter(rto=rto).select_related("uploaded_by", "lodged_by")
+
+
+def claim_submission_get_for_actor(*, rto, public_id: str) -> ClaimSubmission:
+    sub = ClaimSubmission.objects.filter(rto=rto, public_id=public_id).first()
+    if sub is None:
+        raise Http404
+    return sub
+
+
+def claim_estimate_groups(sub: ClaimSubmission) -> list[dict]:
+    """Valid lines grouped by learner and contract with their estimated value."""
+    groups: dict = {}
+    for ln in ClaimLine.objects.filter(submission=sub).order_by("line_number"):
+        key = (ln.client_identifier, ln.training_contract_identifier)
+        g = groups.setdefault(
+            key,
+            {
+                "client": ln.client_identifier,
+                "learner": f"{ln.given_names} {ln.family_name}".strip(),
+                "contract": ln.training_contract_identifier,
+                "lines": [],
+                "estimate": Decimal("0.00"),
+            },
+        )
+        g["lines"].append(ln)
+        if ln.amount_estimate:
+            g["estimate"] += ln.amount_estimate
+    return list(groups.values())
+
+
+def statements_for(*, rto):
+    """Batches with lines of this RTO; PQS staff see a month once it is approved."""
+    ids = PaymentLine.objects.filter(rto=rto).values("batch_id").distinct()
+    out = []
+    for b in PaymentBatch.objects.filter(id__in=ids, status__in=FROZEN_BATCH_STATUSES):
+        agg = PaymentLine.objects.filter(rto=rto, batch=b).aggregate(
+            n=Count("id"), paid=Count("id", filter=Q(status="PAID")), total=Sum("amount")
+        )
+        out.append({"batch": b, **agg})
+    return out
+
+
+def statement_batch_get(*, public_id: str) -> PaymentBatch:
+    batch = PaymentBatch.objects.filter(
+        public_id=public_id, status__in=FROZEN_BATCH_STATUSES
+    ).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+# ----------------------------------------------------------------- department side
+def batch_get(*, public_id: str) -> PaymentBatch:
+    batch = (
+        PaymentBatch.objects.filter(public_id=public_id)
+        .select_related("run_by", "approved_by")
+        .first()
+    )
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def batch_list():
+    return PaymentBatch.objects.select_related("run_by", "approved_by").order_by("-period")
+
+
+def batch_summary(batch: PaymentBatch) -> dict:
+    """Totals by PQS, reason and program, and the same for the previous month. Spans every
+    RTO of the batch on purpose (department view): scopes disabled."""
+    from .services import previous_period
+
+    def totals(b):
+        if b is None:
+            return {"by_rto": {}, "by_status": {}, "by_program": {}}
+        lines = PaymentLine.objects.filter(batch=b)
+        return {
+            "by_rto": {
+                r["rto__code"]: r
+                for r in lines.values("rto__code", "rto__legal_name")
+                .annotate(
+                    n=Count("id"), paid=Count("id", filter=Q(status="PAID")), total=Sum("amount")
+                )
+                .order_by("rto__code")
+            },
+            "by_status": {
+                r["status"]: r
+                for r in lines.values("status").annotate(n=Count("id"), total=Sum("amount"))
+            },
+            "by_program": {
+                (r["funding_program"] or "—", r["program_identifier"] or "—"): r
+                for r in lines.values("funding_program", "program_identifier")
+                .annotate(n=Count("id"), total=Sum("amount"))
+                .order_by("funding_program", "program_identifier")
+            },
+        }
+
+    with scopes_disabled():
+        prev = PaymentBatch.objects.filter(period=previous_period(batch.period)).first()
+        now, before = totals(batch), totals(prev)
+
+    def rows(kind):
+        keys = list(now[kind]) + [k for k in before[kind] if k not in now[kind]]
+        out = []
+        for k in keys:
+            cur = now[kind].get(k, {})
+            old = before[kind].get(k, {})
+            total = cur.get("total") or Decimal("0")
+            prev_total = old.get("total") or Decimal("0")
+            out.append(
+                {
+                    "key": k,
+                    "label": cur.get("rto__legal_name") or old.get("rto__legal_name") or "",
+                    "n": cur.get("n", 0),
+                    "paid": cur.get("paid", 0),
+                    "total": total,
+                    "prev_n": old.get("n", 0),
+                    "prev_total": prev_total,
+                    "change": total - prev_total,
+                }
+            )
+        return out
+
+    return {
+        "previous": prev,
+        "by_rto": rows("by_rto"),
+        "by_status": sorted(rows("by_status"), key=lambda r: _status_order(r["key"])),
+        "by_program": rows("by_program"),
+    }
+
+
+def _status_order(status: str) -> int:
+    from .engine import STATUSES
+
+    return STATUSES.index(status) if status in STATUSES else len(STATUSES)
+
+
+def batch_lines(batch: PaymentBatch, *, status="", rto_code="", program="", q=""):
+    """Lines of a batch with filters (department, every RTO: scopes disabled)."""
+    with scopes_disabled():
+        qs = PaymentLine.objects.filter(batch=batch).select_related("rto")
+        if status:
+            qs = qs.filter(status=status)
+        if rto_code:
+            qs = qs.filter(rto__code=rto_code)
+        if program:
+            qs = qs.filter(program_identifier=program)
+        if q:
+            qs = qs.filter(
+                Q(training_contract_identifier=q)
+                | Q(subject_identifier__iexact=q)
+                | Q(client_identifier=q)
+            )
+        return list(
+            qs.order_by("rto__code", "training_contract_identifier", "activity_end_date", "id")[
+                :5000
+            ]
+        )
+
+
+def batch_line_get(batch: PaymentBatch, public_id: str) -> PaymentLine:
+    with scopes_disabled():
+        line = (
+            PaymentLine.objects.filter(batch=batch, public_id=public_id)
+            .select_related("rto", "claim_line")
+            .first()
+        )
+    if line is None:
+        raise Http404
+    return line
+
+
+def reference_rows(kind: str, q: str = ""):
+    """Reference data for the department's browse pages (not tenant data, except PQS
+    approvals, read across RTOs on purpose)."""
+    q = q.strip()
+    if kind == "programs":
+        qs = FundingProgram.objects.all()
+        return qs.filter(Q(code__icontains=q) | Q(name__icontains=q)) if q else qs
+    if kind == "prices":
+        qs = PriceListEntry.objects.select_related("program")
+        return qs.filter(qualification_code__icontains=q) if q else qs
+    if kind == "localities":
+        qs = LocationLoading.objects.select_related("program")
+        return qs.filter(Q(postcode__startswith=q) | Q(locality__icontains=q)) if q else qs
+    if kind == "locality-list":
+        qs = Locality.objects.all()
+        return qs.filter(Q(postcode__startswith=q) | Q(locality__icontains=q)) if q else qs
+    if kind == "contracts":
+        qs = TrainingContract.objects.all()
+        return (
+            qs.filter(Q(delta_number=q) | Q(qualification_code__iexact=q) | Q(srto_code=q))
+            if q
+            else qs
+        )
+    if kind == "approvals":
+        with scopes_disabled():
+            qs = PqsApproval.objects.select_related("rto", "program")
+            if q:
+                qs = qs.filter(Q(rto__code=q) | Q(supplier_number__icontains=q))
+            return list(qs)
+    raise Http404
+
+
+def approval_get(public_id: str) -> PqsApproval:
+    with scopes_disabled():
+        a = PqsApproval.objects.filter(public_id=public_id).select_related("rto", "program").first()
+    if a is None:
+        raise Http404
+    return a

@@ -1,0 +1,804 @@
+"""Claims and payment batches: every write, each in one transaction with its audit event.
+
+Claim lodgement: :func:`claim_submission_upload` stores the bytes and their sha256 first,
+then parses and validates (national + departmental rules) and computes the estimate;
+:func:`claim_submission_lodge` lodges the valid lines (immutable from then on), each one
+superseding the previously lodged line with the same key.
+
+Monthly batch: :func:`payment_batch_run` (re)creates the batch's work units — one
+:class:`~pqs_claims.models.PaymentBatchChunk` per RTO — and calculates them inline or
+through Celery; :func:`payment_chunk_calculate` is the idempotent unit of work (lock the
+chunk row, delete the RTO's lines of this batch, decide every candidate line, insert,
+mark done — one transaction, so a killed worker leaves the chunk pending and a retry
+gives the same lines); :func:`payment_batch_finalise` totals the batch once every chunk
+is done. Approval by a second officer freezes the batch (database triggers).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import re
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from core.audit import audit_record
+from core.errors import ApplicationError
+
+from . import engine
+from .claims import parse_claim
+from .models import (
+    FROZEN_BATCH_STATUSES,
+    ClaimLine,
+    ClaimSubmission,
+    PaymentBatch,
+    PaymentBatchChunk,
+    PaymentLine,
+)
+
+BRISBANE = ZoneInfo("Australia/Brisbane")
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+SCHEDULER_EMAIL = "payments-scheduler@cqr.invalid"
+
+LINE_FIELDS = [
+    "id",
+    "rto_id",
+    "submission_id",
+    "line_number",
+    "client_identifier",
+    "usi",
+    "family_name",
+    "given_names",
+    "date_of_birth",
+    "learner_key",
+    "residential_postcode",
+    "residential_locality",
+    "delivery_location_identifier",
+    "delivery_postcode",
+    "delivery_locality",
+    "subject_identifier",
+    "nominal_hours",
+    "program_identifier",
+    "activity_start_date",
+    "activity_end_date",
+    "outcome",
+    "funding_source_national",
+    "funding_source_state",
+    "training_contract_identifier",
+    "purchasing_contract_identifier",
+    "hours_attended",
+    "national_errors",
+    "lodged_at",
+    "first_lodged_on",
+]
+
+
+# ----------------------------------------------------------------- claims
+def _read_upload(file) -> tuple[bytes, str]:
+    if isinstance(file, bytes | bytearray):
+        return bytes(file), "claim.zip"
+    if hasattr(file, "read"):
+        name = getattr(file, "name", "claim.zip") or "claim.zip"
+        data = b"".join(file.chunks()) if hasattr(file, "chunks") else file.read()
+        return data, str(name).rsplit("/", 1)[-1]
+    with open(file, "rb") as fh:
+        return fh.read(), str(file).rsplit("/", 1)[-1]
+
+
+def claim_submission_upload(*, rto, file, actor, collection_year: int | None = None):
+    """Store the file as received (bytes + sha256), then validate it and estimate it."""
+    data, name = _read_upload(file)
+    limit = getattr(settings, "CQR_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+    if not data:
+        raise ApplicationError("The file is empty.")
+    if len(data) > limit:
+        raise ApplicationError(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    if rto.is_ceased:
+        raise ApplicationError("A ceased RTO cannot lodge claims.")
+    today = timezone.localdate()
+    year = collection_year or today.year
+    with transaction.atomic():
+        submission = ClaimSubmission(
+            rto=rto,
+            file_name=name[:200],
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            collection_year=year,
+            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        submission.file.save(f"{submission.public_id}.zip", ContentFile(data), save=False)
+        submission.save()
+        audit_record(
+            "claim.upload",
+            actor=actor,
+            rto=rto,
+            obj=submission,
+            extra={"sha256": submission.sha256, "size": len(data), "file": name[:200]},
+        )
+    claim_submission_validate(submission=submission, data=data)
+    return submission
+
+
+def claim_submission_validate(*, submission: ClaimSubmission, data: bytes | None = None):
+    with transaction.atomic(), scope(rto=submission.rto_id):
+        return _claim_submission_validate(submission, data)
+
+
+def _claim_submission_validate(submission: ClaimSubmission, data: bytes | None):
+    if data is None:
+        with submission.file.open("rb") as fh:
+            data = fh.read()
+    parsed = parse_claim(
+        data, collection_year=submission.collection_year, today=timezone.localdate()
+    )
+    submission.errors, submission.warnings = parsed.errors, parsed.warnings
+    submission.issues = parsed.issues
+    if parsed.fatal:
+        submission.status = ClaimSubmission.Status.FAILED
+        submission.issues = [
+            {
+                "file": "",
+                "line": 0,
+                "field": "record",
+                "rule": "CLAIM",
+                "severity": "error",
+                "value": "",
+                "message": parsed.fatal,
+            },
+            *parsed.issues,
+        ]
+        submission.save()
+        return submission
+    ref = engine.load_reference(
+        rto_ids=[submission.rto_id],
+        deltas={ln["training_contract_identifier"] for ln in parsed.lines},
+    )
+    rows = []
+    estimate = Decimal("0.00")
+    valid = 0
+    for ln in parsed.lines:
+        ln["rto_id"] = submission.rto_id
+    for ln, (v, pricing) in zip(
+        parsed.lines, engine.estimate_lines(parsed.lines, ref), strict=True
+    ):
+        amount = None
+        ok = not v.codes and not ln["national_errors"]
+        if ok:
+            valid += 1
+            if pricing is not None:
+                amount = pricing.amount
+                estimate += amount
+        rows.append(
+            ClaimLine(
+                rto_id=submission.rto_id,
+                submission=submission,
+                validation_codes=v.codes,
+                warning_codes=v.warnings,
+                amount_estimate=amount,
+                **{k: val for k, val in ln.items() if k != "rto_id"},
+            )
+        )
+    ClaimLine.objects.bulk_create(rows, batch_size=2000)
+    submission.line_count = len(rows)
+    submission.valid_lines = valid
+    submission.invalid_lines = len(rows) - valid
+    submission.estimate = estimate
+    submission.status = ClaimSubmission.Status.VALIDATED
+    submission.save()
+    return submission
+
+
+def claim_submission_lodge(
+    *, submission: ClaimSubmission, actor, at: dt.datetime | None = None
+) -> ClaimSubmission:
+    """Lodge the valid lines (re-checked against today's reference data). Each lodged line
+    supersedes the currently lodged line with the same key (RTO, client, unit, program,
+    contract) and keeps that line's first lodgement date. ``at`` (tests, back-loading
+    historical claims from code only) overrides the lodgement time."""
+    with transaction.atomic(), scope(rto=submission.rto_id):
+        sub = ClaimSubmission.objects.select_for_update(of=("self",)).get(pk=submission.pk)
+        if sub.status == ClaimSubmission.Status.LODGED:
+            raise ApplicationError("This claim has already been lodged.")
+        if sub.status != ClaimSubmission.Status.VALIDATED:
+            raise ApplicationError("Only a validated claim can be lodged.")
+        if sub.rto.is_ceased:
+            raise ApplicationError("A ceased RTO cannot lodge claims.")
+        now = at or timezone.now()
+        today = timezone.localtime(now, BRISBANE).date()
+        lines = list(ClaimLine.objects.filter(submission=sub).values(*LINE_FIELDS))
+        ref = engine.load_reference(
+            rto_ids=[sub.rto_id], deltas={ln["training_contract_identifier"] for ln in lines}
+        )
+        valid_ids = [
+            ln["id"]
+            for ln in lines
+            if not ln["national_errors"] and not engine.validate_line(ln, ref).codes
+        ]
+        lodged = _lodge_lines(sub.rto_id, valid_ids, now, today) if valid_ids else 0
+        if not lodged:
+            raise ApplicationError("No line of this claim is valid: nothing to lodge.")
+        sub.status = ClaimSubmission.Status.LODGED
+        sub.lodged_by = actor if getattr(actor, "is_authenticated", False) else None
+        sub.lodged_at = now
+        sub.valid_lines = lodged
+        sub.save()
+        audit_record(
+            "claim.lodge",
+            actor=actor,
+            rto=sub.rto,
+            obj=sub,
+            extra={"lines": lodged, "estimate": str(sub.estimate)},
+        )
+    return sub
+
+
+LODGE_SQL = """
+WITH new AS (
+    SELECT id, client_identifier, subject_identifier, program_identifier,
+           training_contract_identifier,
+           row_number() OVER k AS pos, count(*) OVER k_all AS n, lag(id) OVER k AS prev_new
+    FROM pqs_claims_claimline
+    WHERE rto_id = %(rto_id)s AND id = ANY(%(ids)s)
+    WINDOW k AS (PARTITION BY client_identifier, subject_identifier, program_identifier,
+                              training_contract_identifier ORDER BY line_number, id),
+           k_all AS (PARTITION BY client_identifier, subject_identifier, program_identifier,
+                                  training_contract_identifier)
+),
+old AS (
+    SELECT DISTINCT ON (n.client_identifier, n.subject_identifier, n.program_identifier,
+                        n.training_contract_identifier)
+           n.client_identifier, n.subject_identifier, n.program_identifier,
+           n.training_contract_identifier, p.id AS old_id, p.first_lodged_on
+    FROM new n
+    JOIN pqs_claims_claimline p
+      ON p.rto_id = %(rto_id)s AND p.status = 'lodged'
+     AND p.client_identifier = n.client_identifier
+     AND p.subject_identifier = n.subject_identifier
+     AND p.program_identifier = n.program_identifier
+     AND p.training_contract_identifier = n.training_contract_identifier
+    WHERE n.pos = 1
+    ORDER BY n.client_identifier, n.subject_identifier, n.program_identifier,
+             n.training_contract_identifier, p.lodged_at DESC, p.id DESC
+),
+sup AS (
+    UPDATE pqs_claims_claimline c SET status = 'superseded'
+    FROM old o WHERE c.id = o.old_id AND c.rto_id = %(rto_id)s
+    RETURNING c.id
+),
+upd AS (
+    UPDATE pqs_claims_claimline c
+    SET status = CASE WHEN n.pos = n.n THEN 'lodged' ELSE 'superseded' END,
+        lodged_at = %(now)s,
+        first_lodged_on = CASE WHEN o.old_id IS NULL THEN %(today)s ELSE o.first_lodged_on END,
+        supersedes_id = CASE WHEN n.pos = 1 THEN o.old_id ELSE n.prev_new END
+    FROM new n
+    LEFT JOIN old o
+      ON o.client_identifier = n.client_identifier
+     AND o.subject_identifier = n.subject_identifier
+     AND o.program_identifier = n.program_identifier
+     AND o.training_contract_identifier = n.training_contract_identifier
+    WHERE c.id = n.id AND c.rto_id = %(rto_id)s
+    RETURNING c.id
+)
+SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM sup)
+"""
+
+
+def _lodge_lines(rto_id: int, ids: list[int], now: dt.datetime, today: dt.date) -> int:
+    """Lodge the given (valid, draft) lines of one submission in one set-based statement.
+
+    Each line supersedes the currently lodged line with the same key (RTO, client, unit,
+    program, contract), the most recently lodged first, and keeps its first lodgement date;
+    two lines of the submission with the same key chain in line order (the later one
+    supersedes the earlier, as lodging them one after the other would). Lodgements of one
+    RTO are serialised with a transaction-scoped advisory lock, so the read of the lodged
+    lines and their update cannot interleave with another lodgement of the same RTO."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('pqs_claims.lodge'), %s)", [rto_id])
+        cur.execute(LODGE_SQL, {"rto_id": rto_id, "ids": ids, "now": now, "today": today})
+        lodged, _superseded = cur.fetchone()
+    return lodged
+
+
+# ----------------------------------------------------------------- batches
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    if not PERIOD_RE.match(period or ""):
+        raise ApplicationError(f"Period {period!r} is not YYYY-MM.")
+    year, month = int(period[:4]), int(period[5:])
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def last_business_day(period: str) -> dt.date:
+    """Last Monday-Friday of the month (public holidays are not modelled)."""
+    day = period_bounds(period)[1]
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def batch_cutoff(period: str) -> dt.datetime:
+    """23:59 Australia/Brisbane on the last business day of the month (inclusive to the
+    end of that minute)."""
+    day = last_business_day(period)
+    return dt.datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=BRISBANE)
+
+
+def previous_period(period: str) -> str:
+    start, _ = period_bounds(period)
+    prev = start - dt.timedelta(days=1)
+    return f"{prev:%Y-%m}"
+
+
+def scheduler_user():
+    """The actor recorded when a batch is run by Celery beat or by the command without
+    ``--by`` (an inactive account that cannot sign in or approve)."""
+    from accounts.models import User
+
+    user, _ = User.objects.get_or_create(
+        email=SCHEDULER_EMAIL,
+        defaults={"full_name": "Payment scheduler", "is_active": False},
+    )
+    return user
+
+
+def _candidate_lines(batch: PaymentBatch, rto_id: int):
+    superseded = ClaimLine.objects.filter(
+        rto_id=rto_id, supersedes__isnull=False, lodged_at__lte=batch.cutoff
+    ).values("supersedes_id")
+    decided = PaymentLine.objects.filter(
+        rto_id=rto_id,
+        batch__period__lt=batch.period,
+        status__in=PaymentLine.FINAL_STATUSES,
+        voided=False,
+    ).values("claim_line_id")
+    return (
+        ClaimLine.objects.filter(
+            rto_id=rto_id, lodged_at__isnull=False, lodged_at__lte=batch.cutoff
+        )
+        .exclude(id__in=superseded)
+        .exclude(id__in=decided)
+    )
+
+
+def _rtos_with_candidates(batch: PaymentBatch) -> list[int]:
+    """Department-wide on purpose: the batch covers every PQS (scopes disabled)."""
+    with scopes_disabled():
+        return sorted(
+            set(
+                ClaimLine.objects.filter(
+                    lodged_at__isnull=False, lodged_at__lte=batch.cutoff
+                ).values_list("rto_id", flat=True)
+            )
+        )
+
+
+def payment_batch_run(
+    *, period: str, actor=None, dispatch: bool = False, calculate: bool = True
+) -> PaymentBatch:
+    """Create or recalculate the month's batch (refused once approved). The chunks (one
+    per RTO) are calculated inline, or by Celery workers (``dispatch``), or left pending
+    for the caller (``calculate=False``, e.g. a benchmark driving its own processes)."""
+    period_bounds(period)
+    actor = actor or scheduler_user()
+    with transaction.atomic(), scopes_disabled():
+        batch, _created = PaymentBatch.objects.select_for_update().get_or_create(
+            period=period, defaults={"cutoff": batch_cutoff(period)}
+        )
+        if batch.is_frozen:
+            raise ApplicationError(
+                f"The {period} batch is {batch.get_status_display().lower()}: an approved batch"
+                " cannot be recalculated."
+            )
+        pending = (
+            PaymentBatch.objects.filter(period__lt=period)
+            .exclude(status__in=FROZEN_BATCH_STATUSES)
+            .order_by("period")
+            .first()
+        )
+        if pending is not None:
+            raise ApplicationError(
+                f"Approve the {pending.period} batch before running {period}: a month is"
+                " calculated on top of every earlier approved month."
+            )
+        if PaymentBatch.objects.filter(
+            period__gt=period, status__in=FROZEN_BATCH_STATUSES
+        ).exists():
+            raise ApplicationError(f"A later batch is already approved; {period} cannot run.")
+        batch.status = PaymentBatch.Status.DRAFT
+        batch.cutoff = batch_cutoff(period)
+        batch.run_by = actor
+        batch.run_started_at = timezone.now()
+        batch.calculated_at = None
+        batch.run_count += 1
+        batch.line_count = batch.paid_count = 0
+        batch.total_amount = Decimal("0.00")
+        batch.save()
+        PaymentLine.objects.filter(batch=batch).delete()
+        PaymentBatchChunk.objects.filter(batch=batch).delete()
+        chunks = [
+            PaymentBatchChunk(batch=batch, rto_id=rto_id) for rto_id in _rtos_with_candidates(batch)
+        ]
+        PaymentBatchChunk.objects.bulk_create(chunks)
+        audit_record(
+            "payment_batch.run",
+            actor=actor,
+            obj=batch,
+            extra={"period": period, "run": batch.run_count, "rtos": len(chunks)},
+        )
+        if dispatch and calculate:
+            from .tasks import payment_chunk_task
+
+            for c in chunks:
+                payment_chunk_task.delay_on_commit(c.pk, rto_id=c.rto_id)
+    if calculate and not dispatch:
+        for c in chunks:
+            payment_chunk_calculate(c.pk)
+        payment_batch_finalise(batch.pk)
+    batch.refresh_from_db()
+    return batch
+
+
+def load_batch_context(batch: PaymentBatch, lines: list[dict]) -> engine.BatchContext:
+    """Earlier batches' PAID / counted lines for the contracts in play, and the register's
+    achievements of the learners in play. Cross-RTO by definition (a contract may have
+    been paid to another RTO; rule 4 is "at any RTO"), hence scopes_disabled."""
+    ctx = engine.BatchContext()
+    deltas = list({ln["training_contract_identifier"] for ln in lines} - {""})
+    with scopes_disabled():
+        earlier = PaymentLine.objects.filter(
+            batch__period__lt=batch.period,
+            voided=False,
+            training_contract_identifier__in=deltas,
+        )
+        for delta, unit, outcome, start, end in earlier.filter(status="PAID").values_list(
+            "training_contract_identifier",
+            "subject_identifier",
+            "outcome",
+            "activity_start_date",
+            "activity_end_date",
+        ):
+            ctx.paid[(delta, unit)] = (outcome, start, end)
+        for delta, n in (
+            earlier.filter(counts_to_max=True)
+            .values_list("training_contract_identifier")
+            .annotate(n=Count("id"))
+        ):
+            ctx.counted[delta] = n
+    ctx.equivalents = engine.equivalents_map()
+    ctx.achieved = engine.load_achievements(
+        {ln["learner_key"] for ln in lines},
+        {ln["subject_identifier"] for ln in lines},
+        batch.cutoff,
+        ctx.equivalents,
+    )
+    return ctx
+
+
+PAYMENT_COLUMNS = (
+    "rto_id",
+    "public_id",
+    "batch_id",
+    "claim_line_id",
+    "submission_public_id",
+    "file_line_number",
+    "client_identifier",
+    "learner_name",
+    "subject_identifier",
+    "program_identifier",
+    "funding_program",
+    "training_contract_identifier",
+    "activity_start_date",
+    "activity_end_date",
+    "lodgement_date",
+    "outcome",
+    "contribution",
+    "designated_units",
+    "points",
+    "unit_value",
+    "delivery_loading_percent",
+    "residential_loading_percent",
+    "applied_loading_percent",
+    "outcome_factor",
+    "amount",
+    "status",
+    "reasons",
+    "explanation",
+    "counts_to_max",
+    "voided",
+)
+
+
+def _payment_row(batch_id, line: dict, d: engine.Decision, submissions: dict) -> tuple:
+    """One payment line as a COPY row (PAYMENT_COLUMNS order; payment-rules.md §6)."""
+    from core.models import new_public_id
+
+    p = d.pricing
+    money = p is not None and d.status != "INVALID"
+    return (
+        line["rto_id"],
+        new_public_id(),
+        batch_id,
+        line["id"],
+        submissions[line["submission_id"]],
+        line["line_number"],
+        line["client_identifier"],
+        f"{line['given_names']} {line['family_name']}".strip()[:130],
+        line["subject_identifier"],
+        line["program_identifier"],
+        d.program.code if d.program else "",
+        line["training_contract_identifier"],
+        line["activity_start_date"],
+        line["activity_end_date"],
+        line["lodgement_date"],
+        line["outcome"],
+        p.contribution if money else None,
+        p.designated_units if money else None,
+        p.points if money else None,
+        p.unit_value.quantize(engine.FOUR_DP, rounding=ROUND_HALF_UP) if money else None,
+        p.delivery_pct if money else None,
+        p.residential_pct if money else None,
+        p.applied_pct if money else None,
+        p.factor.quantize(engine.FOUR_DP, rounding=ROUND_HALF_UP) if money else None,
+        d.amount,
+        d.status,
+        d.reasons,
+        d.explanation,
+        d.counts_to_max,
+        False,
+    )
+
+
+def _copy_payment_rows(rows: list[tuple]) -> None:
+    """COPY the rows in (the constraints and the frozen-batch trigger still apply)."""
+    from django.db import connection
+
+    table = PaymentLine._meta.db_table
+    sql = f"COPY {table} ({', '.join(PAYMENT_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def payment_chunk_calculate(chunk_id: int, *, method: str = "sql", equivalents=None) -> None:
+    """Decide every candidate line of one RTO for one batch (idempotent, one transaction).
+
+    ``method="sql"`` (production): one set-based INSERT … SELECT (``batch_sql``).
+    ``method="python"``: the rule engine over the same candidates, COPY of its rows — the
+    executable specification the SQL is tested against (test_batch_sql)."""
+    from rtos.models import Rto
+
+    from . import batch_sql
+
+    with transaction.atomic(), scopes_disabled():
+        chunk = (
+            PaymentBatchChunk.objects.select_for_update(of=("self",))
+            .select_related("batch")
+            .filter(pk=chunk_id)
+            .first()
+        )
+        if chunk is None:  # the batch was re-run meanwhile: a newer chunk does the work
+            return
+        batch = chunk.batch
+        if batch.is_frozen or chunk.status == PaymentBatchChunk.Status.DONE:
+            return
+        if method == "sql":
+            with scope(rto=chunk.rto_id):
+                PaymentLine.objects.filter(batch=batch, rto_id=chunk.rto_id).delete()
+            count, total = batch_sql.calculate_chunk(
+                batch,
+                chunk.rto_id,
+                Rto.objects.filter(pk=chunk.rto_id).values_list("code", flat=True).first(),
+                equivalents,
+            )
+            chunk.status = PaymentBatchChunk.Status.DONE
+            chunk.run_count += 1
+            chunk.line_count = count
+            chunk.total_amount = total
+            chunk.finished_at = timezone.now()
+            chunk.save()
+            return
+        with scope(rto=chunk.rto_id):
+            PaymentLine.objects.filter(batch=batch, rto_id=chunk.rto_id).delete()
+            lines = list(_candidate_lines(batch, chunk.rto_id).values(*LINE_FIELDS))
+            for ln in lines:
+                ln["lodgement_date"] = timezone.localtime(ln["lodged_at"], BRISBANE).date()
+            lines.sort(key=engine.order_key)
+            ref = engine.load_reference(
+                rto_ids=[chunk.rto_id],
+                deltas={ln["training_contract_identifier"] for ln in lines},
+            )
+            ctx = load_batch_context(batch, lines)
+            decisions = engine.decide(lines, ref, ctx)
+            submissions = dict(
+                ClaimSubmission.objects.filter(
+                    id__in={ln["submission_id"] for ln in lines}
+                ).values_list("id", "public_id")
+            )
+            rows = [
+                _payment_row(batch.pk, ln, d, submissions)
+                for ln, d in zip(lines, decisions, strict=True)
+            ]
+            _copy_payment_rows(rows)
+        chunk.status = PaymentBatchChunk.Status.DONE
+        chunk.run_count += 1
+        chunk.line_count = len(rows)
+        chunk.total_amount = sum((d.amount for d in decisions), Decimal("0.00"))
+        chunk.finished_at = timezone.now()
+        chunk.save()
+
+
+def payment_batch_finalise(batch_id: int) -> bool:
+    """Total the batch once every chunk is done; True when it is now calculated."""
+    with transaction.atomic(), scopes_disabled():
+        batch = PaymentBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != PaymentBatch.Status.DRAFT:
+            return batch.status == PaymentBatch.Status.CALCULATED
+        if batch.chunks.exclude(status=PaymentBatchChunk.Status.DONE).exists():
+            return False
+        agg = PaymentLine.objects.filter(batch=batch).aggregate(
+            n=Count("id"),
+            paid=Count("id", filter=Q(status="PAID")),
+            total=Sum("amount"),
+        )
+        batch.line_count = agg["n"] or 0
+        batch.paid_count = agg["paid"] or 0
+        batch.total_amount = agg["total"] or Decimal("0.00")
+        batch.status = PaymentBatch.Status.CALCULATED
+        batch.calculated_at = timezone.now()
+        batch.save()
+        audit_record(
+            "payment_batch.calculated",
+            actor=batch.run_by,
+            obj=batch,
+            extra={
+                "period": batch.period,
+                "lines": batch.line_count,
+                "paid": batch.paid_count,
+                "total": str(batch.total_amount),
+            },
+        )
+    return True
+
+
+def payment_batch_approve(*, batch: PaymentBatch, actor, reason: str = "") -> PaymentBatch:
+    with transaction.atomic():
+        b = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+        if not getattr(actor, "is_department", False) or not actor.can_approve:
+            raise ApplicationError("Only a department approver can approve a payment batch.")
+        if b.status != PaymentBatch.Status.CALCULATED:
+            raise ApplicationError(
+                f"The {b.period} batch is {b.get_status_display().lower()}: only a calculated"
+                " batch can be approved."
+            )
+        if b.run_by_id == actor.pk:
+            raise ApplicationError(
+                "You ran this batch: a different officer must approve it (maker-checker)."
+            )
+        b.status = PaymentBatch.Status.APPROVED
+        b.approved_by = actor
+        b.approved_at = timezone.now()
+        b.save()
+        audit_record(
+            "payment_batch.approve",
+            actor=actor,
+            obj=b,
+            extra={
+                "period": b.period,
+                "total": str(b.total_amount),
+                "paid_lines": b.paid_count,
+                "reason": reason[:300],
+            },
+        )
+    return b
+
+
+def payment_batch_record_export(*, batch: PaymentBatch, actor, what: str) -> PaymentBatch:
+    """Record that money-out files left the system (ABA, remittances) before handing them
+    over; the first export moves an approved batch to exported."""
+    from core.models import new_public_id
+
+    with transaction.atomic():
+        b = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+        if not b.is_frozen:
+            raise ApplicationError("Only an approved batch can be exported.")
+        if b.status == PaymentBatch.Status.APPROVED:
+            b.status = PaymentBatch.Status.EXPORTED
+            b.exported_at = timezone.now()
+            b.export_id = new_public_id()
+            b.save(update_fields=["status", "exported_at", "export_id"])
+        audit_record(
+            f"payment_batch.export.{what}",
+            actor=actor,
+            obj=b,
+            extra={"period": b.period, "export_id": b.export_id, "total": str(b.total_amount)},
+        )
+    return b
+
+
+def payment_batch_mark_paid(*, batch: PaymentBatch, actor, paid_on: dt.date) -> PaymentBatch:
+    with transaction.atomic():
+        b = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+        if b.status != PaymentBatch.Status.EXPORTED:
+            raise ApplicationError("Export the ABA file before marking the batch paid.")
+        if paid_on < b.approved_at.date() - dt.timedelta(days=1):
+            raise ApplicationError("The payment date cannot be before the approval.")
+        b.status = PaymentBatch.Status.PAID
+        b.paid_on = paid_on
+        b.save(update_fields=["status", "paid_on"])
+        audit_record(
+            "payment_batch.paid",
+            actor=actor,
+            obj=b,
+            extra={
+                "period": b.period,
+                "paid_on": paid_on.isoformat(),
+                "total": str(b.total_amount),
+            },
+        )
+    return b
+
+
+def pqs_totals(batch: PaymentBatch) -> list[dict]:
+    """Per RTO: paid total and the bank account (the approval valid on the cut-off date, else
+    the latest). Department-wide read (scopes disabled) for money out."""
+    from rtos.models import Rto
+
+    from .models import PqsApproval
+
+    cutoff_day = timezone.localtime(batch.cutoff, BRISBANE).date()
+    with scopes_disabled():
+        totals = defaultdict(Decimal)
+        counts = defaultdict(int)
+        for rto_id, status, amount in PaymentLine.objects.filter(batch=batch).values_list(
+            "rto_id", "status", "amount"
+        ):
+            totals[rto_id] += amount
+            counts[rto_id] += status == "PAID"
+        out = []
+        for rto in Rto.objects.filter(pk__in=totals).order_by("code"):
+            approvals = PqsApproval.objects.filter(rto=rto).order_by("-valid_from")
+            approval = (
+                approvals.filter(valid_from__lte=cutoff_day)
+                .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=cutoff_day))
+                .first()
+                or approvals.first()
+            )
+            out.append(
+                {"rto": rto, "approval": approval, "total": totals[rto.pk], "paid": counts[rto.pk]}
+            )
+    return out
+
+
+def pqs_approval_update_bank(*, approval, actor, bsb, account_number, account_name, reason):
+    """Change where a PQS is paid (audited with masked numbers and the reason)."""
+    from .models import PqsApproval, mask_account
+
+    if not getattr(actor, "is_department_admin", False):
+        raise ApplicationError("Only a department admin can change bank details.")
+    with transaction.atomic(), scopes_disabled():
+        a = PqsApproval.objects.select_for_update().get(pk=approval.pk)
+        before = {"bsb": a.bsb, "account": mask_account(a.account_number), "name": a.account_name}
+        a.bsb, a.account_number, a.account_name = bsb, account_number, account_name
+        a.full_clean()
+        a.save()
+        audit_record(
+            "pqs_approval.bank_change",
+            actor=actor,
+            rto=a.rto,
+            obj=a,
+            before=before,
+            after={"bsb": bsb, "account": mask_account(account_number), "name": account_name},
+            extra={"reason": reason[:300]},
+        )
+    return a

@@ -1,0 +1,51 @@
+"""Celery tasks: ids in, a service call, nothing else (idempotent: see services)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from core.tasks import BaseTask, TenantTask
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(base=TenantTask, name="pqs_claims.tasks.payment_chunk_task")
+def payment_chunk_task(chunk_id: int, *, rto_id: int) -> None:
+    """One RTO of one batch; the last chunk to finish totals the batch."""
+    from .models import PaymentBatchChunk
+    from .services import payment_batch_finalise, payment_chunk_calculate
+
+    payment_chunk_calculate(chunk_id)
+    batch_id = (
+        PaymentBatchChunk.objects.filter(pk=chunk_id).values_list("batch_id", flat=True).first()
+    )
+    if batch_id is not None:
+        payment_batch_finalise(batch_id)
+
+
+@shared_task(base=BaseTask, name="pqs_claims.tasks.payment_batch_scheduled")
+def payment_batch_scheduled(today: str | None = None) -> str | None:
+    """Beat (daily): once a month's cut-off has passed (23:59 Brisbane, last business day),
+    create and calculate that month's batch unless it already exists."""
+    from core.errors import ApplicationError
+
+    from .models import PaymentBatch
+    from .services import batch_cutoff, payment_batch_run, previous_period
+
+    day = dt.date.fromisoformat(today) if today else timezone.localdate()
+    now = timezone.now()
+    current = f"{day:%Y-%m}"
+    for period in (previous_period(current), current):
+        if now <= batch_cutoff(period) or PaymentBatch.objects.filter(period=period).exists():
+            continue
+        try:
+            payment_batch_run(period=period, dispatch=True)
+        except ApplicationError as exc:  # e.g. last month not approved yet: try tomorrow
+            logger.warning("Payment batch %s not created: %s", period, exc.message)
+            return None
+        return period
+    return None

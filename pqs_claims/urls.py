@@ -1,0 +1,20 @@
+"""RTO workspace: /rto/<rto_code>/claims/…"""
+
+from django.urls import path
+
+from . import views
+
+app_name = "claims"
+
+urlpatterns = [
+    path("", views.claims_index, name="index"),
+    path("upload/", views.claim_upload, name="upload"),
+    path("submissions/<str:public_id>/", views.claim_submission, name="submission"),
+    path("submissions/<str:public_id>/lodge/", views.claim_lodge, name="lodge"),
+    path("statements/<str:public_id>/", views.statement, name="statement"),
+    path(
+        "statements/<str:public_id>/remittance.pdf",
+        views.statement_remittance,
+        name="statement_remittance",
+    ),
+]

@@ -1,0 +1,29 @@
+"""Department workspace: /department/batches/… and /department/payment-reference/…"""
+
+from django.urls import path
+
+from . import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("batches/", views.batch_list, name="batch_list"),
+    path("batches/<str:public_id>/", views.batch_detail, name="batch_detail"),
+    path("batches/<str:public_id>/lines/<str:line_id>/", views.batch_line, name="batch_line"),
+    path("batches/<str:public_id>/run/", views.batch_run, name="batch_run"),
+    path("batches/<str:public_id>/approve/", views.batch_approve, name="batch_approve"),
+    path("batches/<str:public_id>/aba/", views.batch_aba, name="batch_aba"),
+    path("batches/<str:public_id>/paid/", views.batch_paid, name="batch_paid"),
+    path("batches/<str:public_id>/export/", views.batch_export, name="batch_export"),
+    path(
+        "batches/<str:public_id>/remittances/<str:rto_code>.pdf",
+        views.batch_remittance,
+        name="batch_remittance",
+    ),
+    path("payment-reference/<str:kind>/", views.reference, name="reference"),
+    path(
+        "payment-reference/approvals/<str:public_id>/bank/",
+        views.approval_bank,
+        name="approval_bank",
+    ),
+]

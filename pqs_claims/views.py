@@ -1,0 +1,343 @@
+"""Claims (RTO workspace) and payment batches / reference data (department workspace).
+Thin views: forms in, a service or selector call, a template out."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_scopes import scopes_disabled
+
+from core.decorators import department_required, rto_perm_required
+from core.errors import ApplicationError
+from rtos.models import Perm
+
+from . import exports, selectors, services
+from .engine import STATUSES
+from .forms import BankAccountForm, BatchRunForm, ClaimUploadForm, PaidForm
+
+
+def _pdf(data: bytes, name: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{name}"'
+    return resp
+
+
+# ----------------------------------------------------------------- RTO: claims
+@rto_perm_required(Perm.VIEW)
+def claims_index(request, rto_code):
+    rto = request.rto
+    return render(
+        request,
+        "pqs_claims/claims_index.html",
+        {
+            "approvals": selectors.pqs_approvals_for(rto),
+            "submissions": selectors.claim_submission_list(rto=rto)[:50],
+            "statements": selectors.statements_for(rto=rto),
+            "can_prepare": request.rto_access.has(Perm.PREPARE_CLAIMS),
+            "form": ClaimUploadForm(),
+        },
+    )
+
+
+@rto_perm_required(Perm.PREPARE_CLAIMS)
+def claim_upload(request, rto_code):
+    post = request.method == "POST"
+    form = ClaimUploadForm(request.POST, request.FILES) if post else ClaimUploadForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            sub = services.claim_submission_upload(
+                rto=request.rto,
+                file=form.cleaned_data["file"],
+                actor=request.user,
+                collection_year=form.cleaned_data["collection_year"],
+            )
+        except ApplicationError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("claims:submission", rto_code=request.rto.code, public_id=sub.public_id)
+    return render(
+        request,
+        "pqs_claims/claim_upload.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@rto_perm_required(Perm.VIEW)
+def claim_submission(request, rto_code, public_id):
+    sub = selectors.claim_submission_get_for_actor(rto=request.rto, public_id=public_id)
+    groups = selectors.claim_estimate_groups(sub)
+    invalid = [ln for g in groups for ln in g["lines"] if ln.validation_codes or ln.national_errors]
+    return render(
+        request,
+        "pqs_claims/claim_submission.html",
+        {
+            "sub": sub,
+            "groups": groups,
+            "invalid": invalid,
+            "issues": sub.issues[:100],
+            "can_lodge": request.rto_access.has(Perm.LODGE_CLAIMS),
+        },
+    )
+
+
+@require_POST
+@rto_perm_required(Perm.LODGE_CLAIMS)
+def claim_lodge(request, rto_code, public_id):
+    sub = selectors.claim_submission_get_for_actor(rto=request.rto, public_id=public_id)
+    try:
+        sub = services.claim_submission_lodge(submission=sub, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"Claim lodged: {sub.valid_lines} lines, estimated value ${sub.estimate:,.2f}."
+        )
+    return redirect("claims:submission", rto_code=request.rto.code, public_id=sub.public_id)
+
+
+@rto_perm_required(Perm.VIEW)
+def statement(request, rto_code, public_id):
+    batch = selectors.statement_batch_get(public_id=public_id)
+    from .models import PaymentLine
+
+    status = request.GET.get("status", "")
+    lines = PaymentLine.objects.filter(batch=batch, rto=request.rto)
+    total = sum((p.amount for p in lines), 0)
+    if status:
+        lines = lines.filter(status=status)
+    page = Paginator(
+        lines.order_by("learner_name", "training_contract_identifier", "activity_end_date", "id"),
+        100,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pqs_claims/statement.html",
+        {"batch": batch, "page": page, "status": status, "statuses": STATUSES, "total": total},
+    )
+
+
+@rto_perm_required(Perm.VIEW)
+def statement_remittance(request, rto_code, public_id):
+    batch = selectors.statement_batch_get(public_id=public_id)
+    total = next((t for t in services.pqs_totals(batch) if t["rto"].pk == request.rto.pk), None)
+    if total is None:
+        total = {"rto": request.rto, "approval": None, "total": 0, "paid": 0}
+        approvals = selectors.pqs_approvals_for(request.rto)
+        total["approval"] = approvals[-1] if approvals else None
+    return _pdf(
+        exports.remittance_pdf(batch, total), f"remittance-{batch.period}-{request.rto.code}.pdf"
+    )
+
+
+# ----------------------------------------------------------------- department: batches
+@department_required()
+def batch_list(request):
+    form = BatchRunForm(request.POST) if request.method == "POST" else BatchRunForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.payment_batch_run(
+                period=form.cleaned_data["period"], actor=request.user
+            )
+        except ApplicationError as exc:
+            form.add_error("period", exc.message)
+        else:
+            messages.success(request, f"Batch {batch.period} calculated.")
+            return redirect("payments:batch_detail", public_id=batch.public_id)
+    return render(
+        request,
+        "pqs_claims/batch_list.html",
+        {"batches": selectors.batch_list(), "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@department_required()
+def batch_detail(request, public_id):
+    batch = selectors.batch_get(public_id=public_id)
+    f = {k: request.GET.get(k, "").strip() for k in ("status", "rto", "program", "q")}
+    lines = selectors.batch_lines(
+        batch, status=f["status"], rto_code=f["rto"], program=f["program"], q=f["q"]
+    )
+    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pqs_claims/batch_detail.html",
+        {
+            "batch": batch,
+            "summary": selectors.batch_summary(batch),
+            "page": page,
+            "f": f,
+            "statuses": STATUSES,
+            "paid_form": PaidForm(),
+            "can_approve": request.user.can_approve and batch.run_by_id != request.user.pk,
+        },
+    )
+
+
+@department_required()
+def batch_line(request, public_id, line_id):
+    batch = selectors.batch_get(public_id=public_id)
+    line = selectors.batch_line_get(batch, line_id)
+    return render(request, "pqs_claims/batch_line.html", {"batch": batch, "line": line})
+
+
+@require_POST
+@department_required()
+def batch_run(request, public_id):
+    batch = selectors.batch_get(public_id=public_id)
+    try:
+        services.payment_batch_run(period=batch.period, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Batch {batch.period} recalculated.")
+    return redirect("payments:batch_detail", public_id=batch.public_id)
+
+
+@require_POST
+@department_required(approver=True)
+def batch_approve(request, public_id):
+    batch = selectors.batch_get(public_id=public_id)
+    try:
+        services.payment_batch_approve(
+            batch=batch, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Batch {batch.period} approved: it can no longer change.")
+    return redirect("payments:batch_detail", public_id=batch.public_id)
+
+
+@require_POST
+@department_required(approver=True)
+def batch_aba(request, public_id):
+    batch = selectors.batch_get(public_id=public_id)
+    try:
+        if not batch.is_frozen:
+            raise ApplicationError("Only an approved batch can be exported.")
+        data = exports.aba_file(batch, services.pqs_totals(batch))
+        services.payment_batch_record_export(batch=batch, actor=request.user, what="aba")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("payments:batch_detail", public_id=batch.public_id)
+    resp = HttpResponse(data, content_type="text/plain; charset=us-ascii")
+    resp["Content-Disposition"] = f'attachment; filename="usrchoice-{batch.period}.aba"'
+    return resp
+
+
+@require_POST
+@department_required(approver=True)
+def batch_paid(request, public_id):
+    batch = selectors.batch_get(public_id=public_id)
+    form = PaidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter the payment date as DD/MM/YYYY.")
+    else:
+        try:
+            services.payment_batch_mark_paid(
+                batch=batch, actor=request.user, paid_on=form.cleaned_data["paid_on"]
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Batch {batch.period} marked paid.")
+    return redirect("payments:batch_detail", public_id=batch.public_id)
+
+
+@department_required()
+def batch_export(request, public_id):
+    batch = selectors.batch_get(public_id=public_id)
+    rows = exports.export_rows(batch)
+    fmt = request.GET.get("format")
+    if fmt == "json":
+        resp = HttpResponse(json.dumps(rows, indent=1), content_type="application/json")
+        ext = "json"
+    elif fmt == "xlsx":
+        resp = HttpResponse(
+            exports.export_xlsx(rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        ext = "xlsx"
+    else:
+        resp = HttpResponse(exports.export_csv(rows), content_type="text/csv; charset=utf-8")
+        ext = "csv"
+    resp["Content-Disposition"] = f'attachment; filename="payment-lines-{batch.period}.{ext}"'
+    return resp
+
+
+@department_required()
+def batch_remittance(request, public_id, rto_code):
+    batch = selectors.batch_get(public_id=public_id)
+    if not batch.is_frozen:
+        raise Http404
+    total = next((t for t in services.pqs_totals(batch) if t["rto"].code == rto_code), None)
+    if total is None:
+        raise Http404
+    return _pdf(exports.remittance_pdf(batch, total), f"remittance-{batch.period}-{rto_code}.pdf")
+
+
+# ----------------------------------------------------------------- department: reference
+REFERENCE_KINDS = {
+    "programs": "Funding programs",
+    "prices": "Price list",
+    "localities": "Location loadings",
+    "locality-list": "Localities",
+    "contracts": "Training contracts",
+    "approvals": "PQS approvals",
+}
+
+
+@department_required()
+def reference(request, kind):
+    if kind not in REFERENCE_KINDS:
+        raise Http404
+    q = request.GET.get("q", "")
+    page = Paginator(selectors.reference_rows(kind, q), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pqs_claims/reference.html",
+        {
+            "kind": kind,
+            "kinds": REFERENCE_KINDS,
+            "title": REFERENCE_KINDS[kind],
+            "page": page,
+            "q": q,
+        },
+    )
+
+
+@department_required(admin=True)
+def approval_bank(request, public_id):
+    approval = selectors.approval_get(public_id)
+    form = BankAccountForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "bsb": approval.bsb,
+            "account_number": approval.account_number,
+            "account_name": approval.account_name,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with scopes_disabled():
+                services.pqs_approval_update_bank(
+                    approval=approval, actor=request.user, **form.cleaned_data
+                )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Bank details of {approval.supplier_number} changed.")
+            return redirect("payments:reference", kind="approvals")
+    return render(
+        request,
+        "pqs_claims/approval_bank.html",
+        {"approval": approval, "form": form},
+        status=400 if form.errors else 200,
+    )
