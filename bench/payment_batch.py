@@ -1,0 +1,424 @@
+"""Monthly payment batch at scale (issue 6).
+
+Loads LINES lodged claim lines over PQSS suppliers and CONTRACTS training contracts into a
+separate ``cqr_bench_pay`` database (embedded PostgreSQL unless BENCH_DATABASE_URL is set),
+then measures ``payment_batch_run`` — the real service: one chunk per RTO, each chunk one
+transaction holding one set-based INSERT … SELECT (pqs_claims/batch_sql.py) —
+against a baseline measured in the same run: one SQL pass summing the same table grouped
+by RTO. Prints calculation seconds, lines/s, peak memory (RSS of the measuring process)
+and the ratio. Target on 2 cores: <= 90 s and ratio <= 15x.
+
+    .venv/bin/python bench/payment_batch.py [--lines 1000000] [--pqss 400]
+        [--contracts 60000] [--workers 2] [--runs 2] [--json] [--keep] [--skip-generate]
+
+Each run starts from no batch (reset outside the timing). The database is dropped at the
+end unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def setup_django() -> None:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    elif "cqr_bench_pay" not in os.environ.get("DATABASE_URL", ""):
+        from cqr_portal.embedded import _create_database, ensure_postgres
+
+        base = ensure_postgres()
+        _create_database(base.replace("/cqr?", "/postgres?"), "cqr_bench_pay")
+        os.environ["DATABASE_URL"] = base.replace("/cqr?", "/cqr_bench_pay?")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cqr_portal.settings.test"
+    import django
+
+    django.setup()
+
+
+def generate(n_lines: int, n_pqs: int, n_contracts: int) -> None:
+    """Reference data + lodged claim lines via COPY (streamed: memory stays flat)."""
+    import datetime as dt
+    import random
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django_scopes import scopes_disabled
+
+    from core.models import new_public_id
+    from pqs_claims.models import (
+        ClaimLine,
+        ClaimSubmission,
+        FundingProgram,
+        Locality,
+        LocationLoading,
+        PaymentBatch,
+        PaymentBatchChunk,
+        PaymentLine,
+        PqsApproval,
+        PriceListEntry,
+        TrainingContract,
+    )
+    from pqs_claims.services import BRISBANE
+    from rtos.models import Rto
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(6)
+    with scopes_disabled(), connection.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")  # skip row triggers for the wipe
+        for m in (
+            PaymentLine,
+            PaymentBatchChunk,
+            PaymentBatch,
+            ClaimLine,
+            ClaimSubmission,
+            PqsApproval,
+            PriceListEntry,
+            LocationLoading,
+            TrainingContract,
+            Locality,
+        ):
+            cur.execute(f"DELETE FROM {m._meta.db_table}")
+        cur.execute("SET session_replication_role = origin")
+        prog, _ = FundingProgram.objects.update_or_create(
+            code="UC2528",
+            starts=dt.date(2025, 7, 1),
+            defaults={
+                "name": "bench",
+                "ends": dt.date(2028, 6, 30),
+                "state_fund_source_codes": ["UC1", "UC2"],
+                "outcome_factors": {
+                    "20": "1",
+                    "51": "1",
+                    "60": "0",
+                    "30": "0",
+                    "52": "0",
+                    "40": "HOURS",
+                    "41": "HOURS",
+                    "70": "HELD",
+                    "85": "HELD",
+                },
+            },
+        )
+        quals = [f"Q{i:05d}" for i in range(40)]
+        for q in quals:
+            PriceListEntry.objects.create(
+                program=prog,
+                qualification_code=q,
+                contribution=rng.choice([8325, 11000, 14850]),
+                ppg_contribution=9250,
+                designated_units=rng.choice([25, 32, 36]),
+                effective_from=dt.date(2025, 7, 1),
+            )
+        places = [(f"4{i:03d}", f"TOWN {i}") for i in range(200)]
+        Locality.objects.bulk_create(
+            [Locality(postcode=p, locality=s, state="QLD") for p, s in places]
+        )
+        LocationLoading.objects.bulk_create(
+            [
+                LocationLoading(
+                    program=prog,
+                    postcode=p,
+                    locality=s,
+                    loading_percent=rng.choice([0, 0, 0, 10, 15, 20, 30]),
+                    effective_from=dt.date(2025, 7, 1),
+                )
+                for p, s in places
+            ]
+        )
+        existing = {r.code: r for r in Rto.objects.filter(code__startswith="8")}
+        rtos = []
+        for i in range(n_pqs):
+            code = f"8{i:04d}"
+            rtos.append(
+                existing.get(code)
+                or Rto.objects.create(
+                    code=code, legal_name=f"Bench PQS {code}", abn="51824753556", state="QLD"
+                )
+            )
+        PqsApproval.objects.bulk_create(
+            [
+                PqsApproval(
+                    rto=r,
+                    supplier_number=f"PQS{r.code}",
+                    program=prog,
+                    valid_from=dt.date(2025, 7, 1),
+                    qualification_codes=quals,
+                    bsb="064-000",
+                    account_number=f"{10000000 + i}",
+                    account_name=r.code,
+                )
+                for i, r in enumerate(rtos)
+            ]
+        )
+        contracts = []
+        for i in range(n_contracts):
+            r = rtos[i % n_pqs]
+            contracts.append(
+                TrainingContract(
+                    delta_number=f"{1000000 + i}",
+                    family_name=f"FAMILY{i}",
+                    given_names="Bench",
+                    date_of_birth=dt.date(2000, 1, 1) + dt.timedelta(days=i % 3000),
+                    qualification_code=quals[i % len(quals)],
+                    srto_code=r.code,
+                    commencement_date=dt.date(2025, 7, 1),
+                    status="active",
+                    status_date=dt.date(2025, 7, 1),
+                    ppg=i % 7 == 0,
+                )
+            )
+        TrainingContract.objects.bulk_create(contracts, batch_size=5000)
+        subs = {}
+        for r in rtos:
+            subs[r.pk] = ClaimSubmission.objects.create(
+                rto=r,
+                file="claims/bench.zip",
+                file_name="bench.zip",
+                sha256="0" * 64,
+                collection_year=2026,
+                status="lodged",
+            ).pk
+        lodged = dt.datetime(2026, 10, 20, 10, tzinfo=BRISBANE)
+        cols = [
+            "rto_id",
+            "public_id",
+            "submission_id",
+            "line_number",
+            "status",
+            "client_identifier",
+            "usi",
+            "family_name",
+            "given_names",
+            "date_of_birth",
+            "learner_key",
+            "residential_postcode",
+            "residential_locality",
+            "delivery_location_identifier",
+            "delivery_postcode",
+            "delivery_locality",
+            "subject_identifier",
+            "nominal_hours",
+            "program_identifier",
+            "activity_start_date",
+            "activity_end_date",
+            "outcome",
+            "funding_source_national",
+            "funding_source_state",
+            "training_contract_identifier",
+            "purchasing_contract_identifier",
+            "hours_attended",
+            "national_errors",
+            "validation_codes",
+            "warning_codes",
+            "lodged_at",
+            "first_lodged_on",
+        ]
+        outcomes = ["20"] * 80 + ["51"] * 5 + ["60"] * 5 + ["30"] * 3 + ["40"] * 3 + ["70"] * 4
+        t = time.perf_counter()
+        with cur.cursor.copy(
+            f"COPY {ClaimLine._meta.db_table} ({', '.join(cols)}) FROM STDIN"
+        ) as copy:
+            for n in range(n_lines):
+                ci = n % n_contracts
+                c = contracts[ci]
+                r = rtos[ci % n_pqs]
+                place = places[ci % len(places)]
+                home = places[(ci * 7) % len(places)]
+                unit = f"U{(n // n_contracts):03d}X{ci % 97:02d}"
+                end = dt.date(2026, 8, 1) + dt.timedelta(days=n % 80)
+                outcome = outcomes[n % len(outcomes)]
+                copy.write_row(
+                    (
+                        r.pk,
+                        new_public_id(),
+                        subs[r.pk],
+                        n + 1,
+                        "lodged",
+                        f"C{ci}",
+                        "",
+                        c.family_name,
+                        "Bench",
+                        c.date_of_birth,
+                        f"NAME:{c.family_name}|{c.date_of_birth.isoformat()}",
+                        home[0],
+                        home[1],
+                        "LOC1",
+                        place[0],
+                        place[1],
+                        unit,
+                        20,
+                        c.qualification_code,
+                        end - dt.timedelta(days=40),
+                        end,
+                        outcome,
+                        "13",
+                        "UC2",
+                        c.delta_number,
+                        f"PQS{r.code}",
+                        12 if outcome == "40" else None,
+                        "{}",
+                        "{}",
+                        "{}",
+                        lodged,
+                        dt.date(2026, 10, 20),
+                    )
+                )
+        log(f"copied {n_lines:,} claim lines in {time.perf_counter() - t:.1f} s")
+        cur.execute("ANALYZE")
+
+
+def reset(period: str) -> None:
+    """Forget an earlier measured run (outside the timing): the bench database has no other
+    batch, so the payment lines are truncated and the draft batch and its chunks deleted."""
+    from django.db import connection
+
+    from pqs_claims.models import PaymentBatch, PaymentBatchChunk, PaymentLine
+
+    with connection.cursor() as cur:
+        cur.execute(f"TRUNCATE {PaymentLine._meta.db_table}")
+        cur.execute(
+            f"DELETE FROM {PaymentBatchChunk._meta.db_table} WHERE batch_id IN"
+            f" (SELECT id FROM {PaymentBatch._meta.db_table} WHERE period = %s)",
+            [period],
+        )
+        cur.execute(f"DELETE FROM {PaymentBatch._meta.db_table} WHERE period = %s", [period])
+        cur.execute(f"VACUUM ANALYZE {PaymentLine._meta.db_table}")
+
+
+def drop_database() -> None:
+    """Drop the embedded bench database (unless BENCH_DATABASE_URL points elsewhere)."""
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    url = os.environ["DATABASE_URL"].replace("/cqr_bench_pay?", "/postgres?")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS cqr_bench_pay WITH (FORCE)")
+    log("dropped database cqr_bench_pay")
+
+
+def measure(period: str, workers: int) -> dict:
+    from django.db import connection
+
+    from pqs_claims.models import ClaimLine, PaymentBatch, PaymentBatchChunk
+    from pqs_claims.services import payment_batch_finalise, payment_batch_run
+
+    reset(period)
+    with connection.cursor() as cur:
+        t = time.perf_counter()
+        cur.execute(
+            f"SELECT rto_id, count(*), sum(coalesce(hours_attended, 0) + nominal_hours)"
+            f" FROM {ClaimLine._meta.db_table} WHERE lodged_at IS NOT NULL GROUP BY rto_id"
+        )
+        groups = len(cur.fetchall())
+        baseline = time.perf_counter() - t
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    if workers <= 1:
+        batch = payment_batch_run(period=period)
+    else:
+        # the same chunks a Celery worker pool would take, on `workers` processes
+        import multiprocessing as mp
+
+        from django.db import connections
+
+        batch = payment_batch_run(period=period, calculate=False)  # creates the chunks
+        from django_scopes import scopes_disabled
+
+        with scopes_disabled():
+            ids = list(
+                PaymentBatchChunk.objects.filter(batch=batch, status="pending").values_list(
+                    "pk", flat=True
+                )
+            )
+        connections.close_all()
+        with mp.get_context("fork").Pool(workers) as pool:
+            pool.map(_chunk, [ids[i::workers] for i in range(workers)])
+        payment_batch_finalise(batch.pk)
+        batch = PaymentBatch.objects.get(pk=batch.pk)
+    seconds = time.perf_counter() - t
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "lines": batch.line_count,
+        "paid_lines": batch.paid_count,
+        "total": f"{batch.total_amount:.2f}",
+        "rtos": groups,
+        "workers": workers,
+        "calculation_seconds": round(seconds, 2),
+        "lines_per_second": round(batch.line_count / seconds),
+        "peak_rss_mb": round(max(rss1, child) / 1024, 1),
+        "rss_before_mb": round(rss0 / 1024, 1),
+        "baseline_seconds": round(baseline, 3),
+        "ratio": round(seconds / baseline, 1),
+    }
+
+
+def _chunk(ids):
+    from django.db import connections
+
+    from pqs_claims.services import payment_chunk_calculate
+
+    connections.close_all()
+    for pk in ids:
+        payment_chunk_calculate(pk)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--pqss", type=int, default=400)
+    ap.add_argument("--contracts", type=int, default=60_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--period", default="2026-10")
+    ap.add_argument("--skip-generate", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--runs", type=int, default=2, help="measured runs on the same data")
+    ap.add_argument("--keep", action="store_true", help="keep the cqr_bench_pay database")
+    a = ap.parse_args()
+    setup_django()
+    if not a.skip_generate:
+        import subprocess
+
+        # generate in a child process so that its memory does not count as the batch's
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; sys.argv=['x']; import bench.payment_batch as b; b.setup_django();"
+                f" b.generate({a.lines}, {a.pqss}, {a.contracts})",
+            ],
+            check=True,
+            cwd=ROOT,
+            env=os.environ,
+        )
+    try:
+        for run in range(1, a.runs + 1):
+            result = {"run": run, **measure(a.period, a.workers)}
+            if a.json:
+                print(json.dumps(result), flush=True)
+            else:
+                for k, v in result.items():
+                    print(f"{k:>22}: {v}", flush=True)
+    finally:
+        if not a.keep:
+            drop_database()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Real-browser journeys: Debian's Chromium driven by Playwright against live_server."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+CHROMIUM = os.environ.get("CQR_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context = browser.new_context(
+        base_url=live_server.url,
+        accept_downloads=True,
+        locale="en-AU",
+        timezone_id="Australia/Brisbane",
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def totp_now(secret: str) -> str:
+    """The current TOTP code, never one about to expire: a code read in the last seconds
+    of its 30-second step would reach the server in the next step (a flaky sign-in)."""
+    if 30 - time.time() % 30 < 3:
+        time.sleep(30 - time.time() % 30 + 0.2)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def sign_in(page, user) -> None:
+    """Password, then the TOTP stage, as a person would."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill("Correct-Horse-Battery-9")
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Code", exact=False).fill(totp_now(user.totp_secret))
+    page.get_by_role("button", name="Sign In").click()

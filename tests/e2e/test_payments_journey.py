@@ -1,0 +1,82 @@
+"""Issue 6 acceptance in Chromium: PQS staff lodge a claim and see the estimate; an officer
+runs the batch and drills into a line's explanation; a second officer approves; the
+remittance PDF opens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from pqs_claims.models import PaymentBatch
+from pqs_claims.sample import claim_zip
+from tests.e2e.conftest import sign_in
+from tests.pqs_claims.conftest import make_pqs, nguyen_claim
+
+
+def sign_out(page):
+    page.get_by_role("button", name=re.compile("Sign out")).click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_claim_batch_approval_remittance(page, tmp_path):
+    pqs = make_pqs()
+    code = pqs.rto1.code
+    end = timezone.localdate() - dt.timedelta(days=5)
+    path = tmp_path / "claim.zip"
+    path.write_bytes(
+        claim_zip(
+            nguyen_claim(("CPCCWHS2001", "CPCCOM1012"), end=end, start=end - dt.timedelta(days=30))
+        )
+    )
+
+    # PQS staff: upload, see the estimate, lodge
+    sign_in(page, pqs.staff1)
+    page.wait_for_url(re.compile(rf"/rto/{code}/$"))
+    page.get_by_role("link", name="Claims", exact=True).click()
+    page.get_by_role("link", name="Lodge this month's claim").click()
+    page.get_by_label("Claim file (AVETMISS NAT zip)").set_input_files(str(path))
+    page.get_by_label("Collection year").fill(str(end.year))
+    page.get_by_role("button", name="Check the claim").click()
+    estimate = page.locator("#estimate")
+    estimate.wait_for()
+    assert estimate.inner_text() == "$825.00"
+    page.get_by_role("button", name="Lodge the claim").click()
+    page.get_by_text("Claim lodged: 2 lines").wait_for()
+    sign_out(page)
+
+    # Officer: run the month, drill into a line
+    period = f"{timezone.localdate():%Y-%m}"
+    sign_in(page, pqs.officer)
+    page.wait_for_url(re.compile(r"/department/"))
+    page.get_by_role("link", name="Payment batches").click()
+    page.get_by_label("Month").fill(period)
+    page.get_by_role("button", name="Run the batch").click()
+    page.get_by_role("heading", name=f"Payment batch {period}").wait_for()
+    page.get_by_text(f"Batch {period} calculated.").wait_for()
+    page.get_by_role("link", name=re.compile("^Why?")).first.click()
+    explanation = page.locator("#explanation")
+    explanation.wait_for()
+    assert explanation.inner_text().startswith(
+        "Paid $412.50 = $11,000.00 / 32 units × (1 + 20% remote loading"
+    )
+    batch_url = page.url.split("/lines/")[0] + "/"
+    sign_out(page)
+
+    # Second officer: approve; the remittance PDF opens
+    sign_in(page, pqs.approver)
+    page.wait_for_url(re.compile(r"/department/"))
+    page.goto(batch_url)
+    page.get_by_role("button", name="Approve batch").click()
+    page.get_by_text("approved: it can no longer change").wait_for()
+    batch = PaymentBatch.objects.get(period=period)
+    assert batch.status == "approved" and batch.approved_by_id == pqs.approver.pk
+    href = page.get_by_role("link", name=re.compile(f"remittance for {code}")).get_attribute("href")
+    resp = page.context.request.get(href)
+    assert resp.status == 200
+    assert resp.headers["content-type"] == "application/pdf"
+    assert resp.body().startswith(b"%PDF")
+    page.goto(href)  # opens in the browser's PDF viewer (or downloads, headless)
