@@ -737,3 +737,46 @@ def award_create(client_record: ClientRecord, *, actor, data: dict[str, Any]):
             ) from None
         audit_record("award.create", actor=actor, rto=award.rto, obj=award)
     return award
+
+
+# ---------------------------------------------------------------------------- stalled work
+
+#: A submission with no progress for this long, whose work lease is free (no live task
+#: holds it), is restarted by the sweep. Progress rows are written at least every COPY batch.
+SUBMISSION_STALL_AFTER = dt.timedelta(minutes=10)
+
+
+def submissions_restart_stalled(*, older_than: dt.timedelta = SUBMISSION_STALL_AFTER) -> list:
+    """Re-dispatch the work of submissions left behind by a dead worker or a lost message.
+
+    Celery redelivers a killed worker's unacknowledged task only after the broker's
+    visibility timeout (hours, because a validation may legitimately take long), and a
+    message lost between the upload's commit and the broker never arrives at all. This
+    finds submissions still RECEIVED, VALIDATING or COMMITTING with no progress for
+    ``older_than`` and whose work lease (core.leases) nobody holds, and queues their task
+    again. Safe to run at any time: the tasks are idempotent and take the lease themselves.
+    """
+    from django_scopes import scopes_disabled
+
+    from core.leases import lease_is_free
+
+    from .tasks import SUBMISSION_LEASE, submission_commit_task, submission_validate_task
+
+    restarted = []
+    with scopes_disabled():
+        stalled = Submission.objects.filter(
+            kind=Submission.Kind.REGISTER,
+            status__in=(S.RECEIVED, S.VALIDATING, S.COMMITTING),
+            updated_at__lt=timezone.now() - older_than,
+        ).order_by("pk")
+        for sub in stalled:
+            if not lease_is_free(SUBMISSION_LEASE, sub.pk):
+                continue  # a live worker is on it, just slowly
+            # Touch the row first so the next sweep waits another full period for this one.
+            Submission.objects.filter(pk=sub.pk).update(updated_at=timezone.now())
+            committing = sub.status == S.COMMITTING
+            task = submission_commit_task if committing else submission_validate_task
+            log.warning("restarting stalled submission %s (%s)", sub.public_id, sub.status)
+            task.delay(sub.pk, rto_id=sub.rto_id)
+            restarted.append(sub)
+    return restarted

@@ -2,23 +2,40 @@
 
 Both tasks are idempotent (the Submission row is locked and status-checked) and run with
 ``acks_late``: a worker killed mid-way has its task redelivered, validation starts again
-from a clean staging area, and the commit transaction either happened or did not.
+from a clean staging area, and the commit transaction either happened or did not. While a
+task runs it holds the submission's work lease (core.leases), so a second delivery of the
+same work steps aside instead of staging the same rows twice at the same time.
 """
 
 from celery import shared_task
 
-from core.tasks import TenantTask
+from core.leases import work_lease
+from core.tasks import BaseTask, TenantTask
+
+SUBMISSION_LEASE = "achievements.submission"
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_validate")
 def submission_validate_task(self, submission_id: int, *, rto_id: int) -> None:
     from .services import submission_validate
 
-    submission_validate(submission_id)
+    with work_lease(SUBMISSION_LEASE, submission_id) as mine:
+        if mine:
+            submission_validate(submission_id)
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_commit")
 def submission_commit_task(self, submission_id: int, *, rto_id: int) -> None:
     from .services import submission_commit
 
-    submission_commit(submission_id)
+    with work_lease(SUBMISSION_LEASE, submission_id) as mine:
+        if mine:
+            submission_commit(submission_id)
+
+
+@shared_task(base=BaseTask, name="achievements.submission_sweep")
+def submission_sweep_task() -> int:
+    """Beat: restart submissions whose worker died (see services.submissions_restart_stalled)."""
+    from .services import submissions_restart_stalled
+
+    return len(submissions_restart_stalled())

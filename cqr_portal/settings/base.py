@@ -215,6 +215,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pqs_claims.tasks.payment_batch_scheduled",
         "schedule": crontab(minute=30, hour=1),
     },
+    # Restart submissions whose worker died or whose message was lost (the broker would
+    # redeliver only after its visibility timeout): achievements.services.
+    "achievements-submission-sweep": {
+        "task": "achievements.submission_sweep",
+        "schedule": 300.0,
+    },
     # Move buffered public-verification lookups from Redis into the database
     # (verification.lookup_log).
     "verification-flush-lookups": {
