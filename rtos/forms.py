@@ -34,3 +34,24 @@ class RtoCeaseForm(forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=300, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class RtoSettingsForm(forms.Form):
+    """What an RTO admin keeps up to date themselves. Code, legal name, ABN and status
+    belong to the department's registry (training.gov.au is their source)."""
+
+    trading_name = forms.CharField(label="Trading name", max_length=200, required=False)
+    contact_email = forms.EmailField(
+        label="Contact e-mail",
+        required=False,
+        help_text="Where the department and learners can reach the RTO about its records.",
+    )
+    certificate_signatory = forms.CharField(
+        label="Certificate signatory",
+        max_length=150,
+        required=False,
+        help_text="The name printed above the signature line on testamurs and statements.",
+    )
+    certificate_signatory_title = forms.CharField(
+        label="Signatory's position", max_length=150, required=False
+    )

@@ -71,3 +71,43 @@ def rto_cease(*, actor, rto: Rto, ceased_on: date, reason: str) -> Rto:
         after={"status": "ceased", "ceased_on": ceased_on.isoformat(), "reason": reason},
     )
     return rto
+
+
+#: The fields an RTO admin may change on their own RTO (rtos.forms.RtoSettingsForm).
+RTO_SETTINGS_FIELDS = (
+    "trading_name",
+    "contact_email",
+    "certificate_signatory",
+    "certificate_signatory_title",
+)
+
+
+@transaction.atomic
+def rto_update_settings(*, actor, rto: Rto, data: dict) -> Rto:
+    """An RTO admin updates their RTO's own details; audited with before and after.
+
+    A ceased RTO's details are frozen with its records (its staff keep read access only).
+    Documents issued earlier keep the signatory they were issued with (they are rendered
+    once and stored); new documents use the new one.
+    """
+    rto = Rto.objects.select_for_update().get(pk=rto.pk)
+    if rto.is_ceased:
+        raise ApplicationError(f"{rto.code} has ceased; its details can no longer change.")
+    before = {f: getattr(rto, f) for f in RTO_SETTINGS_FIELDS}
+    after = {f: (data.get(f) or "").strip() for f in RTO_SETTINGS_FIELDS}
+    changed = [f for f in RTO_SETTINGS_FIELDS if before[f] != after[f]]
+    if not changed:
+        return rto
+    for f in changed:
+        setattr(rto, f, after[f])
+    rto.full_clean()
+    rto.save(update_fields=changed)
+    audit_record(
+        "rto.settings_changed",
+        actor=actor,
+        rto=rto,
+        obj=rto,
+        before={f: before[f] for f in changed},
+        after={f: after[f] for f in changed},
+    )
+    return rto

@@ -7,6 +7,7 @@ app_name = "rto"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("staff/", views.staff_list, name="staff_list"),
+    path("settings/", views.rto_settings, name="settings"),
     path("staff/invite/", views.staff_invite, name="staff_invite"),
     path("staff/<str:public_id>/", views.staff_member, name="staff_member"),
     path(

@@ -1,4 +1,4 @@
-"""RTO workspace shell: switcher, dashboard and staff management (RTO admins)."""
+"""RTO workspace shell: switcher, dashboard, staff management and settings (RTO admins)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +16,7 @@ from core.decorators import rto_perm_required
 from core.errors import ApplicationError
 
 from .access import memberships_for
+from .forms import RtoSettingsForm
 from .models import Perm
 from .selectors import (
     invitation_get_for_actor,
@@ -23,6 +24,7 @@ from .selectors import (
     membership_get_for_actor,
     membership_list,
 )
+from .services import RTO_SETTINGS_FIELDS, rto_update_settings
 
 
 @login_required
@@ -116,3 +118,20 @@ def invitation_revoke_view(request, rto_code, public_id):
     invitation_revoke(actor=request.user, invitation=invitation)
     messages.success(request, f"Invitation to {invitation.email} withdrawn.")
     return redirect("rto:staff_list", rto_code=request.rto.code)
+
+
+@rto_perm_required(Perm.MANAGE_SETTINGS)
+def rto_settings(request, rto_code):
+    """RTO details the RTO's admins keep (screens.md RTO workspace › Settings)."""
+    rto = request.rto
+    initial = {f: getattr(rto, f) for f in RTO_SETTINGS_FIELDS}
+    form = RtoSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rto_update_settings(actor=request.user, rto=rto, data=form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("rto:settings", rto_code=rto.code)
+    return render(request, "rtos/settings.html", {"form": form}, status=400 if form.errors else 200)

@@ -88,6 +88,13 @@ CASES = [
         data=lambda w: {"email": "someone@example.test", "role": "viewer"},
     ),
     Case(
+        "rto:settings",
+        kwargs=lambda w: {"rto_code": w.rto_a.code},
+        get=rto_page(grant=403),
+        post=rto_page(ok=302, grant=403),
+        data=lambda w: {"trading_name": "Renamed", "certificate_signatory": "Pat Signer"},
+    ),
+    Case(
         "rto:staff_member",
         kwargs=_staff_member,
         get=rto_page(grant=403),
