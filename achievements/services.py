@@ -780,3 +780,391 @@ def submissions_restart_stalled(*, older_than: dt.timedelta = SUBMISSION_STALL_A
             task.delay(sub.pk, rto_id=sub.rto_id)
             restarted.append(sub)
     return restarted
+
+
+# ---------------------------------------------------------------------------- loose NAT files
+# The web upload takes several NAT text files at once, as `manage.py submission_upload DIR`
+# does (interfaces.md §4): they are bundled into one deterministic zip
+# (core.uploads.bundle_nat_files: sorted, fixed dates) and that zip is what is stored, with
+# its sha256, before anything parses it. The same files again give the same bytes, so a
+# re-upload links to the earlier submission.
+
+
+def _upload_size(data) -> int:
+    if isinstance(data, bytes | bytearray):
+        return len(data)
+    size = getattr(data, "size", None)
+    if size is None:
+        data.seek(0, io.SEEK_END)
+        size = data.tell()
+    return size
+
+
+def _upload_bytes(data) -> bytes:
+    if isinstance(data, bytes | bytearray):
+        return bytes(data)
+    data.seek(0)
+    return data.read()
+
+
+def nat_files_bundle(files: list[tuple[str, Any]]) -> tuple[str, bytes]:
+    """Check loose NAT files chosen together and bundle them: ``(zip name, zip bytes)``.
+
+    ``files`` are ``(name, bytes or file object)``. Refused (``UploadRejected``, nothing
+    stored): more files than a NAT set has, a name that is not a NAT file of release 8.0
+    (NAT00010.txt … NAT00130.txt), an archive or template among them, the same NAT file
+    twice, a zip named .txt, nothing but empty files, or more bytes in all than the upload
+    limit.
+    Names and sizes are checked before any file is read.
+    """
+    import re
+
+    from avetmiss import file_ids, match_file_name
+    from core.uploads import bundle_nat_files
+
+    if not files:
+        raise UploadRejected("Choose at least one file.")
+    limit = settings.CQR_UPLOAD_MAX_BYTES
+    most = len(file_ids("8.0"))
+    if len(files) > most:
+        raise UploadRejected(
+            f"{len(files)} files were chosen; a NAT set has at most {most} (NAT00010 …"
+            " NAT00130). Choose each NAT file once, or upload them as one zip."
+        )
+    seen: dict[str, str] = {}
+    total = 0
+    bases = []
+    for name, data in files:
+        base = re.split(r"[\\/]", name or "")[-1]
+        if base.lower().endswith((".zip", ".csv", ".xlsx")):
+            raise UploadRejected(
+                f"{base} was chosen together with other files. Upload either one zip, CSV or"
+                " Excel file on its own, or several NAT .txt files (not both)."
+            )
+        file_id = match_file_name(base)
+        if file_id is None:
+            raise UploadRejected(
+                f"{base} is not a NAT file name. Choose the AVETMISS text files named"
+                " NAT00010.txt … NAT00130.txt (as your student management system exports"
+                " them)."
+            )
+        if file_id in seen:
+            raise UploadRejected(
+                f"{file_id} was chosen twice ({seen[file_id]} and {base}). Choose each NAT"
+                " file once."
+            )
+        seen[file_id] = base
+        # An empty NAT file is a file with no records (NAT00090 / NAT00100 often are), as
+        # in a zip or a directory; only a selection with nothing in it is refused.
+        total += _upload_size(data)
+        if total > limit:
+            raise UploadRejected(
+                f"The chosen files hold more than the {limit // 1024**2:,} MB accepted in one"
+                " upload. Split the submission."
+            )
+        bases.append(base)
+    if total == 0:
+        raise UploadRejected("The chosen files are all empty (0 bytes). Choose them again.")
+    contents = []
+    for base, (_name, data) in zip(bases, files, strict=True):
+        raw = _upload_bytes(data)
+        if raw[:2] == b"PK":
+            raise UploadRejected(f"{base} is named .txt but is a zip archive.")
+        contents.append((base, raw))
+    return f"NAT files ({len(files)}).zip", bundle_nat_files(contents)
+
+
+def submission_create_from_nat_files(
+    *,
+    rto,
+    actor,
+    files: list[tuple[str, Any]],
+    collection_year: int | None = None,
+    interim: bool = False,
+) -> tuple[Submission, bool]:
+    """Several loose NAT files → one stored zip submission (see :func:`nat_files_bundle`).
+
+    Returns ``(submission, created)`` as :func:`submission_create` (identical files again
+    link to the earlier submission).
+    """
+    if rto.is_ceased:
+        raise ApplicationError(f"{rto.code} has ceased; its records can no longer change.")
+    name, data = nat_files_bundle(files)
+    return submission_create(
+        rto=rto,
+        actor=actor,
+        file_name=name,
+        fh=io.BytesIO(data),
+        size=len(data),
+        collection_year=collection_year,
+        interim=interim,
+    )
+
+
+# ---------------------------------------------------------------------------- identity
+# Correcting a learner's identity: the RTO's client record (NAT00080 + NAT00085 fields), by
+# hand, with a reason. Versioned and audited like outcome_correct (one transaction,
+# pghistory context user / reason / source "manual"). The learner link follows the
+# register's rule — one person across RTOs by a verified-format USI, otherwise by RTO +
+# client identifier — as the commit and learner_create apply it; see _relink_learner.
+
+CLIENT_EDITABLE = [
+    "client_identifier",
+    "family_name",
+    "given_names",
+    "date_of_birth",
+    "gender",
+    "unique_student_identifier",
+    "highest_school_level_completed_identifier",
+    "postcode",
+    "indigenous_status_identifier",
+    "language_identifier",
+    "labour_force_status_identifier",
+    "country_identifier",
+    "disability_flag",
+    "prior_educational_achievement_flag",
+    "at_school_flag",
+    "address_location_suburb_locality_or_town",
+    "state_identifier",
+    "address_building_property_name",
+    "address_flat_unit_details",
+    "address_street_number",
+    "address_street_name",
+    "survey_contact_status",
+    "statistical_area_level_1_identifier",
+    "statistical_area_level_2_identifier",
+]
+# NAT00085 fields a person corrects (the client identifier and names follow the NAT00080 ones)
+POSTAL_EDITABLE = [
+    "client_title",
+    "address_building_property_name",
+    "address_flat_unit_details",
+    "address_street_number",
+    "address_street_name",
+    "address_postal_delivery_box",
+    "address_postal_suburb_locality_or_town",
+    "postcode",
+    "state_identifier",
+    "telephone_number_home",
+    "telephone_number_work",
+    "telephone_number_mobile",
+    "email_address",
+    "email_address_alternative",
+]
+
+
+def _usi_conflict(usi: str) -> ApplicationError:
+    # the register rule of files (REG-06) and of learner_create, same words
+    return ApplicationError(
+        f"USI {usi} is already held by a learner with a different date of birth."
+        " Check the USI and date of birth with the student.",
+        extra={"field": "unique_student_identifier"},
+    )
+
+
+def _relink_learner(cr: ClientRecord, *, usi: str, dob) -> tuple[Any, Any, str]:
+    """The learner ``cr`` belongs to after its USI / date of birth change.
+
+    Returns ``(learner, previous learner, how)``; rows are locked, nothing saved yet except
+    a new learner. The rules, as the commit applies them to a file:
+
+    * a verified-format USI held by a learner links to that learner; refused when that
+      learner's date of birth differs (REG-06) — for the record's own learner too when other
+      RTOs report the same person;
+    * a verified-format USI nobody holds goes on the record's learner when that learner has
+      no USI yet (commit step 1), or when it is this record's alone (a mistyped USI
+      corrected: the person, their portal e-mail and share links stay); a learner other RTOs
+      also report keeps its USI and the record moves to a new learner with the new USI
+      (commit step 2);
+    * no verified-format USI (blank, INTOFF, INDIV): the record keeps its learner, linked by
+      RTO + client identifier — except that a learner other RTOs report under the USI this
+      record no longer carries is left to them and the record gets its own learner.
+
+    A learner left without any client record loses its USI, so the USI can link the right
+    person (learners are never deleted).
+    """
+    from django_scopes import scopes_disabled
+
+    from avetmiss import is_valid_usi
+    from students.models import Learner
+
+    current = Learner.objects.select_for_update().get(pk=cr.learner_id)
+    # Why scopes_disabled: whether other RTOs report the same person is an existence check
+    # across tenants (nothing of theirs is read or shown).
+    with scopes_disabled():
+        shared = ClientRecord.objects.filter(learner_id=current.pk).exclude(pk=cr.pk).exists()
+    if usi and is_valid_usi(usi, allow_exemptions=False):
+        holder = (
+            current
+            if current.usi == usi
+            else Learner.objects.select_for_update().filter(usi=usi).first()
+        )
+        if holder is not None:
+            if (holder.pk != current.pk or shared) and (
+                holder.date_of_birth and dob and holder.date_of_birth != dob
+            ):
+                raise _usi_conflict(usi)
+            return holder, current, "kept" if holder.pk == current.pk else "linked"
+        if current.usi is None or not shared:
+            current.usi = usi
+            return current, current, "usi_set"
+        new = Learner.objects.create(usi=usi, family_name=cr.family_name, date_of_birth=dob)
+        return new, current, "new_learner"
+    if current.usi and shared:
+        new = Learner.objects.create(usi=None, family_name=cr.family_name, date_of_birth=dob)
+        return new, current, "new_learner"
+    if current.usi:
+        current.usi = None
+        return current, current, "usi_cleared"
+    return current, current, "kept"
+
+
+def client_record_correct(
+    client_record: ClientRecord, *, actor, data: dict[str, Any], reason: str
+) -> ClientRecord:
+    """Correct a learner's identity as this RTO reports it: a new version (who/when/why).
+
+    ``data`` holds NAT00080 values by canonical name (``CLIENT_EDITABLE``) and ``postal``,
+    the NAT00085 ones (``POSTAL_EDITABLE``). The name for encryption is written again when
+    a name changes; NAT00085's names and every NAT00085/90/100 row's client identifier
+    follow the record so a NAT export stays consistent. A changed USI re-links the record
+    (and its outcomes and awards) as :func:`_relink_learner` says; the learner's name and
+    date of birth become the ones reported here (the latest an RTO reported). Refused:
+    no reason, a ceased RTO, a client identifier used by another record of the RTO, a USI
+    held by someone else with a different date of birth, nothing changed.
+    """
+    from avetmiss.writer import name_for_encryption
+
+    from .models import Award
+
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ApplicationError("Give the reason for the correction.", extra={"field": "reason"})
+    _refuse_if_ceased(client_record.rto)
+    with (
+        transaction.atomic(),
+        pghistory.context(user=actor.pk, reason=reason, source="manual"),
+    ):
+        cr = ClientRecord.objects.select_for_update(of=("self",)).get(pk=client_record.pk)
+        before = {k: getattr(cr, k) for k in CLIENT_EDITABLE}
+        before_postal = dict(cr.postal_details or {})
+        for k in CLIENT_EDITABLE:
+            if k not in data:
+                continue
+            v = data[k]
+            if k == "date_of_birth":
+                setattr(cr, k, v or None)
+            else:
+                setattr(cr, k, (v or "").strip())
+        cr.unique_student_identifier = cr.unique_student_identifier.upper()
+        cid = cr.client_identifier
+        if not cid:
+            raise ApplicationError(
+                "Give the client identifier.", extra={"field": "client_identifier"}
+            )
+        if not cr.family_name:
+            raise ApplicationError("Give the family name.", extra={"field": "family_name"})
+        if (
+            cid != before["client_identifier"]
+            and ClientRecord.objects.filter(rto=cr.rto, client_identifier=cid).exists()
+        ):
+            raise ApplicationError(
+                f"Client identifier {cid} is already used in this RTO.",
+                extra={"field": "client_identifier"},
+            )
+        names_changed = (cr.family_name, cr.given_names) != (
+            before["family_name"],
+            before["given_names"],
+        )
+        if names_changed:
+            cr.name_for_encryption = name_for_encryption(
+                family=cr.family_name, given=cr.given_names
+            )[:60]
+        # NAT00085: kept verbatim by canonical name; written back only when it has content
+        postal = dict(before_postal)
+        for k in POSTAL_EDITABLE:
+            if k in (data.get("postal") or {}):
+                postal[k] = (data["postal"][k] or "").strip()
+        if any(postal.get(k) for k in POSTAL_EDITABLE):
+            postal["client_identifier"] = cid
+            postal["client_family_name"] = cr.family_name[:40]
+            postal["client_first_given_name"] = cr.given_names[:40]
+            for k in POSTAL_EDITABLE:
+                postal.setdefault(k, "")
+        else:
+            postal = {}
+        cr.postal_details = postal
+        if cid != before["client_identifier"]:
+            cr.disabilities = [{**d, "client_identifier": cid} for d in cr.disabilities or []]
+            cr.prior_educational_achievements = [
+                {**p, "client_identifier": cid} for p in cr.prior_educational_achievements or []
+            ]
+        changed = [k for k in CLIENT_EDITABLE if getattr(cr, k) != before[k]]
+        if postal != before_postal:
+            changed.append("postal_details")
+        if not changed:
+            raise ApplicationError(
+                "Nothing to correct: every field is as recorded. Change a field, or cancel."
+            )
+        learner, previous, how = _relink_learner(
+            cr, usi=cr.unique_student_identifier, dob=cr.date_of_birth
+        )
+        # the learner's name and date of birth: the latest an RTO reported
+        learner.family_name = cr.family_name[:100]
+        learner.given_names = cr.given_names[:100]
+        if cr.date_of_birth:  # "not stated" here does not erase what others reported
+            learner.date_of_birth = cr.date_of_birth
+        if learner.pk != previous.pk:
+            from django_scopes import scopes_disabled
+
+            # Why scopes_disabled: an existence check across tenants, as in _relink_learner.
+            with scopes_disabled():
+                orphaned = (
+                    not ClientRecord.objects.filter(learner_id=previous.pk)
+                    .exclude(pk=cr.pk)
+                    .exists()
+                )
+            if orphaned and previous.usi:
+                previous.usi = None  # free the USI for the person it belongs to
+                previous.save(update_fields=["usi", "updated_at"])
+        try:
+            with transaction.atomic():
+                learner.save()
+                cr.learner = learner
+                cr.updated_by = actor
+                cr.change_reason = reason
+                cr.source_submission = None
+                cr.save()
+        except IntegrityError:
+            raise ApplicationError(
+                "Another record was changed at the same moment (the client identifier or USI"
+                " is now in use). Check the learner and try again."
+            ) from None
+        moved = {}
+        if learner.pk != previous.pk:
+            # Outcomes and awards belong to the person: they follow the record (versioned,
+            # with this correction's context).
+            moved["outcomes"] = UnitOutcome.objects.filter(
+                rto_id=cr.rto_id, client_record=cr
+            ).update(learner_id=learner.pk, updated_at=timezone.now())
+            moved["awards"] = Award.objects.filter(rto_id=cr.rto_id, client_record=cr).update(
+                learner_id=learner.pk, updated_at=timezone.now()
+            )
+        audit_record(
+            "client_record.correct",
+            actor=actor,
+            rto=cr.rto,
+            obj=cr,
+            # field names only: the values are personal data, kept in the record's versions
+            extra={
+                "reason": reason,
+                "fields": changed,
+                "learner": {
+                    "link": how,
+                    "from": previous.public_id,
+                    "to": learner.public_id,
+                    **moved,
+                },
+            },
+        )
+    return cr

@@ -32,6 +32,11 @@ urlpatterns = [
     path("learners/new/", views_records.learner_create, name="learner_create"),
     path("learners/<str:public_id>/", views_records.learner_detail, name="learner_detail"),
     path(
+        "learners/<str:public_id>/identity/",
+        views_records.learner_correct,
+        name="learner_correct",
+    ),
+    path(
         "learners/<str:public_id>/outcomes/new/",
         views_records.outcome_add,
         name="outcome_add",

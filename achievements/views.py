@@ -38,21 +38,28 @@ def submission_list(request, rto_code):
 
 @rto_perm_required(Perm.SUBMIT)
 def submission_upload(request, rto_code):
+    """One NAT zip / CSV / XLSX file, or several loose NAT .txt files (bundled into one
+    stored zip, as ``manage.py submission_upload DIR`` does). Refusals are 400 with the
+    reason next to the file field; nothing is stored."""
     status = 200
     if request.method == "POST":
         form = SubmissionUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            f = form.cleaned_data["file"]
+            files = form.cleaned_data["file"]
+            year = form.cleaned_data["collection_year"]
+            interim = form.cleaned_data["interim"]
             try:
-                sub, created = services.submission_create(
-                    rto=request.rto,
-                    actor=request.user,
-                    file_name=f.name,
-                    fh=f,
-                    size=f.size,
-                    collection_year=form.cleaned_data["collection_year"],
-                    interim=form.cleaned_data["interim"],
-                )
+                if len(files) == 1:
+                    f = files[0]
+                    sub, created = services.submission_create(
+                        rto=request.rto, actor=request.user, file_name=f.name, fh=f,
+                        size=f.size, collection_year=year, interim=interim,
+                    )  # fmt: skip
+                else:
+                    sub, created = services.submission_create_from_nat_files(
+                        rto=request.rto, actor=request.user, collection_year=year,
+                        interim=interim, files=[(f.name, f) for f in files],
+                    )  # fmt: skip
             except (UploadRejected, ApplicationError) as exc:
                 form.add_error("file", exc.message)
                 status = 400
@@ -60,7 +67,9 @@ def submission_upload(request, rto_code):
                 if not created:
                     messages.info(
                         request,
-                        "This exact file was uploaded before; here is that submission.",
+                        "This exact file was uploaded before; here is that submission."
+                        if len(files) == 1
+                        else "These exact files were uploaded before; here is that submission.",
                     )
                 return redirect(
                     "achievements:submission_detail", rto_code=request.rto.code,

@@ -13,7 +13,14 @@ from core.errors import ApplicationError
 from rtos.models import Perm
 
 from . import selectors, services
-from .forms import AwardForm, LearnerForm, LearnerSearchForm, OutcomeCorrectForm, OutcomeForm
+from .forms import (
+    AwardForm,
+    ClientRecordCorrectForm,
+    LearnerForm,
+    LearnerSearchForm,
+    OutcomeCorrectForm,
+    OutcomeForm,
+)
 from .models import Award, TrainingProduct, UnitOutcome
 
 
@@ -116,6 +123,37 @@ def learner_create(request, rto_code):
         request,
         "achievements/record_form.html",
         {"form": form, "heading": "Add a learner", "submit": "Add learner"},
+        status=400 if form.errors else 200,
+    )
+
+
+@rto_perm_required(Perm.EDIT_RECORDS)
+def learner_correct(request, rto_code, public_id):
+    """Correct a learner's identity (this RTO's client record) with a reason: a new version.
+
+    Data officers (``edit_records``) of the RTO only; a ceased RTO's staff keep ``view``
+    only, so they get 403 as for every correction; other RTOs' records are 404.
+    """
+    cr = selectors.client_record_get_for_actor(rto=request.rto, public_id=public_id)
+    form = ClientRecordCorrectForm(request.POST or None, client_record=cr)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_record_correct(
+                cr,
+                actor=request.user,
+                data=form.correction_data(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ApplicationError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Identity corrected; the earlier version is kept below.")
+            return redirect(_learner_url(request.rto, cr) + "#history")
+    return render(
+        request,
+        "achievements/learner_correct.html",
+        {"form": form, "cr": cr},
         status=400 if form.errors else 200,
     )
 

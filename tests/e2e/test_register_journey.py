@@ -170,3 +170,20 @@ def test_upload_report_commit_fix_commit(page, world, tmp_path, slow_worker):
             UnitOutcome.pgh_event_model.objects.filter(pgh_obj_id=outcome.pk).order_by("pgh_id")
         )
         assert [v.outcome_identifier_national for v in versions] == ["20", "40"]
+
+    # correct the learner's identity (family name misspelt) with a reason: a new version
+    old_family = cr.family_name
+    page.get_by_role("link", name="Correct identity").click()
+    page.get_by_role("heading", name=re.compile(r"^Correct identity")).wait_for()
+    page.get_by_label("Family name").fill(old_family + "e")
+    page.get_by_label("Reason for the correction").fill("Family name misspelt at enrolment")
+    page.get_by_role("button", name="Save correction").click()
+    page.get_by_text("Identity corrected").wait_for()
+    text = page.locator("#history").inner_text()
+    assert "Family name misspelt at enrolment" in text
+    assert f"family_name: {old_family} → {old_family}e" in text
+    with scopes_disabled():
+        cr.refresh_from_db()
+        assert cr.family_name == old_family + "e"
+        versions = cr.pgh_event_model.objects.filter(pgh_obj_id=cr.pk).order_by("pgh_id")
+        assert [v.family_name for v in versions][-2:] == [old_family, old_family + "e"]

@@ -79,6 +79,19 @@ CASES = [
     ),
     Case("achievements:learner_detail", kwargs=_cr, get=rto_page()),
     Case(
+        "achievements:learner_correct",
+        kwargs=_cr,
+        get=rto_page(grant=403),
+        post=rto_page(ok=302, grant=403),
+        data=lambda w: {
+            "client_identifier": "ISO1",
+            "family_name": "Isoh",
+            "given_names": "Lation",
+            "date_of_birth": "02/03/2001",
+            "reason": "Family name misspelt at enrolment",
+        },
+    ),
+    Case(
         "achievements:outcome_add",
         kwargs=_cr,
         get=rto_page(grant=403),
