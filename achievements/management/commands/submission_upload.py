@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from core.errors import ApplicationError
-from core.uploads import UploadRejected, bundle_nat_files
+from core.uploads import UploadRejected
 
 
 class Command(BaseCommand):
@@ -43,7 +43,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):
         from achievements.models import Submission
-        from achievements.services import submission_commit, submission_create
+        from achievements.services import (
+            nat_files_bundle,
+            submission_commit,
+            submission_create,
+        )
         from rtos.models import Rto
 
         rto = Rto.objects.filter(code=o["rto"]).first()
@@ -51,8 +55,15 @@ class Command(BaseCommand):
             self._fail(f"no RTO with code {o['rto']!r}")
         path = Path(o["file"])
         if path.is_dir():
+            # The same checks and the same deterministic zip as loose files in the browser,
+            # so the same files link to the same submission whichever way they came.
             files = [(p.name, p.read_bytes()) for p in sorted(path.iterdir()) if p.is_file()]
-            data, name = bundle_nat_files(files), f"{path.name or 'nat'}.zip"
+            try:
+                _name, data = nat_files_bundle(files)
+            except UploadRejected as exc:
+                self._emit(o, {"submission": None, "status": "rejected", "reason": exc.message})
+                sys.exit(1)
+            name = f"{path.name or 'nat'}.zip"
         elif path.is_file():
             data, name = path.read_bytes(), path.name
         else:
