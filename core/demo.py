@@ -15,6 +15,7 @@ DEMO_DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 LOADERS = [
     "core.demo.load_rtos",
     "core.demo.load_people",
+    "core.demo.load_public_holidays",
     "achievements.demo.load_training_products",
     "verification.demo.load_demo_learner",
     "pqs_claims.demo.load_payments",
@@ -93,6 +94,15 @@ def load_people(out) -> None:
                 can_act=True,
                 reason="Demo: statewide register and payments",
             )
+
+
+def load_public_holidays(out) -> None:
+    """Queensland public holidays 2025-2027 (the monthly payment cut-off skips them)."""
+    from .reference_import import import_reference
+
+    report = import_reference("public-holidays", DEMO_DATA_DIR / "public-holidays.csv")
+    if not report.ok:  # pragma: no cover - the sample file is known good
+        raise RuntimeError(f"demo public holidays did not load: {report.errors[:3]}")
 
 
 def load_demo(out) -> None:

@@ -71,3 +71,97 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+# ---------------------------------------------------------------------------- reference data
+class PublicHoliday(models.Model):
+    """A whole-day public holiday (reference data, ``import_reference public-holidays``).
+
+    Business-day rules skip the holidays of their jurisdiction plus ``NATIONAL`` ones: the
+    User Choice monthly cut-off is the last Queensland business day of the month
+    (payment-rules.md §5; ``core.holidays``). Part-day holidays (Christmas Eve from 6 pm) and
+    district show holidays are not whole-state business-day closures and are not loaded.
+    """
+
+    class Jurisdiction(models.TextChoices):
+        NATIONAL = "NATIONAL", "National"
+        ACT = "ACT", "Australian Capital Territory"
+        NSW = "NSW", "New South Wales"
+        NT = "NT", "Northern Territory"
+        QLD = "QLD", "Queensland"
+        SA = "SA", "South Australia"
+        TAS = "TAS", "Tasmania"
+        VIC = "VIC", "Victoria"
+        WA = "WA", "Western Australia"
+
+    date = models.DateField()
+    jurisdiction = models.CharField(max_length=8, choices=Jurisdiction.choices)
+    name = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date", "jurisdiction"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "jurisdiction"], name="holiday_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.date:%d/%m/%Y} ({self.jurisdiction})"
+
+
+class ReferenceUpload(models.Model):
+    """A reference-data file uploaded in the department workspace, stored as received
+    (bytes + sha256) before it is read, so that Apply imports exactly the bytes that were
+    previewed. Preview and Apply both go through ``core.reference_import.import_reference``
+    (the ``manage.py import_reference`` code path; preview = its dry run)."""
+
+    class Status(models.TextChoices):
+        REJECTED = "rejected", "Rejected"  # the file could not be read as this kind
+        HAS_ERRORS = "has_errors", "Has errors"  # row errors: nothing can be applied
+        READY = "ready", "Ready to apply"
+        APPLIED = "applied", "Applied"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    kind = models.CharField(max_length=40)
+    file = models.FileField(upload_to="reference/%Y/%m/", max_length=200)
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    rows = models.PositiveIntegerField(default=0)
+    # {"message", "counts", "errors": [...], "error_count", "sample": {"created", "updated"}}
+    preview = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    result = models.JSONField(default=dict, blank=True)  # counts of the apply
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="reference_upload_applied_has_actor_and_reason",
+                condition=~models.Q(status="applied")
+                | (
+                    models.Q(applied_by__isnull=False, applied_at__isnull=False)
+                    & ~models.Q(reason="")
+                ),
+            )
+        ]
+        triggers = [
+            # An applied upload is a record of what changed the reference data: final.
+            pgtrigger.Protect(
+                name="reference_upload_applied_is_final",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status="applied"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.file_name}"

@@ -22,6 +22,14 @@ with a header row), checks the header, runs the function inside one transaction 
 rolls everything back if any row was reported: a bad row is reported with its row
 number and nothing from that file is applied. Upserts are idempotent (same file twice =
 all rows ``unchanged``).
+
+``import_reference(..., dry_run=True)`` runs exactly the same code (reading, header check,
+the kind function, its audit event) inside a savepoint that is always rolled back, and
+reports what *would* change: the kind's counts plus a sample of the rows it would create
+or update (observed through the model save signals, so every kind gets it without extra
+code). The department's upload pages use it for the preview and then apply the same
+stored bytes without ``dry_run`` (``core.reference_uploads``): one import path for the
+command and the browser.
 """
 
 from __future__ import annotations
@@ -31,12 +39,14 @@ import datetime as dt
 import inspect
 import io
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models.signals import post_save, pre_save
 from django.utils.module_loading import autodiscover_modules
 
 from .audit import audit_record
@@ -46,6 +56,7 @@ __all__ = [
     "ReferenceFileError",
     "Row",
     "RowErrors",
+    "TableFile",
     "import_reference",
     "kinds",
     "read_table",
@@ -164,17 +175,32 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(path: str | Path) -> tuple[list[str], list[Row]]:
+@dataclass(frozen=True)
+class TableFile:
+    """A file already in memory (e.g. an upload's stored bytes): ``name`` is only used in
+    messages, the bytes are read exactly as a file on disk would be."""
+
+    name: str
+    data: bytes
+
+    def read_bytes(self) -> bytes:
+        return self.data
+
+
+def read_table(path: str | Path | TableFile) -> tuple[list[str], list[Row]]:
     """Header and rows of a CSV (UTF-8, optional BOM) or XLSX (first sheet) file.
 
     Row numbers are those a person sees in a spreadsheet: the header is row 1. Blank rows
     are skipped. Raises :class:`ReferenceFileError` when the file cannot be read.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ReferenceFileError(f"{path} does not exist or is not a file.")
-    with open(path, "rb") as fh:
-        head = fh.read(4)
+    if isinstance(path, TableFile):
+        head = path.data[:4]
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise ReferenceFileError(f"{path} does not exist or is not a file.")
+        with open(path, "rb") as fh:
+            head = fh.read(4)
     raw_rows = _read_xlsx(path) if head.startswith(b"PK\x03\x04") else _read_csv(path)
     try:
         header = [h.strip().lower() for h in next(raw_rows)]
@@ -193,7 +219,7 @@ def read_table(path: str | Path) -> tuple[list[str], list[Row]]:
     return header, rows
 
 
-def _read_csv(path: Path):
+def _read_csv(path: Path | TableFile):
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -204,11 +230,12 @@ def _read_csv(path: Path):
         yield [v.strip() for v in values]
 
 
-def _read_xlsx(path: Path):
+def _read_xlsx(path: Path | TableFile):
     from openpyxl import load_workbook
 
+    source = io.BytesIO(path.data) if isinstance(path, TableFile) else path
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise ReferenceFileError(f"{path.name} is not a readable XLSX workbook ({exc}).") from None
     try:
@@ -250,13 +277,17 @@ class ImportReport:
     applied: bool
     counts: dict[str, int]
     errors: list[RowError]
+    #: True: a dry run (nothing was kept, whatever ``counts`` says).
+    dry_run: bool = False
+    #: Dry run only: {"created": [...], "updated": [...]} (see :class:`ChangeSample`).
+    sample: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "kind": self.kind,
             "file": self.file,
             "rows": self.rows,
@@ -264,42 +295,217 @@ class ImportReport:
             **self.counts,
             "errors": [e.to_dict() for e in sorted(self.errors, key=lambda e: e.row)],
         }
+        if self.dry_run:
+            out["dry_run"] = True
+        return out
 
 
 class _Rollback(Exception):
     pass
 
 
-def import_reference(kind_name: str, path: str | Path, *, actor: Any = None) -> ImportReport:
-    """Read and apply one reference file, all or nothing. Raises ReferenceFileError / KeyError."""
+class _DryRunDone(Exception):
+    def __init__(self, report: ImportReport):
+        super().__init__("dry run")
+        self.report = report
+
+
+# ---------------------------------------------------------------------------- dry-run sample
+#: Fields shown only masked in a preview (bank account numbers: masked on every page but
+#: the one that edits them).
+MASKED_FIELDS = {"account_number"}
+_SKIPPED_FIELDS = {"id", "public_id", "updated_at", "created_at"}
+
+
+def _mask(value: str) -> str:
+    text = str(value or "")
+    return "•" * max(len(text) - 3, 0) + text[-3:]
+
+
+def _show(field_name: str, value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if field_name in MASKED_FIELDS:
+        return _mask(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def _describe(instance: models.Model) -> str:
+    """The record as a person names it: its ``__str__``, or else its first two values
+    (never the primary key: in a dry run it belongs to a row that is rolled back)."""
+    if type(instance).__str__ is not models.Model.__str__:
+        return str(instance)
+    shown = [_show(f.name, _value(instance, f)) for f in _sample_fields(type(instance))[:2]]
+    return " · ".join(v for v in shown if v) or str(instance._meta.verbose_name)
+
+
+@dataclass
+class ChangeSample:
+    """The first ``limit`` creations and updates a dry run would make (the counts come from
+    the kind; this is what the person previewing reads to check the file is the right one)."""
+
+    limit: int
+    created: list[dict] = field(default_factory=list)
+    updated: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "updated": self.updated}
+
+
+_sample_var: ContextVar[ChangeSample | None] = ContextVar("reference_change_sample", default=None)
+
+
+def _sample_fields(model):
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in _SKIPPED_FIELDS and not f.primary_key and not f.name.startswith("_")
+    ]
+
+
+def _value(instance, f):
+    if f.is_relation:
+        related = getattr(instance, f.name, None)
+        return str(related) if related is not None else None
+    return getattr(instance, f.attname)
+
+
+def _note_update(sender, instance, raw=False, **kwargs):
+    sample = _sample_var.get()
+    if sample is None or raw or instance._state.adding or instance.pk is None:
+        return
+    if sender._meta.label in ("core.AuditEvent", "core.ReferenceUpload"):
+        return
+    if len(sample.updated) >= sample.limit:
+        return
+    old = sender._base_manager.filter(pk=instance.pk).first()
+    if old is None:
+        return
+    changes = []
+    for f in _sample_fields(sender):
+        before, after = getattr(old, f.attname), getattr(instance, f.attname)
+        if before != after:
+            changes.append(
+                {
+                    "field": str(f.verbose_name),
+                    "old": _show(f.name, _value(old, f)),
+                    "new": _show(f.name, _value(instance, f)),
+                }
+            )
+    if changes:
+        sample.updated.append(
+            {
+                "model": str(sender._meta.verbose_name),
+                "object": _describe(old),
+                "changes": changes,
+            }
+        )
+
+
+def _note_create(sender, instance, created=False, raw=False, **kwargs):
+    sample = _sample_var.get()
+    if sample is None or raw or not created:
+        return
+    if sender._meta.label in ("core.AuditEvent", "core.ReferenceUpload"):
+        return
+    if len(sample.created) >= sample.limit:
+        return
+    values = []
+    for f in _sample_fields(sender):
+        shown = _show(f.name, _value(instance, f))
+        if shown:
+            values.append({"field": str(f.verbose_name), "new": shown})
+    sample.created.append(
+        {"model": str(sender._meta.verbose_name), "object": _describe(instance), "values": values}
+    )
+
+
+# Connected once; they do nothing unless a dry run has set a sample in this context.
+pre_save.connect(_note_update, dispatch_uid="core.reference_import.note_update", weak=False)
+post_save.connect(_note_create, dispatch_uid="core.reference_import.note_create", weak=False)
+
+
+# ---------------------------------------------------------------------------- import
+
+
+def import_reference(
+    kind_name: str,
+    path: str | Path | TableFile,
+    *,
+    actor: Any = None,
+    dry_run: bool = False,
+    sample_size: int = 20,
+    max_rows: int | None = None,
+) -> ImportReport:
+    """Read and apply one reference file, all or nothing. Raises ReferenceFileError / KeyError.
+
+    ``dry_run``: the same reading, checks, kind function and audit event, inside a
+    savepoint that is always rolled back; the report says what would be created, updated
+    or left unchanged (``applied`` False) with a sample of the changes. ``max_rows``: refuse
+    a longer file (the browser's limit; the command has none).
+    """
     registry = kinds()
     if kind_name not in registry:
         raise KeyError(kind_name)
     kind = registry[kind_name]
+    label = path.name if isinstance(path, TableFile) else str(path)
+    name = path.name if isinstance(path, TableFile) else Path(path).name
     header, rows = read_table(path)
     missing = [c for c in kind.columns if c not in header]
     if missing:
         raise ReferenceFileError(
-            f"{Path(path).name} lacks the column(s) {', '.join(missing)}; expected"
-            f" {', '.join(kind.columns)}."
+            f"{name} lacks the column(s) {', '.join(missing)}; expected {', '.join(kind.columns)}."
         )
+    if max_rows is not None and len(rows) > max_rows:
+        raise ReferenceFileError(
+            f"{name} has {len(rows):,} rows; at most {max_rows:,} can be imported here."
+            " Split the file, or ask the platform team to run manage.py import_reference."
+        )
+    if not dry_run:
+        return _import(kind, label, name, rows, actor)
+    sample = ChangeSample(sample_size)
+    token = _sample_var.set(sample)
+    try:
+        with transaction.atomic():
+            report = _import(kind, label, name, rows, actor)
+            report.dry_run, report.applied = True, False
+            report.sample = sample.as_dict()
+            raise _DryRunDone(report)  # roll back everything the kind did
+    except _DryRunDone as done:
+        return done.report
+    finally:
+        _sample_var.reset(token)
+
+
+def _import(kind: Kind, label: str, name: str, rows: list[Row], actor: Any) -> ImportReport:
+    kind_name = kind.name
     errors = RowErrors()
     if kind.raises:
         try:
             with transaction.atomic():
+                _lock(kind_name)
                 counts = kind.func(rows, actor=actor) or {}
         except Exception as exc:
             if not hasattr(exc, "row"):
                 raise
             msg = getattr(exc, "message", str(exc))
             errors.add(int(exc.row), "", msg)
-            return ImportReport(
-                kind_name, str(path), len(rows), False, errors.counts, errors.errors
-            )
+            return ImportReport(kind_name, label, len(rows), False, errors.counts, errors.errors)
         errors.counts.update({k: v for k, v in counts.items() if isinstance(v, int)})
-        return ImportReport(kind_name, str(path), len(rows), True, errors.counts, [])
+        return ImportReport(kind_name, label, len(rows), True, errors.counts, [])
     try:
         with transaction.atomic():
+            _lock(kind_name)
             kind.func(rows, errors)
             if errors:
                 raise _Rollback
@@ -308,8 +514,18 @@ def import_reference(kind_name: str, path: str | Path, *, actor: Any = None) -> 
                 actor=actor or "manage.py import_reference",
                 object_type="reference",
                 object_id=kind_name,
-                extra={"file": Path(path).name, "rows": len(rows), **errors.counts},
+                extra={"file": name, "rows": len(rows), **errors.counts},
             )
     except _Rollback:
-        return ImportReport(kind_name, str(path), len(rows), False, errors.counts, errors.errors)
-    return ImportReport(kind_name, str(path), len(rows), True, errors.counts, [])
+        return ImportReport(kind_name, label, len(rows), False, errors.counts, errors.errors)
+    return ImportReport(kind_name, label, len(rows), True, errors.counts, [])
+
+
+def _lock(kind_name: str) -> None:
+    """Imports of one kind run one after the other (transaction-scoped advisory lock):
+    two concurrent upserts of the same new key would otherwise both create it."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('core.reference_import'), hashtext(%s))",
+            [kind_name],
+        )

@@ -60,3 +60,44 @@ class BankAccountForm(forms.Form):
         if not (number.isdigit() and 1 <= len(number) <= 9):
             raise forms.ValidationError("An account number is 1 to 9 digits.")
         return number
+
+
+class ReferenceUploadForm(forms.Form):
+    """Department: choose a kind of reference data and its CSV/XLSX file (the choices are
+    the kinds this officer may import)."""
+
+    kind = forms.ChoiceField(label="Kind of reference data")
+    file = forms.FileField(
+        label="File (CSV or Excel)",
+        help_text="CSV saved as UTF-8 with a header row, or an Excel workbook (.xlsx, first"
+        " sheet, header row, values only), at most 10 MB. Nothing changes until you apply"
+        " the preview.",
+    )
+
+    def __init__(self, *args, kinds: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Choose…"), *kinds.items()]
+
+
+class ReferenceApplyForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=300,
+        help_text='Recorded in the audit log with your name, e.g. "2026-27 price list'
+        ' published 01/06/2026".',
+    )
+
+
+class AdjustmentFilterForm(forms.Form):
+    """Filters of the adjustment-review list (GET)."""
+
+    period = forms.RegexField(
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        label="Batch month",
+        help_text="YYYY-MM",
+        error_messages={"invalid": "Enter the month as YYYY-MM."},
+    )
+    rto = forms.CharField(required=False, label="RTO code", max_length=10)
+    program = forms.CharField(required=False, label="Qualification", max_length=10)
+    q = forms.CharField(required=False, label="Contract, unit or client", max_length=12)

@@ -118,7 +118,11 @@ def batch_summary(batch: PaymentBatch) -> dict:
             },
             "by_status": {
                 r["status"]: r
-                for r in lines.values("status").annotate(n=Count("id"), total=Sum("amount"))
+                for r in lines.values("status").annotate(
+                    n=Count("id"),
+                    total=Sum("amount"),
+                    review=Count("id", filter=Q(reasons__contains=[ADJUSTMENT_REVIEW])),
+                )
             },
             "by_program": {
                 (r["funding_program"] or "—", r["program_identifier"] or "—"): r
@@ -156,6 +160,8 @@ def batch_summary(batch: PaymentBatch) -> dict:
 
     return {
         "previous": prev,
+        # counted in the by-status pass (ADJUSTMENT_REVIEW only rides on ALREADY_PAID lines)
+        "adjustment_reviews": sum(r.get("review", 0) for r in now["by_status"].values()),
         "by_rto": rows("by_rto"),
         "by_status": sorted(rows("by_status"), key=lambda r: _status_order(r["key"])),
         "by_program": rows("by_program"),
@@ -189,6 +195,84 @@ def batch_lines(batch: PaymentBatch, *, status="", rto_code="", program="", q=""
                 :5000
             ]
         )
+
+
+ADJUSTMENT_REVIEW = "ADJUSTMENT_REVIEW"
+
+
+def adjustment_reviews(*, period: str = "", rto_code: str = "", program: str = "", q: str = ""):
+    """Lines flagged ``ADJUSTMENT_REVIEW`` (payment-rules.md §5 rule 5): a corrected
+    re-lodgement of a unit already paid on the contract, whose outcome or dates differ from
+    the paid line's. They are ``ALREADY_PAID`` (never paid twice) and wait for an officer.
+    Department view across every RTO and batch: scopes disabled. Newest batch first."""
+    with scopes_disabled():
+        qs = PaymentLine.objects.filter(
+            status="ALREADY_PAID", reasons__contains=[ADJUSTMENT_REVIEW], voided=False
+        ).select_related("rto", "batch")
+        if period:
+            qs = qs.filter(batch__period=period)
+        if rto_code:
+            qs = qs.filter(rto__code=rto_code)
+        if program:
+            qs = qs.filter(program_identifier__iexact=program)
+        if q:
+            qs = qs.filter(
+                Q(training_contract_identifier=q)
+                | Q(subject_identifier__iexact=q)
+                | Q(client_identifier=q)
+            )
+        return qs.order_by(
+            "-batch__period",
+            "rto__code",
+            "training_contract_identifier",
+            "subject_identifier",
+            "id",
+        )
+
+
+def adjustment_review_counts():
+    """Flagged lines per batch month, newest first (for the filter and the summary)."""
+    with scopes_disabled():
+        return list(
+            PaymentLine.objects.filter(
+                status="ALREADY_PAID", reasons__contains=[ADJUSTMENT_REVIEW], voided=False
+            )
+            .values("batch__period", "batch__public_id")
+            .annotate(n=Count("id"))
+            .order_by("-batch__period")
+        )
+
+
+def with_paid_lines(lines: list[PaymentLine]) -> list[dict]:
+    """Each flagged line beside the earlier PAID line of the same unit and contract (one
+    query; at most one such line: the paid-once constraint) and what changed."""
+    keys = {(ln.training_contract_identifier, ln.subject_identifier) for ln in lines}
+    paid: dict = {}
+    if keys:
+        contracts = {k[0] for k in keys}
+        units = {k[1] for k in keys}
+        with scopes_disabled():
+            for p in PaymentLine.objects.filter(
+                status="PAID",
+                voided=False,
+                training_contract_identifier__in=contracts,
+                subject_identifier__in=units,
+            ).select_related("batch"):
+                paid[(p.training_contract_identifier, p.subject_identifier)] = p
+    out = []
+    for ln in lines:
+        p = paid.get((ln.training_contract_identifier, ln.subject_identifier))
+        changed = []
+        if p is not None:
+            for name, label in (
+                ("outcome", "outcome"),
+                ("activity_start_date", "start date"),
+                ("activity_end_date", "end date"),
+            ):
+                if getattr(p, name) != getattr(ln, name):
+                    changed.append(label)
+        out.append({"line": ln, "paid": p, "changed": changed})
+    return out
 
 
 def batch_line_get(batch: PaymentBatch, public_id: str) -> PaymentLine:
@@ -226,6 +310,16 @@ def reference_rows(kind: str, q: str = ""):
             if q
             else qs
         )
+    if kind == "holidays":
+        from core.models import PublicHoliday
+
+        qs = PublicHoliday.objects.all()
+        if q:
+            match = Q(name__icontains=q) | Q(jurisdiction__iexact=q)
+            if q.isdigit() and len(q) == 4:
+                match |= Q(date__year=int(q))
+            qs = qs.filter(match)
+        return qs
     if kind == "approvals":
         with scopes_disabled():
             qs = PqsApproval.objects.select_related("rto", "program")

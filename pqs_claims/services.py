@@ -320,11 +320,13 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
 
 
 def last_business_day(period: str) -> dt.date:
-    """Last Monday-Friday of the month (public holidays are not modelled)."""
-    day = period_bounds(period)[1]
-    while day.weekday() >= 5:
-        day -= dt.timedelta(days=1)
-    return day
+    """Last business day of the month in Queensland (payment-rules.md §5): the last
+    Monday-Friday that is not a Queensland or national public holiday
+    (``core.PublicHoliday`` reference data, ``import_reference public-holidays``)."""
+    from core.holidays import last_business_day as last_day
+
+    start = period_bounds(period)[0]
+    return last_day(start.year, start.month, "QLD")
 
 
 def batch_cutoff(period: str) -> dt.datetime:

@@ -1,4 +1,5 @@
-"""Department workspace: /department/batches/… and /department/payment-reference/…"""
+"""Department workspace: /department/batches/…, /department/adjustments/,
+/department/payment-reference/… and /department/reference-imports/…"""
 
 from django.urls import path
 
@@ -20,7 +21,20 @@ urlpatterns = [
         views.batch_remittance,
         name="batch_remittance",
     ),
+    path("adjustments/", views.adjustment_reviews, name="adjustment_reviews"),
     path("payment-reference/<str:kind>/", views.reference, name="reference"),
+    path("reference-imports/", views.reference_imports, name="reference_imports"),
+    path(
+        "reference-imports/templates/<str:kind>.csv",
+        views.reference_import_template,
+        name="reference_import_template",
+    ),
+    path("reference-imports/<str:public_id>/", views.reference_import, name="reference_import"),
+    path(
+        "reference-imports/<str:public_id>/apply/",
+        views.reference_import_apply,
+        name="reference_import_apply",
+    ),
     path(
         "payment-reference/approvals/<str:public_id>/bank/",
         views.approval_bank,

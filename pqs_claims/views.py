@@ -6,19 +6,32 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
+from core import reference_uploads
 from core.decorators import department_required, rto_perm_required
 from core.errors import ApplicationError
+from core.models import ReferenceUpload
+from core.reference_import import kinds as reference_kinds
+from core.uploads import UploadRejected
 from rtos.models import Perm
 
 from . import exports, selectors, services
 from .engine import STATUSES
-from .forms import BankAccountForm, BatchRunForm, ClaimUploadForm, PaidForm
+from .forms import (
+    AdjustmentFilterForm,
+    BankAccountForm,
+    BatchRunForm,
+    ClaimUploadForm,
+    PaidForm,
+    ReferenceApplyForm,
+    ReferenceUploadForm,
+)
 
 
 def _pdf(data: bytes, name: str) -> HttpResponse:
@@ -291,7 +304,37 @@ REFERENCE_KINDS = {
     "locality-list": "Localities",
     "contracts": "Training contracts",
     "approvals": "PQS approvals",
+    "holidays": "Public holidays",
 }
+#: browse page → the ``import_reference`` kind that loads it
+IMPORT_KIND_OF = {
+    "programs": "funding-programs",
+    "prices": "price-list",
+    "localities": "location-loadings",
+    "locality-list": "localities",
+    "contracts": "training-contracts",
+    "approvals": "pqs-approvals",
+    "holidays": "public-holidays",
+}
+#: what the officer reads for each import kind (the registry's name in brackets)
+IMPORT_KIND_LABELS = {
+    "funding-programs": "Funding programs",
+    "price-list": "Price list",
+    "unit-points": "Unit points (qualifications priced in points)",
+    "localities": "Localities",
+    "location-loadings": "Location loadings",
+    "training-contracts": "Training contracts (DELTA)",
+    "pqs-approvals": "PQS approvals and bank accounts",
+    "public-holidays": "Public holidays",
+    "training-products": "Training products (qualifications and units)",
+    "rtos": "RTOs (registry)",
+}
+
+
+def _kind_label(name: str) -> str:
+    kind = reference_kinds().get(name)
+    label = IMPORT_KIND_LABELS.get(name) or (kind.description if kind else "") or name
+    return f"{label} ({name})"
 
 
 @department_required()
@@ -309,6 +352,8 @@ def reference(request, kind):
             "title": REFERENCE_KINDS[kind],
             "page": page,
             "q": q,
+            "import_kind": IMPORT_KIND_OF[kind],
+            "can_import": reference_uploads.can_import(request.user, IMPORT_KIND_OF[kind]),
         },
     )
 
@@ -340,4 +385,162 @@ def approval_bank(request, public_id):
         "pqs_claims/approval_bank.html",
         {"approval": approval, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+# ----------------------------------------------------------------- department: imports
+NO_IMPORT = (
+    "Importing reference data needs an officer grant with act permission (RTO registry and"
+    " PQS approvals: department admins)."
+)
+
+
+def _upload_form(request, data=None, files=None):
+    allowed = reference_uploads.importable_kinds(request.user)
+    form = ReferenceUploadForm(
+        data, files, kinds={k: _kind_label(k) for k in allowed}, initial={"kind": ""}
+    )
+    if data is None and request.GET.get("kind") in allowed:
+        form.initial["kind"] = request.GET["kind"]
+    return form
+
+
+@department_required()
+def reference_imports(request):
+    """Upload a reference file (officers with an "act" grant, department admins) and the
+    list of earlier uploads with their status (every department user)."""
+    form = None
+    if request.method == "POST":
+        if not reference_uploads.can_import(request.user, request.POST.get("kind") or None):
+            raise PermissionDenied(NO_IMPORT)
+        form = _upload_form(request, request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                upload = reference_uploads.reference_upload_create(
+                    kind=form.cleaned_data["kind"],
+                    file=form.cleaned_data["file"],
+                    actor=request.user,
+                )
+            except (UploadRejected, ApplicationError) as exc:
+                form.add_error("file", exc.message)
+            else:
+                if upload.status == ReferenceUpload.Status.REJECTED:
+                    form.add_error("file", upload.preview.get("message", "Unreadable file."))
+                else:
+                    return redirect("payments:reference_import", public_id=upload.public_id)
+    elif reference_uploads.can_import(request.user):
+        form = _upload_form(request)
+    page = Paginator(ReferenceUpload.objects.select_related("uploaded_by", "applied_by"), 50)
+    return render(
+        request,
+        "pqs_claims/reference_imports.html",
+        {
+            "form": form,
+            "page": page.get_page(request.GET.get("page")),
+            "max_rows": reference_uploads.max_rows(),
+            "templates": {k: _kind_label(k) for k in reference_kinds()},
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+def _upload_get(public_id: str) -> ReferenceUpload:
+    upload = (
+        ReferenceUpload.objects.filter(public_id=public_id)
+        .select_related("uploaded_by", "applied_by")
+        .first()
+    )
+    if upload is None:
+        raise Http404
+    return upload
+
+
+@department_required()
+def reference_import(request, public_id):
+    """The preview (what would be created / updated / left unchanged, or the row errors)
+    and, once applied, the result."""
+    upload = _upload_get(public_id)
+    return _render_upload(request, upload, ReferenceApplyForm())
+
+
+def _render_upload(request, upload, form, status=200):
+    return render(
+        request,
+        "pqs_claims/reference_import.html",
+        {
+            "upload": upload,
+            "kind_label": _kind_label(upload.kind),
+            "form": form,
+            "can_apply": upload.status == ReferenceUpload.Status.READY
+            and reference_uploads.can_import(request.user, upload.kind),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@department_required()
+def reference_import_apply(request, public_id):
+    upload = _upload_get(public_id)
+    if not reference_uploads.can_import(request.user, upload.kind):
+        raise PermissionDenied(NO_IMPORT)
+    form = ReferenceApplyForm(request.POST)
+    if not form.is_valid():
+        return _render_upload(request, upload, form, status=400)
+    try:
+        upload = reference_uploads.reference_upload_apply(
+            upload=upload, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("payments:reference_import", public_id=upload.public_id)
+    if upload.status == ReferenceUpload.Status.APPLIED:
+        c = upload.result
+        messages.success(
+            request,
+            f"Applied {upload.rows} rows of {upload.kind}: {c.get('created', 0)} created,"
+            f" {c.get('updated', 0)} updated, {c.get('unchanged', 0)} unchanged.",
+        )
+    else:
+        messages.error(request, upload.preview.get("message") or "Nothing was applied.")
+    return redirect("payments:reference_import", public_id=upload.public_id)
+
+
+@department_required()
+def reference_import_template(request, kind):
+    """A CSV with the kind's header row (required columns, then optional ones)."""
+    registry = reference_kinds()
+    if kind not in registry:
+        raise Http404
+    k = registry[kind]
+    columns = list(k.columns) + [c for c in k.optional_columns if c not in k.columns]
+    resp = HttpResponse(",".join(columns) + "\r\n", content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    return resp
+
+
+# ----------------------------------------------------------------- department: adjustments
+@department_required()
+def adjustment_reviews(request):
+    """Lines flagged ADJUSTMENT_REVIEW (payment-rules.md §5 rule 5) across batches, each
+    beside the paid line it re-lodges, with filters and counts per batch month."""
+    form = AdjustmentFilterForm(request.GET or None)
+    f = {"period": "", "rto": "", "program": "", "q": ""}
+    if form.is_bound and form.is_valid():
+        f.update({k: (v or "").strip() for k, v in form.cleaned_data.items()})
+    lines = selectors.adjustment_reviews(
+        period=f["period"], rto_code=f["rto"], program=f["program"], q=f["q"]
+    )
+    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pqs_claims/adjustment_reviews.html",
+        {
+            "form": form,
+            "f": f,
+            "page": page,
+            "rows": selectors.with_paid_lines(list(page.object_list)),
+            "counts": selectors.adjustment_review_counts(),
+        },
+        status=400 if form.is_bound and form.errors else 200,
     )

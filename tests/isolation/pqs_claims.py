@@ -109,6 +109,40 @@ def _approval(w):
     return w.extra["approval"]
 
 
+ACT_ONLY = {
+    # importing reference data: an officer grant with "act" or a department admin; the
+    # matrix's officers have none (read grant / no grant)
+    "anonymous": 302,
+    "staff_a": 404,
+    "staff_b": 404,
+    "officer": 403,
+    "officer_grant": 403,
+}
+
+
+def _reference_upload(w):
+    """A previewed (ready) upload of localities, stored as received."""
+    from django.core.files.base import ContentFile
+
+    from core.models import ReferenceUpload
+
+    if "reference_upload" not in w.extra:
+        data = b"postcode,locality,state\r\n4000,BRISBANE CITY,QLD\r\n"
+        upload = ReferenceUpload(
+            kind="localities",
+            file_name="localities.csv",
+            sha256="0" * 64,
+            size=len(data),
+            status=ReferenceUpload.Status.READY,
+            rows=1,
+            uploaded_by=w.dept_admin,
+        )
+        upload.file.save("isolation.csv", ContentFile(data), save=False)
+        upload.save()
+        w.extra["reference_upload"] = upload
+    return w.extra["reference_upload"]
+
+
 def _rto(w):
     return {"rto_code": w.rto_a.code}
 
@@ -175,6 +209,30 @@ CASES = [
         get=dept_page(),
     ),
     Case("payments:reference", kwargs=lambda w: {"kind": "approvals"}, get=dept_page()),
+    Case("payments:adjustment_reviews", get=dept_page()),
+    Case(
+        "payments:reference_imports",
+        get=dept_page(),
+        post=ACT_ONLY,
+        data=lambda w: {"kind": "localities"},
+    ),
+    Case(
+        "payments:reference_import",
+        kwargs=lambda w: {"public_id": _reference_upload(w).public_id},
+        get=dept_page(),
+    ),
+    Case(
+        "payments:reference_import_apply",
+        kwargs=lambda w: {"public_id": _reference_upload(w).public_id},
+        get=NO_GET,
+        post=ACT_ONLY,
+        data=lambda w: {"reason": "isolation"},
+    ),
+    Case(
+        "payments:reference_import_template",
+        kwargs=lambda w: {"kind": "localities"},
+        get=dept_page(),
+    ),
     Case(
         "payments:approval_bank",
         kwargs=lambda w: {"public_id": _approval(w).public_id},

@@ -18,6 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("kind", help="Kind of reference data, e.g. rtos, training-products.")
         parser.add_argument("file", help="CSV or XLSX file.")
         parser.add_argument("--json", action="store_true", help="Print one JSON document.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check the file and report what would change; apply nothing.",
+        )
 
     def handle(self, *args, **opts):
         registry = kinds()
@@ -25,13 +30,20 @@ class Command(BaseCommand):
         if kind not in registry:
             self._fail(f"unknown kind {kind!r}; known kinds: {', '.join(registry)}")
         try:
-            report = import_reference(kind, opts["file"])
+            report = import_reference(kind, opts["file"], dry_run=opts["dry_run"])
         except ReferenceFileError as exc:
             self._fail(str(exc))
         if opts["json"]:
             self.stdout.write(json.dumps(report.to_dict(), indent=2))
         else:
-            if report.ok:
+            if report.ok and report.dry_run:
+                c = report.counts
+                self.stdout.write(
+                    f"{kind}: {report.rows} rows checked, nothing applied (dry run) —"
+                    f" {c['created']} would be created, {c['updated']} updated,"
+                    f" {c['unchanged']} unchanged."
+                )
+            elif report.ok:
                 c = report.counts
                 self.stdout.write(
                     f"{kind}: {report.rows} rows applied — {c['created']} created,"
