@@ -346,3 +346,17 @@ def training_product_search(*, q: str = "", type: str = "", status: str = ""):
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("code")
+
+
+def department_submission_counts(*, since) -> dict[str, int]:
+    """Register submissions of every RTO received since ``since``, by status (department
+    overview; counts only, no RTO data)."""
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        return dict(
+            Submission.objects.filter(kind=Submission.Kind.REGISTER, created_at__gte=since)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )

@@ -335,3 +335,39 @@ def approval_get(public_id: str) -> PqsApproval:
     if a is None:
         raise Http404
     return a
+
+
+def department_claims_overview(*, today) -> dict:
+    """Claims lodged vs expected this month and the newest batch (department overview).
+
+    Expected: RTOs with a PQS approval current today. Lodged: those of them that lodged a
+    claim this month. Three aggregate queries, whatever the number of RTOs or lines (the
+    batch's totals are stored on the batch when it is calculated).
+    """
+    from .services import batch_cutoff
+
+    period = f"{today:%Y-%m}"
+    first = today.replace(day=1)
+    with scopes_disabled():
+        current = PqsApproval.objects.filter(valid_from__lte=today).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+        )
+        expected = current.values("rto_id").distinct().count()
+        lodged = (
+            ClaimSubmission.objects.filter(
+                status=ClaimSubmission.Status.LODGED,
+                lodged_at__date__gte=first,
+                rto_id__in=current.values("rto_id"),
+            )
+            .values("rto_id")
+            .distinct()
+            .count()
+        )
+        latest = PaymentBatch.objects.order_by("-period").first()
+    return {
+        "period": period,
+        "cutoff": batch_cutoff(period),
+        "expected": expected,
+        "lodged": lodged,
+        "latest_batch": latest,
+    }

@@ -266,3 +266,15 @@ def department_award_get(public_id: str) -> Award:
     if award is None:
         raise Http404("No such award")
     return award
+
+
+def verification_mix(*, days: int = 7) -> dict[str, int]:
+    """Public lookups of the last ``days`` days by result (department overview). Reads the
+    table only; lookups still buffered in Redis arrive within the flush interval (30 s)."""
+    since = timezone.now() - timedelta(days=days)
+    return dict(
+        VerificationLookup.objects.filter(at__gte=since)
+        .values_list("result")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
