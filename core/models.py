@@ -113,13 +113,22 @@ class ReferenceUpload(models.Model):
     """A reference-data file uploaded in the department workspace, stored as received
     (bytes + sha256) before it is read, so that Apply imports exactly the bytes that were
     previewed. Preview and Apply both go through ``core.reference_import.import_reference``
-    (the ``manage.py import_reference`` code path; preview = its dry run)."""
+    (the ``manage.py import_reference`` code path; preview = its dry run), each in a Celery
+    task (``core.tasks``) for which this row is the unit of work:
+
+    received → previewing → ready | has_errors | rejected; ready → applying → applied |
+    has_errors (the data changed since the preview); previewing / applying → failed (an
+    unexpected error: ``failure`` says what, nothing was applied)."""
 
     class Status(models.TextChoices):
+        RECEIVED = "received", "Waiting for the preview"  # stored; its preview is queued
+        PREVIEWING = "previewing", "Previewing"
         REJECTED = "rejected", "Rejected"  # the file could not be read as this kind
         HAS_ERRORS = "has_errors", "Has errors"  # row errors: nothing can be applied
         READY = "ready", "Ready to apply"
+        APPLYING = "applying", "Applying"  # Apply pressed (by applied_by, with reason)
         APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"  # the preview or apply stopped: see failure
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     kind = models.CharField(max_length=40)
@@ -139,12 +148,22 @@ class ReferenceUpload(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     applied_at = models.DateTimeField(null=True, blank=True)
+    # applied_by / reason: who pressed Apply and why (set then; the upload is applied only
+    # once applied_at is set and status is "applied").
     reason = models.CharField(max_length=300, blank=True)
     result = models.JSONField(default=dict, blank=True)  # counts of the apply
+    failure = models.TextField(blank=True)  # status "failed": what went wrong
+    # Every status change touches it: the stalled-work sweep restarts work left behind.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
         constraints = [
+            models.CheckConstraint(
+                name="reference_upload_applying_has_actor_and_reason",
+                condition=~models.Q(status="applying")
+                | (models.Q(applied_by__isnull=False) & ~models.Q(reason="")),
+            ),
             models.CheckConstraint(
                 name="reference_upload_applied_has_actor_and_reason",
                 condition=~models.Q(status="applied")
@@ -152,7 +171,7 @@ class ReferenceUpload(models.Model):
                     models.Q(applied_by__isnull=False, applied_at__isnull=False)
                     & ~models.Q(reason="")
                 ),
-            )
+            ),
         ]
         triggers = [
             # An applied upload is a record of what changed the reference data: final.
@@ -160,7 +179,14 @@ class ReferenceUpload(models.Model):
                 name="reference_upload_applied_is_final",
                 operation=pgtrigger.Update | pgtrigger.Delete,
                 condition=pgtrigger.Q(old__status="applied"),
-            )
+            ),
+            # Applied only from "applying" (the apply task, under the row lock): with the
+            # trigger above, an upload becomes "applied" once.
+            pgtrigger.Protect(
+                name="reference_upload_applied_from_applying",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(new__status="applied") & ~pgtrigger.Q(old__status="applying"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,6 +30,12 @@ or update (observed through the model save signals, so every kind gets it withou
 code). The department's upload pages use it for the preview and then apply the same
 stored bytes without ``dry_run`` (``core.reference_uploads``): one import path for the
 command and the browser.
+
+Progress: ``import_reference(..., progress=callback)`` calls ``callback(phase, done, total)``
+every ``PROGRESS_EVERY`` rows (the browser's Celery task shows it as a progress bar). The
+framework reports the kind's pass over the rows (phase ``rows``); a kind that writes in a
+second pass wraps it in :func:`track` (phase ``writing``). Without a callback nothing is
+wrapped and nothing is called: the command's work and output are unchanged.
 """
 
 from __future__ import annotations
@@ -57,10 +63,13 @@ __all__ = [
     "Row",
     "RowErrors",
     "TableFile",
+    "check_header",
     "import_reference",
     "kinds",
+    "read_header",
     "read_table",
     "register",
+    "track",
     "upsert",
 ]
 
@@ -187,12 +196,8 @@ class TableFile:
         return self.data
 
 
-def read_table(path: str | Path | TableFile) -> tuple[list[str], list[Row]]:
-    """Header and rows of a CSV (UTF-8, optional BOM) or XLSX (first sheet) file.
-
-    Row numbers are those a person sees in a spreadsheet: the header is row 1. Blank rows
-    are skipped. Raises :class:`ReferenceFileError` when the file cannot be read.
-    """
+def _raw_rows(path: str | Path | TableFile):
+    """The file's rows as lists of cell texts (header first), read lazily."""
     if isinstance(path, TableFile):
         head = path.data[:4]
     else:
@@ -201,11 +206,24 @@ def read_table(path: str | Path | TableFile) -> tuple[list[str], list[Row]]:
             raise ReferenceFileError(f"{path} does not exist or is not a file.")
         with open(path, "rb") as fh:
             head = fh.read(4)
-    raw_rows = _read_xlsx(path) if head.startswith(b"PK\x03\x04") else _read_csv(path)
+    return _read_xlsx(path) if head.startswith(b"PK\x03\x04") else _read_csv(path)
+
+
+def _header(raw_rows, path) -> list[str]:
     try:
-        header = [h.strip().lower() for h in next(raw_rows)]
+        return [h.strip().lower() for h in next(raw_rows)]
     except StopIteration:
         raise ReferenceFileError(f"{path.name} is empty (no header row).") from None
+
+
+def read_table(path: str | Path | TableFile) -> tuple[list[str], list[Row]]:
+    """Header and rows of a CSV (UTF-8, optional BOM) or XLSX (first sheet) file.
+
+    Row numbers are those a person sees in a spreadsheet: the header is row 1. Blank rows
+    are skipped. Raises :class:`ReferenceFileError` when the file cannot be read.
+    """
+    raw_rows = _raw_rows(path)
+    header = _header(raw_rows, path if isinstance(path, TableFile) else Path(path))
     rows: list[Row] = []
     for number, values in enumerate(raw_rows, start=2):
         if not any(v.strip() for v in values):
@@ -217,6 +235,32 @@ def read_table(path: str | Path | TableFile) -> tuple[list[str], list[Row]]:
             )
         )
     return header, rows
+
+
+def read_header(path: str | Path | TableFile) -> list[str]:
+    """The header row only (cheap for a CSV: the rows are not parsed)."""
+    raw_rows = _raw_rows(path)
+    try:
+        return _header(raw_rows, path if isinstance(path, TableFile) else Path(path))
+    finally:
+        raw_rows.close()
+
+
+def check_header(kind_name: str, path: str | Path | TableFile) -> list[str]:
+    """Read only the header row and check it has the kind's columns. Raises
+    :class:`ReferenceFileError` as :func:`import_reference` would."""
+    header = read_header(path)
+    name = path.name if isinstance(path, TableFile) else Path(path).name
+    _check_columns(kinds()[kind_name], header, name)
+    return header
+
+
+def _check_columns(kind: Kind, header: list[str], name: str) -> None:
+    missing = [c for c in kind.columns if c not in header]
+    if missing:
+        raise ReferenceFileError(
+            f"{name} lacks the column(s) {', '.join(missing)}; expected {', '.join(kind.columns)}."
+        )
 
 
 def _read_csv(path: Path | TableFile):
@@ -244,6 +288,51 @@ def _read_xlsx(path: Path | TableFile):
             yield [_cell_text(v) for v in values]
     finally:
         wb.close()
+
+
+# ---------------------------------------------------------------------------- progress
+#: How often (in rows) a progress callback is called.
+PROGRESS_EVERY = 500
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class _Progress:
+    callback: ProgressCallback
+    every: int
+
+
+_progress_var: ContextVar[_Progress | None] = ContextVar("reference_progress", default=None)
+
+
+def track(items, phase: str, total: int | None = None):
+    """``items``, reporting ``(phase, done, total)`` to the import's progress callback every
+    ``PROGRESS_EVERY`` items and once at the end. Without a callback (the command), ``items``
+    itself is returned: nothing is wrapped."""
+    progress = _progress_var.get()
+    if progress is None:
+        return items
+    return _tracked(items, phase, len(items) if total is None else total, progress)
+
+
+def _tracked(items, phase: str, total: int, progress: _Progress):
+    done = 0
+    progress.callback(phase, 0, total)
+    for item in items:
+        yield item  # counted once the kind asks for the next one (this one is done)
+        done += 1
+        if done % progress.every == 0:
+            progress.callback(phase, done, total)
+    progress.callback(phase, done, total)
+
+
+class _TrackedRows(list):
+    """The rows as a kind receives them when progress is reported: the same list, whose
+    iteration reports the rows done (phase ``rows``)."""
+
+    def __iter__(self):
+        return _tracked(list.__iter__(self), "rows", len(self), _progress_var.get())
 
 
 # ---------------------------------------------------------------------------- applying
@@ -446,13 +535,17 @@ def import_reference(
     dry_run: bool = False,
     sample_size: int = 20,
     max_rows: int | None = None,
+    progress: ProgressCallback | None = None,
+    progress_every: int = PROGRESS_EVERY,
 ) -> ImportReport:
     """Read and apply one reference file, all or nothing. Raises ReferenceFileError / KeyError.
 
     ``dry_run``: the same reading, checks, kind function and audit event, inside a
     savepoint that is always rolled back; the report says what would be created, updated
     or left unchanged (``applied`` False) with a sample of the changes. ``max_rows``: refuse
-    a longer file (the browser's limit; the command has none).
+    a longer file (the browser's limit; the command has none). ``progress``: called as
+    ``progress(phase, done, total)`` every ``progress_every`` rows (phases ``reading``,
+    ``rows``, and ``writing`` for kinds that write in a second pass).
     """
     registry = kinds()
     if kind_name not in registry:
@@ -460,17 +553,25 @@ def import_reference(
     kind = registry[kind_name]
     label = path.name if isinstance(path, TableFile) else str(path)
     name = path.name if isinstance(path, TableFile) else Path(path).name
+    token = _progress_var.set(_Progress(progress, max(progress_every, 1)) if progress else None)
+    try:
+        if progress is not None:
+            progress("reading", 0, 0)
+        return _import_reference(kind, path, label, name, actor, dry_run, sample_size, max_rows)
+    finally:
+        _progress_var.reset(token)
+
+
+def _import_reference(kind, path, label, name, actor, dry_run, sample_size, max_rows):
     header, rows = read_table(path)
-    missing = [c for c in kind.columns if c not in header]
-    if missing:
-        raise ReferenceFileError(
-            f"{name} lacks the column(s) {', '.join(missing)}; expected {', '.join(kind.columns)}."
-        )
+    _check_columns(kind, header, name)
     if max_rows is not None and len(rows) > max_rows:
         raise ReferenceFileError(
             f"{name} has {len(rows):,} rows; at most {max_rows:,} can be imported here."
             " Split the file, or ask the platform team to run manage.py import_reference."
         )
+    if _progress_var.get() is not None:
+        rows = _TrackedRows(rows)
     if not dry_run:
         return _import(kind, label, name, rows, actor)
     sample = ChangeSample(sample_size)

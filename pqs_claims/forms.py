@@ -1,6 +1,8 @@
 from django import forms
 from django.utils import timezone
 
+from core.reference_uploads import max_bytes, max_rows
+
 from .models import BSB_RE
 
 
@@ -70,13 +72,16 @@ class ReferenceUploadForm(forms.Form):
     file = forms.FileField(
         label="File (CSV or Excel)",
         help_text="CSV saved as UTF-8 with a header row, or an Excel workbook (.xlsx, first"
-        " sheet, header row, values only), at most 10 MB. Nothing changes until you apply"
-        " the preview.",
+        " sheet, header row, values only), at most {mb} MB and {rows} rows. Nothing changes"
+        " until you apply the preview.",
     )
 
     def __init__(self, *args, kinds: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "Choose…"), *kinds.items()]
+        self.fields["file"].help_text = self.fields["file"].help_text.format(
+            mb=f"{max_bytes() / 1024**2:,.0f}", rows=f"{max_rows():,}"
+        )
 
 
 class ReferenceApplyForm(forms.Form):

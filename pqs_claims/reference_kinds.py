@@ -15,12 +15,13 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connections, models, router, transaction
+from django.db.models.signals import post_save, pre_save
 from django_scopes import scopes_disabled
 
 from core.audit import audit_record
 from core.errors import ApplicationError
-from core.reference_import import register
+from core.reference_import import register, track
 
 from .models import (
     BSB_RE,
@@ -98,6 +99,11 @@ def _date(value: str, row: int, name: str, *, required: bool = True) -> dt.date 
         return None
     if isinstance(value, dt.datetime):
         return value.date()
+    if len(value) == 10 and value[4] == value[7] == "-" and value.isascii():
+        try:  # the common case, ~10× faster than strptime (same result for this shape)
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass  # strptime below decides, with the same message as ever
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(value, fmt).date()
@@ -169,7 +175,7 @@ def _apply(kind: str, actor, parsed: list[tuple[type, dict, dict]]) -> dict:
     """Upsert ``(model, lookup, values)`` triples; count created / updated / unchanged."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic(), scopes_disabled():
-        for model, lookup, values in parsed:
+        for model, lookup, values in track(parsed, "writing"):
             obj = model.objects.filter(**lookup).first()
             if obj is None:
                 model.objects.create(**lookup, **values)
@@ -183,13 +189,116 @@ def _apply(kind: str, actor, parsed: list[tuple[type, dict, dict]]) -> dict:
                 setattr(obj, k, v)
             obj.save()
             counts["updated"] += 1
-        if counts["created"] or counts["updated"]:
-            audit_record(
-                "reference.import",
-                actor=actor,
-                object_type=f"pqs_claims.{kind}",
-                extra={"kind": kind, **counts},
-            )
+        _audit(kind, actor, counts)
+    return counts
+
+
+def _audit(kind: str, actor, counts: dict) -> None:
+    if counts["created"] or counts["updated"]:
+        audit_record(
+            "reference.import",
+            actor=actor,
+            object_type=f"pqs_claims.{kind}",
+            extra={"kind": kind, **counts},
+        )
+
+
+#: Rows read per query and written per statement by :func:`_apply_by_key`.
+KEYED_BATCH = 1000
+
+
+def _update_rows(model: type[models.Model], objs: list, names: list[str]) -> None:
+    """``UPDATE … FROM (VALUES …)``: write ``names`` of ``objs`` (by primary key) in one
+    statement. Django's ``bulk_update`` builds a ``CASE … WHEN`` per field whose cost grows
+    with the square of the batch (≈2 ms a row here); this is linear."""
+    conn = connections[router.db_for_write(model)]
+    qn = conn.ops.quote_name
+    pk = model._meta.pk
+    fields = [pk] + [model._meta.get_field(n) for n in names]
+    row = "(" + ", ".join(f"%s::{f.db_type(conn)}" for f in fields) + ")"
+    params = [f.get_db_prep_save(getattr(obj, f.attname), conn) for obj in objs for f in fields]
+    sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in fields[1:])
+    cols = ", ".join(qn(f.column) for f in fields)
+    with conn.cursor() as cur:
+        cur.execute(
+            f"UPDATE {qn(model._meta.db_table)} AS t SET {sets}"
+            f" FROM (VALUES {', '.join([row] * len(objs))}) AS v({cols})"
+            f" WHERE t.{qn(pk.column)} = v.{qn(pk.column)}",
+            params,
+        )
+
+
+def _apply_by_key(kind: str, actor, model: type[models.Model], key: str, parsed) -> dict:
+    """:func:`_apply` for a model keyed by one unique field (training contracts: the
+    largest kind, tens of thousands of rows), in batches instead of one query per row.
+
+    The same outcome as ``_apply`` row by row: the same rows created, updated or left
+    unchanged, the same counts and audit event, and the same ``pre_save`` / ``post_save``
+    signals per row (they are what the preview's sample of changes observes), sent around
+    each batch's ``bulk_create`` / ``UPDATE`` while the database still holds the old
+    values. Existing rows are read ``KEYED_BATCH`` keys per query. A key seen again while
+    its earlier row is still pending is handled as row by row: pending writes are flushed
+    first, so the later row updates the earlier one.
+    """
+    if model.save is not models.Model.save:  # a custom save() would be skipped by bulk writes
+        return _apply(kind, actor, parsed)
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    db = router.db_for_write(model)
+    auto_now = [f for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+    fields = sorted({name for _m, _l, values in parsed for name in values})
+    fields += [f.name for f in auto_now if f.name not in fields]
+    creates: list[models.Model] = []
+    updates: list[models.Model] = []
+    pending: set = set()
+
+    def send(signal, objs, **kw):
+        for obj in objs:
+            signal.send(sender=model, instance=obj, raw=False, using=db, update_fields=None, **kw)
+
+    def flush():
+        if creates:
+            send(pre_save, creates)
+            model.objects.bulk_create(creates)  # sets auto_now fields as save() would
+            send(post_save, creates, created=True)
+        if updates:
+            send(pre_save, updates)  # the database still holds the old rows
+            for obj in updates:
+                for f in auto_now:
+                    f.pre_save(obj, False)
+            _update_rows(model, updates, fields)
+            send(post_save, updates, created=False)
+        creates.clear()
+        updates.clear()
+        pending.clear()
+
+    with transaction.atomic(), scopes_disabled():
+        known: dict = {}
+        for i, (_model, lookup, values) in enumerate(track(parsed, "writing")):
+            if i % KEYED_BATCH == 0:
+                flush()  # the next batch's read must see the rows written so far
+                wanted = {row[1][key] for row in parsed[i : i + KEYED_BATCH]}
+                known = {getattr(o, key): o for o in model.objects.filter(**{f"{key}__in": wanted})}
+            value = lookup[key]
+            if value in pending:
+                flush()
+            obj = known.get(value)
+            if obj is None:
+                known[value] = obj = model(**lookup, **values)
+                creates.append(obj)
+                pending.add(value)
+                counts["created"] += 1
+                continue
+            changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
+            if not changed:
+                counts["unchanged"] += 1
+                continue
+            for k, v in changed.items():
+                setattr(obj, k, v)
+            updates.append(obj)
+            pending.add(value)
+            counts["updated"] += 1
+        flush()
+        _audit(kind, actor, counts)
     return counts
 
 
@@ -364,7 +473,7 @@ def import_training_contracts(rows, *, actor=None) -> dict:
                 },
             )
         )
-    return _apply("training-contracts", actor, parsed)
+    return _apply_by_key("training-contracts", actor, TrainingContract, "delta_number", parsed)
 
 
 @_register("pqs-approvals")

@@ -458,8 +458,20 @@ def _upload_get(public_id: str) -> ReferenceUpload:
 @department_required()
 def reference_import(request, public_id):
     """The preview (what would be created / updated / left unchanged, or the row errors)
-    and, once applied, the result."""
+    and, once applied, the result. While its preview or apply task runs, a progress bar
+    (polled with htmx; without scripts the page has a Refresh link)."""
     upload = _upload_get(public_id)
+    working = upload.status in reference_uploads.WORKING
+    if request.headers.get("HX-Request") and request.GET.get("part") == "progress":
+        if not working:  # finished: the whole page shows the outcome
+            resp = HttpResponse(status=204)
+            resp["HX-Refresh"] = "true"
+            return resp
+        return render(
+            request,
+            "pqs_claims/_reference_progress.html",
+            {"upload": upload, "progress": reference_uploads.upload_progress(upload)},
+        )
     return _render_upload(request, upload, ReferenceApplyForm())
 
 
@@ -471,6 +483,8 @@ def _render_upload(request, upload, form, status=200):
             "upload": upload,
             "kind_label": _kind_label(upload.kind),
             "form": form,
+            "working": upload.status in reference_uploads.WORKING,
+            "progress": reference_uploads.upload_progress(upload),
             "can_apply": upload.status == ReferenceUpload.Status.READY
             and reference_uploads.can_import(request.user, upload.kind),
         },
@@ -481,6 +495,8 @@ def _render_upload(request, upload, form, status=200):
 @require_POST
 @department_required()
 def reference_import_apply(request, public_id):
+    """Apply a previewed upload: the request checks and queues it (the apply task does the
+    work); the upload's page shows its progress, then the result."""
     upload = _upload_get(public_id)
     if not reference_uploads.can_import(request.user, upload.kind):
         raise PermissionDenied(NO_IMPORT)
@@ -488,21 +504,11 @@ def reference_import_apply(request, public_id):
     if not form.is_valid():
         return _render_upload(request, upload, form, status=400)
     try:
-        upload = reference_uploads.reference_upload_apply(
+        reference_uploads.reference_upload_apply(
             upload=upload, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return redirect("payments:reference_import", public_id=upload.public_id)
-    if upload.status == ReferenceUpload.Status.APPLIED:
-        c = upload.result
-        messages.success(
-            request,
-            f"Applied {upload.rows} rows of {upload.kind}: {c.get('created', 0)} created,"
-            f" {c.get('updated', 0)} updated, {c.get('unchanged', 0)} unchanged.",
-        )
-    else:
-        messages.error(request, upload.preview.get("message") or "Nothing was applied.")
     return redirect("payments:reference_import", public_id=upload.public_id)
 
 

@@ -204,6 +204,7 @@ CELERY_TASK_ROUTES = {
     "achievements.*": {"queue": "ingest"},
     "pqs_claims.*": {"queue": "payments"},
     "documents.*": {"queue": "pdf"},
+    "core.reference_*": {"queue": "default"},  # reference-data preview / apply / sweep
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Every periodic task, in one place (run exactly one beat).
@@ -219,6 +220,12 @@ CELERY_BEAT_SCHEDULE = {
     # redeliver only after its visibility timeout): achievements.services.
     "achievements-submission-sweep": {
         "task": "achievements.submission_sweep",
+        "schedule": 300.0,
+    },
+    # Restart reference-data previews / applies whose worker died or whose message was
+    # lost (core.reference_uploads.reference_uploads_restart_stalled).
+    "core-reference-upload-sweep": {
+        "task": "core.reference_sweep",
         "schedule": 300.0,
     },
     # Move buffered public-verification lookups from Redis into the database
