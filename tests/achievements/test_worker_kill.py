@@ -95,7 +95,8 @@ class Worker:
 def _sender(prefix: str):
     from celery import Celery
 
-    app = Celery("cqr-kill-test", broker=settings.CELERY_BROKER_URL)
+    # Not the current app: tests that run after this one must keep the eager test app.
+    app = Celery("cqr-kill-test", broker=settings.CELERY_BROKER_URL, set_as_current=False)
     app.conf.broker_transport_options = {"global_keyprefix": prefix}
     app.conf.task_serializer = "json"
     return app
