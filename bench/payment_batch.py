@@ -312,6 +312,22 @@ def drop_database() -> None:
     log("dropped database cqr_bench_pay")
 
 
+def _backend_cpu() -> float | None:
+    """CPU seconds used so far by this process's database backend (user + system), read
+    from /proc when the server runs on this machine (the embedded one); None otherwise.
+    Reported beside the wall time because the 2 cores are often shared with other work."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(period: str, workers: int) -> dict:
     from django.db import connection
 
@@ -328,6 +344,8 @@ def measure(period: str, workers: int) -> dict:
         groups = len(cur.fetchall())
         baseline = time.perf_counter() - t
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu0 = _backend_cpu()
+    worker_cpu: list = []
     t = time.perf_counter()
     if workers <= 1:
         batch = payment_batch_run(period=period)
@@ -346,12 +364,21 @@ def measure(period: str, workers: int) -> dict:
                     "pk", flat=True
                 )
             )
+        cpu_parent = _backend_cpu()
         connections.close_all()
         with mp.get_context("fork").Pool(workers) as pool:
-            pool.map(_chunk, [ids[i::workers] for i in range(workers)])
+            worker_cpu = pool.map(_chunk, [ids[i::workers] for i in range(workers)])
         payment_batch_finalise(batch.pk)
         batch = PaymentBatch.objects.get(pk=batch.pk)
+        # the parent's first backend until the fork, then the new one from zero
+        if cpu0 is not None and cpu_parent is not None:
+            worker_cpu.append(cpu_parent - cpu0)
+            cpu0 = 0.0
     seconds = time.perf_counter() - t
+    cpu1 = _backend_cpu()
+    db_cpu = None
+    if cpu0 is not None and cpu1 is not None and None not in worker_cpu:
+        db_cpu = round(cpu1 - cpu0 + sum(worker_cpu), 1)
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
@@ -364,6 +391,7 @@ def measure(period: str, workers: int) -> dict:
         "lines_per_second": round(batch.line_count / seconds),
         "peak_rss_mb": round(max(rss1, child) / 1024, 1),
         "rss_before_mb": round(rss0 / 1024, 1),
+        "db_cpu_seconds": db_cpu,
         "baseline_seconds": round(baseline, 3),
         "ratio": round(seconds / baseline, 1),
     }
@@ -375,8 +403,11 @@ def _chunk(ids):
     from pqs_claims.services import payment_chunk_calculate
 
     connections.close_all()
+    cpu0 = _backend_cpu()
     for pk in ids:
         payment_chunk_calculate(pk)
+    cpu1 = _backend_cpu()
+    return None if cpu0 is None or cpu1 is None else cpu1 - cpu0
 
 
 def main() -> None:
@@ -407,6 +438,10 @@ def main() -> None:
             cwd=ROOT,
             env=os.environ,
         )
+    else:  # the kept database may predate the latest migrations
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
     try:
         for run in range(1, a.runs + 1):
             result = {"run": run, **measure(a.period, a.workers)}

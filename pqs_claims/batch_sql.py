@@ -28,6 +28,13 @@ and every §6 field). How each rule is expressed:
 Cross-RTO reads (earlier batches' paid / counted lines of the chunk's contracts, the
 register's achievements of the chunk's learners) are department-wide on purpose, as in
 ``services.load_batch_context``; everything else carries ``rto_id`` explicitly.
+
+Cost (bench/payment_batch.py, pqs_claims/README.md "Benchmark"): the statement is prepared
+once per session with a generic plan; a first month (no earlier batch) uses a variant that
+never reads the payment line table (see ``FIRST_CHUNK_SQL``); rules 5-6 sort narrow rows;
+public ids are made in SQL from one random key per statement (``_PUBLIC_ID``); the
+inserted lines' references are checked once per statement by the table's triggers instead
+of per-row foreign keys (``models.PaymentLine``).
 """
 
 from __future__ import annotations
@@ -35,11 +42,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
+import time
 
 from django.db import connection
 
 from . import engine
-from .models import PaymentLine
+from .models import PaymentBatch, PaymentLine
 
 # Whitespace stripped by the engine's str.strip() for the fields compared here (NAT
 # fields are ASCII; the parser already strips them).
@@ -58,18 +67,30 @@ def _date(expr: str) -> str:
     return f"to_char({expr}, 'DD/MM/YYYY')"
 
 
+# public_id: models.new_line_public_id's shape — the statement's time in milliseconds (12
+# hex), then 80 bits of sha256(a per-statement random key from Python's `secrets` || the
+# claim line id): unguessable and unique like a random id, but one chunk's ids are adjacent
+# in the unique index, and ~10x cheaper than gen_random_uuid() per row.
+_PUBLIC_ID = "%(id_prefix)s || left(encode(sha256(%(id_key)s || int8send(id)), 'hex'), 20)"
+
 # §5 rule 6 ordering within a contract (engine.order_key; unit codes compared by code point)
 ORD = 'activity_end_date NULLS FIRST, lodged_at NULLS FIRST, subject_identifier COLLATE "C", id'
 
-CHUNK_SQL = f"""
+_CHUNK_SQL = f"""
 WITH
 cand AS (
-    SELECT c.id, c.rto_id, c.submission_id, c.line_number, c.client_identifier,
-           c.family_name, c.given_names, c.date_of_birth, c.learner_key,
-           c.residential_postcode, c.residential_locality, c.delivery_postcode,
-           c.delivery_locality, c.subject_identifier, c.nominal_hours, c.program_identifier,
-           c.activity_start_date, c.activity_end_date, c.outcome, c.funding_source_state,
-           c.training_contract_identifier, c.purchasing_contract_identifier, c.hours_attended,
+    -- Materialised and scanned by most CTEs below: the columns their lookups read come
+    -- first (a row is decoded only up to the last column a scan needs).
+    SELECT c.id, c.activity_end_date, c.program_identifier, c.subject_identifier,
+           c.training_contract_identifier, c.learner_key, c.activity_start_date,
+           c.delivery_postcode, c.residential_postcode,
+           -- once per line: upper() is not cheap and the lookups would each evaluate it
+           {_norm("c.delivery_locality")} AS delivery_locality_key,
+           {_norm("c.residential_locality")} AS residential_locality_key,
+           c.rto_id, c.submission_id, c.line_number, c.client_identifier,
+           c.family_name, c.given_names, c.date_of_birth, c.residential_locality,
+           c.delivery_locality, c.nominal_hours, c.outcome, c.funding_source_state,
+           c.purchasing_contract_identifier, c.hours_attended,
            c.national_errors, c.lodged_at, c.first_lodged_on,
            (c.lodged_at AT TIME ZONE 'Australia/Brisbane')::date AS lodgement_date
     FROM pqs_claims_claimline c
@@ -77,19 +98,20 @@ cand AS (
       AND NOT EXISTS (
         SELECT 1 FROM pqs_claims_claimline s
         WHERE s.rto_id = %(rto_id)s AND s.supersedes_id = c.id AND s.lodged_at <= %(cutoff)s)
-      AND NOT EXISTS (
-        SELECT 1 FROM pqs_claims_paymentline d
-        JOIN pqs_claims_paymentbatch db ON db.id = d.batch_id
-        WHERE d.rto_id = %(rto_id)s AND d.claim_line_id = c.id AND db.period < %(period)s
-          AND d.status = ANY(%(final)s) AND NOT d.voided)
+      {{not_decided}}
 ),
 deltas AS (SELECT DISTINCT training_contract_identifier AS delta FROM cand),
+contracts AS (  -- one probe per contract, not per line (delta_number is unique)
+    SELECT t.id, t.delta_number, t.family_name, t.date_of_birth, t.qualification_code,
+           t.srto_code, t.status, t.status_date, t.ppg
+    FROM pqs_claims_trainingcontract t
+    WHERE t.delta_number IN (SELECT delta FROM deltas)
+),
 earlier AS (
     SELECT p.training_contract_identifier AS delta, p.subject_identifier AS unit, p.status,
            p.counts_to_max, p.outcome, p.activity_start_date, p.activity_end_date
     FROM pqs_claims_paymentline p
-    JOIN pqs_claims_paymentbatch pb ON pb.id = p.batch_id
-    WHERE pb.period < %(period)s AND NOT p.voided
+    WHERE {{in_earlier_batch}} AND NOT p.voided
       AND p.training_contract_identifier IN (SELECT delta FROM deltas)
 ),
 counted AS (SELECT delta, count(*)::int AS n FROM earlier WHERE counts_to_max GROUP BY delta),
@@ -133,13 +155,19 @@ prev AS (
                    AND x.end_date < c.activity_start_date
     ORDER BY c.id, x.end_date, e.rank
 ),
-capr AS (
-    SELECT c.id, ap.program_id, ap.supplier_number, ap.qualification_codes
+appr AS MATERIALIZED (  -- the RTO's few approvals, read once (not an index probe per line)
+    SELECT a.id, a.program_id, a.supplier_number, a.qualification_codes, a.valid_from,
+           a.valid_to
+    FROM pqs_claims_pqsapproval a WHERE a.rto_id = %(rto_id)s
+),
+capr AS (  -- the schedule test here: the approval's qualification array stays out of v
+    SELECT c.id, ap.program_id, ap.supplier_number, ap.on_schedule
     FROM cand c
     LEFT JOIN LATERAL (
-        SELECT a.program_id, a.supplier_number, a.qualification_codes
-        FROM pqs_claims_pqsapproval a
-        WHERE a.rto_id = %(rto_id)s AND c.activity_end_date IS NOT NULL
+        SELECT a.program_id, a.supplier_number,
+               c.program_identifier = ANY(a.qualification_codes) AS on_schedule
+        FROM appr a
+        WHERE c.activity_end_date IS NOT NULL
           AND a.valid_from <= c.activity_end_date
           AND (a.valid_to IS NULL OR c.activity_end_date <= a.valid_to)
         ORDER BY a.valid_from, a.id LIMIT 1) ap ON true
@@ -160,7 +188,7 @@ dload AS (
     JOIN capr a ON a.id = c.id
     JOIN pqs_claims_locationloading x
         ON x.program_id = a.program_id AND x.postcode = c.delivery_postcode
-       AND x.locality = {_norm("c.delivery_locality")}
+       AND x.locality = c.delivery_locality_key
        AND x.effective_from <= c.activity_end_date
        AND (x.effective_to IS NULL OR c.activity_end_date <= x.effective_to)
     ORDER BY c.id, x.effective_from
@@ -171,13 +199,13 @@ rload AS (
     JOIN capr a ON a.id = c.id
     JOIN pqs_claims_locationloading x
         ON x.program_id = a.program_id AND x.postcode = c.residential_postcode
-       AND x.locality = {_norm("c.residential_locality")}
+       AND x.locality = c.residential_locality_key
        AND x.effective_from <= c.activity_end_date
        AND (x.effective_to IS NULL OR c.activity_end_date <= x.effective_to)
     ORDER BY c.id, x.effective_from
 ),
 v AS (
-    SELECT c.*, ap.program_id, ap.supplier_number, ap.qualification_codes,
+    SELECT c.*, ap.program_id, ap.supplier_number, ap.on_schedule,
            fp.code AS program_code, fp.state_fund_source_codes, fp.max_report_lag_days,
            fp.loading_basis, fp.ct_counts_to_max, fp.ppg_uses_ppg_price,
            coalesce(fp.outcome_factors ->> c.outcome, '0') AS f_rule,
@@ -199,14 +227,12 @@ v AS (
     JOIN pqs_claims_claimsubmission sub ON sub.id = c.submission_id
     JOIN capr ap ON ap.id = c.id
     LEFT JOIN pqs_claims_fundingprogram fp ON fp.id = ap.program_id
-    LEFT JOIN LATERAL (  -- an index probe per line (delta_number is unique)
-        SELECT * FROM pqs_claims_trainingcontract t
-        WHERE t.delta_number = c.training_contract_identifier LIMIT 1) tc ON true
+    LEFT JOIN contracts tc ON tc.delta_number = c.training_contract_identifier
     LEFT JOIN pqs_claims_locality dloc
-        ON dloc.postcode = c.delivery_postcode AND dloc.locality = {_norm("c.delivery_locality")}
+        ON dloc.postcode = c.delivery_postcode AND dloc.locality = c.delivery_locality_key
     LEFT JOIN pqs_claims_locality rloc
         ON rloc.postcode = c.residential_postcode
-       AND rloc.locality = {_norm("c.residential_locality")}
+       AND rloc.locality = c.residential_locality_key
     LEFT JOIN price pe ON pe.id = c.id
     LEFT JOIN pqs_claims_unitpoints up
         ON up.program_id = ap.program_id AND up.qualification_code = c.program_identifier
@@ -222,8 +248,7 @@ codes AS (
     SELECT v.*,
         array_remove(ARRAY[
             CASE WHEN program_id IS NULL THEN 'NOT_PQS' END,
-            CASE WHEN program_id IS NOT NULL
-                  AND NOT (program_identifier = ANY(qualification_codes))
+            CASE WHEN program_id IS NOT NULL AND NOT on_schedule
                  THEN 'NOT_ON_SCHEDULE' END,
             CASE WHEN program_id IS NOT NULL
                   AND coalesce(purchasing_contract_identifier, '') <> supplier_number
@@ -246,8 +271,12 @@ codes AS (
             CASE WHEN outcome IN ('40', '41') AND hours_attended IS NULL
                  THEN 'WITHDRAWN_NO_HOURS' END
         ]::text[], NULL)
-        || ARRAY(SELECT 'AVETMISS:' || e FROM unnest(national_errors) WITH ORDINALITY u(e, i)
-                 ORDER BY i) AS invalid_codes,
+        -- (the subquery only when there are national errors: this expression is inlined
+        -- wherever invalid_codes is used, and most lines have none)
+        || CASE WHEN cardinality(national_errors) = 0 THEN '{{}}'::text[]
+                ELSE ARRAY(SELECT 'AVETMISS:' || e
+                           FROM unnest(national_errors) WITH ORDINALITY u(e, i) ORDER BY i)
+           END AS invalid_codes,
         CASE WHEN residence_known THEN '{{}}'::text[]
              ELSE ARRAY['UNKNOWN_RESIDENTIAL_LOCALITY'] END AS warnings,
         CASE WHEN tc_ppg AND ppg_uses_ppg_price AND ppg_contribution IS NOT NULL
@@ -293,22 +322,30 @@ g AS (
               / (designated_units * 100 * f_den), 2) AS priced_amount
     FROM f
 ),
+-- Rules 5-6 need a dozen narrow columns: the windows sort and the CTEs materialise those,
+-- not the ~2 kB wide rows of g (which is read once more, at the end, by id).
+k AS (
+    SELECT id, training_contract_identifier, subject_identifier, activity_end_date, lodged_at,
+           valid, reach, priced, designated_units, counts_flag, f_num <> 0 AS nonzero,
+           prior_counted
+    FROM g
+),
 irregular AS (  -- contracts whose lines are priced with different designated units
-    SELECT training_contract_identifier FROM g WHERE reach AND priced
+    SELECT training_contract_identifier FROM k WHERE reach AND priced
     GROUP BY training_contract_identifier HAVING min(designated_units) <> max(designated_units)
 ),
-g2 AS (
-    SELECT g.*,
-        reach AND priced AND f_num <> 0 AS cand_k,
+k2 AS (
+    SELECT k.*,
+        reach AND priced AND nonzero AS cand_k,
         ir.training_contract_identifier IS NOT NULL AS irregular
-    FROM g LEFT JOIN irregular ir USING (training_contract_identifier)
+    FROM k LEFT JOIN irregular ir USING (training_contract_identifier)
 ),
 w1 AS (
-    SELECT g2.*,
+    SELECT k2.*,
         count(*) FILTER (WHERE cand_k) OVER (
             PARTITION BY training_contract_identifier, subject_identifier
             ORDER BY {ORD} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > 0 AS naive_ap
-    FROM g2
+    FROM k2
 ),
 w2 AS (
     SELECT w1.*,
@@ -328,13 +365,13 @@ w3 AS (
 irr AS (
     SELECT id,
         pqs_max_units(prior_counted, reach, subject_identifier, priced, designated_units,
-                      counts_flag, f_num <> 0)
+                      counts_flag, nonzero)
             OVER (PARTITION BY training_contract_identifier
                   ORDER BY {ORD} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS st
-    FROM g2 WHERE irregular
+    FROM k2 WHERE irregular
 ),
 d AS (
-    SELECT w3.*,
+    SELECT w3.id,
         CASE WHEN irregular THEN
                 CASE WHEN reach THEN irr.st[2] = 'AP'
                      ELSE valid AND subject_identifier = ANY(irr.st[4:]) END
@@ -346,7 +383,7 @@ d AS (
     FROM w3 LEFT JOIN irr ON irr.id = w3.id
 ),
 s AS (
-    SELECT d.*,
+    SELECT g.*, d.paid_now, d.over_max, d.counted_before,
         CASE WHEN NOT valid THEN 'INVALID'
              WHEN held THEN 'NOT_FINALISED'
              WHEN late THEN 'LATE_REPORT'
@@ -365,7 +402,7 @@ s AS (
                       IS DISTINCT FROM (outcome, activity_start_date, activity_end_date)
                  THEN 'ADJUSTMENT_REVIEW' END
         ]::text[], NULL) AS applies
-    FROM d
+    FROM g JOIN d USING (id)
 ),
 t AS (
     SELECT s.*,
@@ -440,7 +477,7 @@ ins AS (
         applied_loading_percent, outcome_factor, amount, status, reasons, explanation,
         counts_to_max, voided)
     SELECT
-        rto_id, replace(gen_random_uuid()::text, '-', ''), %(batch_id)s, id,
+        rto_id, {_PUBLIC_ID}, %(batch_id)s, id,
         submission_public_id, line_number, client_identifier,
         left(btrim(given_names || ' ' || family_name, {_WS}), 130), subject_identifier,
         program_identifier, coalesce(program_code, ''), training_contract_identifier,
@@ -464,6 +501,20 @@ ins AS (
 SELECT count(*), coalesce(sum(amount), 0) FROM ins
 """
 
+# Earlier batches (period before this one) are passed as ids. The first month has none,
+# and its statement does not read the payment line table at all (WHERE false is planned
+# away): the generic plan is made on a batch's first chunk, when that table may be empty
+# and analysed as such, and a plan that scans it would then scan every line inserted by the
+# chunks since — quadratic over a batch. Later months read it through its indexes.
+CHUNK_SQL = _CHUNK_SQL.replace(
+    "{not_decided}",
+    """AND NOT EXISTS (
+        SELECT 1 FROM pqs_claims_paymentline d
+        WHERE d.claim_line_id = c.id AND d.batch_id = ANY(%(earlier)s)
+          AND d.rto_id = %(rto_id)s AND d.status = ANY(%(final)s) AND NOT d.voided)""",
+).replace("{in_earlier_batch}", "p.batch_id = ANY(%(earlier)s)")
+FIRST_CHUNK_SQL = _CHUNK_SQL.replace("{not_decided}", "").replace("{in_earlier_batch}", "false")
+
 
 def equivalents_params() -> dict:
     """The register's superseded-code equivalents (engine.equivalents_map) as arrays, with
@@ -485,25 +536,35 @@ PARAM_TYPES = {
     "rto_code": "text",
     "batch_id": "integer",
     "cutoff": "timestamptz",
-    "period": "text",
     "final": "text[]",
+    "earlier": "integer[]",
     "rt": "jsonb",
     "eq_unit": "text[]",
     "eq_code": "text[]",
     "eq_rank": "integer[]",
+    "id_prefix": "text",
+    "id_key": "bytea",
 }
 _ORDER = list(PARAM_TYPES)
-_PREPARED_SQL = re.sub(
-    r"%\((\w+)\)s", lambda m: f"${_ORDER.index(m.group(1)) + 1}", CHUNK_SQL
-).replace("%%", "%")
-STATEMENT = "pqs_payment_chunk_" + hashlib.sha256(_PREPARED_SQL.encode()).hexdigest()[:10]
 
 
-def _prepare(cur) -> None:
-    cur.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [STATEMENT])
+def _prepared(sql: str) -> tuple[str, str]:
+    """(statement name, SQL with $n placeholders); the name changes with the SQL."""
+    text = re.sub(r"%\((\w+)\)s", lambda m: f"${_ORDER.index(m.group(1)) + 1}", sql)
+    text = text.replace("%%", "%")
+    return "pqs_payment_chunk_" + hashlib.sha256(text.encode()).hexdigest()[:10], text
+
+
+STATEMENTS = {True: _prepared(CHUNK_SQL), False: _prepared(FIRST_CHUNK_SQL)}
+
+
+def _prepare(cur, earlier: bool) -> str:
+    name, text = STATEMENTS[earlier]
+    cur.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
     if cur.fetchone() is None:
         types = ", ".join(PARAM_TYPES.values())
-        cur.execute(f"PREPARE {STATEMENT} ({types}) AS {_PREPARED_SQL}")
+        cur.execute(f"PREPARE {name} ({types}) AS {text}")
+    return name
 
 
 def calculate_chunk(batch, rto_id: int, rto_code: str, equivalents: dict | None = None):
@@ -514,16 +575,23 @@ def calculate_chunk(batch, rto_id: int, rto_code: str, equivalents: dict | None 
         "rto_code": rto_code,
         "batch_id": batch.pk,
         "cutoff": batch.cutoff,
-        "period": batch.period,
         "final": list(PaymentLine.FINAL_STATUSES),
+        "earlier": list(
+            PaymentBatch.objects.filter(period__lt=batch.period).values_list("pk", flat=True)
+        ),
         "rt": json.dumps(engine.REASON_TEXT),
         **(equivalents if equivalents is not None else equivalents_params()),
+        "id_prefix": f"{time.time_ns() // 1_000_000:012x}",
+        "id_key": secrets.token_bytes(16),
     }
     with connection.cursor() as cur:
-        _prepare(cur)
+        name = _prepare(cur, bool(params["earlier"]))
         cur.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        # A 2,500-line chunk sorts and hashes well under the 4 MB default; the largest
+        # PQSs (tens of thousands of lines a month) would spill ~2 kB rows to disk.
+        cur.execute("SET LOCAL work_mem = '64MB'")
         cur.execute(
-            f"EXECUTE {STATEMENT} ({', '.join(['%s'] * len(_ORDER))})",
+            f"EXECUTE {name} ({', '.join(['%s'] * len(_ORDER))})",
             [params[k] for k in _ORDER],
         )
         count, total = cur.fetchone()

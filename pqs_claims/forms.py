@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from core.reference_uploads import max_bytes, max_rows
 
-from .models import BSB_RE
+from .models import BSB_RE, AdjustmentReview
 
 
 class ClaimUploadForm(forms.Form):
@@ -93,6 +93,13 @@ class ReferenceApplyForm(forms.Form):
     )
 
 
+ADJUSTMENT_STATES = [
+    ("unresolved", "Awaiting a decision"),
+    ("resolved", "Decided"),
+    ("all", "All"),
+]
+
+
 class AdjustmentFilterForm(forms.Form):
     """Filters of the adjustment-review list (GET)."""
 
@@ -106,3 +113,28 @@ class AdjustmentFilterForm(forms.Form):
     rto = forms.CharField(required=False, label="RTO code", max_length=10)
     program = forms.CharField(required=False, label="Qualification", max_length=10)
     q = forms.CharField(required=False, label="Contract, unit or client", max_length=12)
+    # empty (the default) means "unresolved": the lines that still wait for an officer
+    state = forms.ChoiceField(required=False, label="Decision", choices=ADJUSTMENT_STATES)
+
+
+class AdjustmentDecisionForm(forms.Form):
+    """An officer's decision on a line flagged ADJUSTMENT_REVIEW (payment-rules.md §5 rule 5).
+    Several are on one page: pass ``auto_id`` with the line's id to keep element ids
+    unique; the field names stay ``decision`` and ``note``."""
+
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=AdjustmentReview.Decision.choices,
+        widget=forms.RadioSelect,
+        help_text="Neither pays anything: the unit is never paid twice, and a recovery is"
+        " pursued by the department outside this system.",
+        error_messages={"required": "Choose a decision."},
+    )
+    note = forms.CharField(
+        label="Note",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required: what was checked with the RTO and why. Recorded in the audit"
+        " log with your name; a decision cannot be changed.",
+        error_messages={"required": "Write a note: what was checked with the RTO and why."},
+    )

@@ -11,12 +11,16 @@ Database-enforced safety (issue 6 "Safety"):
 * an approved batch is frozen: its lines refuse INSERT/UPDATE/DELETE and its money
   fields refuse UPDATE (pgtrigger);
 * a unit is paid at most once per training contract: partial UNIQUE index on
-  ``(training_contract_identifier, subject_identifier) WHERE status = 'PAID' AND NOT voided``.
+  ``(training_contract_identifier, subject_identifier) WHERE status = 'PAID' AND NOT voided``;
+* a payment line references an existing, unfrozen batch and a lodged claim line of its own
+  RTO: checked once per statement by the payment line triggers (see ``PaymentLine``).
 """
 
 from __future__ import annotations
 
 import re
+import secrets
+import time
 from decimal import Decimal
 
 import pgtrigger
@@ -435,6 +439,22 @@ class PaymentBatch(models.Model):
                 operation=pgtrigger.Delete,
                 condition=pgtrigger.Q(old__status__in=FROZEN_BATCH_STATUSES),
             ),
+            # The delete side of PaymentLine.batch (which has no per-row FOREIGN KEY, see
+            # there): a batch with lines cannot be deleted. Locking the row before this
+            # runs waits for a transaction inserting lines (it holds FOR KEY SHARE on the
+            # batch), and the query then sees its committed lines (READ COMMITTED).
+            pgtrigger.Trigger(
+                name="batch_no_delete_with_lines",
+                operation=pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func="""
+                IF EXISTS (SELECT 1 FROM pqs_claims_paymentline l WHERE l.batch_id = OLD.id) THEN
+                    RAISE EXCEPTION 'payment batch % still has payment lines', OLD.period
+                        USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                RETURN OLD;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -463,8 +483,54 @@ class PaymentBatchChunk(TenantOwnedModel):
         constraints = [models.UniqueConstraint(fields=["batch", "rto"], name="batch_chunk_key")]
 
 
+# The references of inserted / updated payment lines (PaymentLine docstring), checked in
+# the statement-level triggers. The batch is locked FOR KEY SHARE once per statement, as a
+# FOREIGN KEY check locks it per row.
+_LINE_REFERENCES_SQL = """
+                    PERFORM 1 FROM pqs_claims_paymentbatch b
+                    WHERE b.id IN (SELECT r.batch_id FROM new_rows r) FOR KEY SHARE;
+                    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT batch_id FROM new_rows) r
+                               WHERE NOT EXISTS (SELECT 1 FROM pqs_claims_paymentbatch b
+                                                 WHERE b.id = r.batch_id)) THEN
+                        RAISE EXCEPTION 'payment line of a payment batch that does not exist'
+                            USING ERRCODE = 'foreign_key_violation';
+                    END IF;
+                    IF EXISTS (SELECT 1 FROM new_rows r
+                               WHERE NOT EXISTS (
+                                   SELECT 1 FROM pqs_claims_claimline c
+                                   WHERE c.id = r.claim_line_id AND c.rto_id = r.rto_id
+                                     AND c.lodged_at IS NOT NULL)) THEN
+                        RAISE EXCEPTION 'payment line without a lodged claim line of its RTO'
+                            USING ERRCODE = 'foreign_key_violation';
+                    END IF;"""
+
+
+def new_line_public_id() -> str:
+    """Opaque, time-ordered id of a payment line: 48-bit Unix milliseconds then 80 random
+    bits, 32 hex digits (UUIDv7's layout without the version bits). Unguessable like
+    ``core.new_public_id``, but consecutive lines land next to each other in the unique
+    index instead of on a random page of it (a monthly calculation inserts ~1M lines).
+    ``batch_sql`` builds the same shape in SQL."""
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+
+
 class PaymentLine(TenantOwnedModel):
-    """One claim line's determination in one batch (payment-rules.md §6)."""
+    """One claim line's determination in one batch (payment-rules.md §6).
+
+    References without per-row FOREIGN KEY checks. A monthly calculation inserts ~1M lines
+    and an FK check is a query plus a row lock per line and key — locking every referenced
+    claim line rewrites (and WAL-logs) every page of the claim line table each month. The
+    same guarantees are checked once per INSERT/UPDATE statement by the
+    ``payment_line_frozen_*`` triggers below, set-based over the transition table:
+
+    * ``batch``: the batch exists and is not frozen; the trigger locks it FOR KEY SHARE as
+      an FK check would, and ``PaymentBatch``'s ``batch_no_delete_with_lines`` trigger is
+      the delete side;
+    * ``claim_line`` and ``rto``: the claim line exists, is lodged and belongs to the same
+      RTO — stronger than the two FKs (a line can no longer point at another tenant's claim).
+      No lock is needed: a lodged claim line cannot be deleted nor change RTO or lodgement
+      (``ClaimLine`` triggers), and the RTO exists because the claim line's own FK holds.
+    """
 
     FINAL_STATUSES = (
         "PAID",
@@ -477,14 +543,30 @@ class PaymentLine(TenantOwnedModel):
     )
     OPEN_STATUSES = ("NOT_FINALISED", "NO_PRICE")
 
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
-    # No single-column indexes on batch / status: the (batch, rto, status) index and the
-    # (batch, claim_line) unique index serve those lookups, and every extra index is paid
-    # for by each of the ~1M lines a monthly calculation inserts (bench/payment_batch.py).
-    batch = models.ForeignKey(
-        PaymentBatch, on_delete=models.PROTECT, related_name="lines", db_index=False
+    # Unique through Meta.constraints, not unique=True: Django would add a second,
+    # varchar_pattern_ops ("_like") index for LIKE queries nobody makes.
+    public_id = models.CharField(max_length=32, default=new_line_public_id, editable=False)
+    # Indexes: every one is paid for by each of the ~1M lines a monthly calculation inserts
+    # (bench/payment_batch.py). No single-column index on batch / claim_line / status: the
+    # (batch, rto, status) index and the (claim_line, batch) unique index serve those
+    # lookups. rto keeps its index (an RTO's statements list its batches).
+    rto = models.ForeignKey(
+        "rtos.Rto", on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
-    claim_line = models.ForeignKey(ClaimLine, on_delete=models.PROTECT, related_name="payments")
+    batch = models.ForeignKey(
+        PaymentBatch,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_index=False,
+        db_constraint=False,
+    )
+    claim_line = models.ForeignKey(
+        ClaimLine,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_index=False,
+        db_constraint=False,
+    )
     submission_public_id = models.CharField(max_length=32)
     file_line_number = models.PositiveIntegerField()
     client_identifier = models.CharField(max_length=10)
@@ -525,7 +607,9 @@ class PaymentLine(TenantOwnedModel):
             models.Index(fields=["training_contract_identifier", "subject_identifier"]),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["batch", "claim_line"], name="payment_line_per_claim"),
+            models.UniqueConstraint(fields=["public_id"], name="payment_line_public_id"),
+            # claim_line first: it is also the index of "was this claim line decided before"
+            models.UniqueConstraint(fields=["claim_line", "batch"], name="payment_line_per_claim"),
             models.UniqueConstraint(
                 fields=["training_contract_identifier", "subject_identifier"],
                 condition=Q(status="PAID", voided=False),
@@ -538,7 +622,8 @@ class PaymentLine(TenantOwnedModel):
         ]
         triggers = [
             # Statement-level (transition tables): one set-based check per INSERT/COPY,
-            # UPDATE or DELETE statement instead of one per row.
+            # UPDATE or DELETE statement instead of one per row — the frozen batch, and
+            # the references (class docstring) that per-row FOREIGN KEYs used to check.
             *(
                 pgtrigger.Trigger(
                     name=f"payment_line_frozen_{op_name}",
@@ -547,12 +632,13 @@ class PaymentLine(TenantOwnedModel):
                     level=pgtrigger.Statement,
                     referencing=pgtrigger.Referencing(**ref),
                     func=f"""
-                    IF EXISTS (SELECT 1 FROM {rows} r
+                    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT batch_id FROM {rows}) r
                                JOIN pqs_claims_paymentbatch b ON b.id = r.batch_id
                                WHERE b.status IN ('approved', 'exported', 'paid')) THEN
                         RAISE EXCEPTION 'payment batch is approved and frozen'
                             USING ERRCODE = 'integrity_constraint_violation';
                     END IF;
+                    {_LINE_REFERENCES_SQL if op_name != "delete" else ""}
                     RETURN NULL;
                     """,
                 )
@@ -568,3 +654,99 @@ class PaymentLine(TenantOwnedModel):
                 )
             ),
         ]
+
+
+# ----------------------------------------------------------------- adjustment reviews
+class AdjustmentReview(TenantOwnedModel):
+    """An officer's decision on a claim line flagged ``ADJUSTMENT_REVIEW``
+    (payment-rules.md §5 rule 5: a corrected re-lodgement of a unit already paid on the
+    contract, whose outcome or dates changed; it is ``ALREADY_PAID`` and never pays twice).
+
+    Keyed by the corrected **claim line** — lodged claim lines are immutable and survive
+    recalculation, whereas a draft batch's payment lines are re-created by every run. One
+    decision per claim line (unique), final once made (``adjustment_review_immutable``);
+    recorded and audited by ``services.adjustment_review_resolve``. Neither decision pays
+    or takes back money in this system: rule 5 never pays a unit twice, and a recovery is
+    pursued by the department outside it.
+
+    ``paid_line`` is the earlier PAID line the correction re-lodges (null when none is
+    found). It keeps history like PROTECT, without a per-row FOREIGN KEY (see
+    ``PaymentLine``: an FK or a Django-side PROTECT on it would add a check to each of the
+    ~1M payment lines a recalculation deletes, and Django would load them to collect):
+    ``adjustment_review_references`` accepts only a PAID line of an approved batch for the
+    same contract and unit, and the lines of an approved batch can never be changed or
+    deleted (``payment_line_frozen_*``), so the link cannot dangle. SET_NULL would have
+    been the way to lose it.
+    """
+
+    class Decision(models.TextChoices):
+        # the earlier payment stands; rule 5 never pays the unit twice
+        ACCEPTED = "accepted", "Correction noted: no further payment"
+        # pursued by the department outside this system; nothing changes here
+        RECOVERY_REQUESTED = "recovery_requested", "Recovery of the earlier payment requested"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    claim_line = models.OneToOneField(
+        ClaimLine, on_delete=models.PROTECT, related_name="adjustment_review"
+    )
+    paid_line = models.ForeignKey(
+        PaymentLine,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    note = models.TextField(max_length=2000)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-resolved_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="adjustment_review_decision",
+                condition=Q(decision__in=["accepted", "recovery_requested"]),
+            ),
+            models.CheckConstraint(
+                name="adjustment_review_note_required", condition=Q(note__regex=r"\S")
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="adjustment_review_immutable",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+            pgtrigger.Trigger(
+                name="adjustment_review_references",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                func="""
+                IF NOT EXISTS (SELECT 1 FROM pqs_claims_claimline c
+                               WHERE c.id = NEW.claim_line_id AND c.rto_id = NEW.rto_id
+                                 AND c.lodged_at IS NOT NULL) THEN
+                    RAISE EXCEPTION 'adjustment review without a lodged claim line of its RTO'
+                        USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                IF NEW.paid_line_id IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM pqs_claims_paymentline p
+                    JOIN pqs_claims_paymentbatch b ON b.id = p.batch_id
+                    JOIN pqs_claims_claimline c ON c.id = NEW.claim_line_id
+                    WHERE p.id = NEW.paid_line_id AND p.status = 'PAID' AND NOT p.voided
+                      AND b.status IN ('approved', 'exported', 'paid')
+                      AND p.training_contract_identifier = c.training_contract_identifier
+                      AND p.subject_identifier = c.subject_identifier) THEN
+                    RAISE EXCEPTION 'adjustment review paid line: not a PAID line of its unit'
+                        USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                RETURN NEW;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Adjustment review: {self.get_decision_display()}"

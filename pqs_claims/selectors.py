@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.http import Http404
 from django_scopes import scopes_disabled
 
 from .models import (
     FROZEN_BATCH_STATUSES,
+    AdjustmentReview,
     ClaimLine,
     ClaimSubmission,
     FundingProgram,
@@ -200,15 +201,41 @@ def batch_lines(batch: PaymentBatch, *, status="", rto_code="", program="", q=""
 ADJUSTMENT_REVIEW = "ADJUSTMENT_REVIEW"
 
 
-def adjustment_reviews(*, period: str = "", rto_code: str = "", program: str = "", q: str = ""):
+def _flagged_lines():
+    return PaymentLine.objects.filter(
+        status="ALREADY_PAID", reasons__contains=[ADJUSTMENT_REVIEW], voided=False
+    )
+
+
+def _decided():
+    """Has the flagged line's claim line a recorded decision (``AdjustmentReview``)?"""
+    return Exists(AdjustmentReview.objects.filter(claim_line_id=OuterRef("claim_line_id")))
+
+
+def adjustment_reviews(
+    *,
+    period: str = "",
+    rto_code: str = "",
+    program: str = "",
+    q: str = "",
+    state: str = "unresolved",
+):
     """Lines flagged ``ADJUSTMENT_REVIEW`` (payment-rules.md §5 rule 5): a corrected
     re-lodgement of a unit already paid on the contract, whose outcome or dates differ from
-    the paid line's. They are ``ALREADY_PAID`` (never paid twice) and wait for an officer.
+    the paid line's. They are ``ALREADY_PAID`` (never paid twice) and wait for an officer's
+    decision (``AdjustmentReview``, keyed by the claim line). ``state``: ``unresolved``
+    (no decision yet, the default), ``resolved`` or ``all``.
     Department view across every RTO and batch: scopes disabled. Newest batch first."""
     with scopes_disabled():
-        qs = PaymentLine.objects.filter(
-            status="ALREADY_PAID", reasons__contains=[ADJUSTMENT_REVIEW], voided=False
-        ).select_related("rto", "batch")
+        qs = (
+            _flagged_lines()
+            .select_related("rto", "batch")
+            .annotate(claim_line_public_id=F("claim_line__public_id"))
+        )
+        if state == "resolved":
+            qs = qs.filter(_decided())
+        elif state != "all":
+            qs = qs.filter(~_decided())
         if period:
             qs = qs.filter(batch__period=period)
         if rto_code:
@@ -231,23 +258,42 @@ def adjustment_reviews(*, period: str = "", rto_code: str = "", program: str = "
 
 
 def adjustment_review_counts():
-    """Flagged lines per batch month, newest first (for the filter and the summary)."""
+    """Flagged lines per batch month (``n``) and how many still wait for a decision
+    (``unresolved``), newest first (for the filter and the summary). One query."""
     with scopes_disabled():
         return list(
-            PaymentLine.objects.filter(
-                status="ALREADY_PAID", reasons__contains=[ADJUSTMENT_REVIEW], voided=False
-            )
+            _flagged_lines()
             .values("batch__period", "batch__public_id")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("id"), unresolved=Count("id", filter=~_decided()))
             .order_by("-batch__period")
         )
 
 
+def adjustment_review_line_get(claim_line_public_id: str) -> PaymentLine:
+    """The flagged line of the claim line with this public id (the newest batch's, if a
+    draft re-flags it), with its claim line; 404 when the claim line is unknown or not
+    flagged. Department view: scopes disabled."""
+    with scopes_disabled():
+        line = (
+            _flagged_lines()
+            .filter(claim_line__public_id=claim_line_public_id)
+            .select_related("rto", "batch", "claim_line")
+            .annotate(claim_line_public_id=F("claim_line__public_id"))
+            .order_by("-batch__period")
+            .first()
+        )
+    if line is None:
+        raise Http404
+    return line
+
+
 def with_paid_lines(lines: list[PaymentLine]) -> list[dict]:
     """Each flagged line beside the earlier PAID line of the same unit and contract (one
-    query; at most one such line: the paid-once constraint) and what changed."""
+    query; at most one such line: the paid-once constraint), what changed, and the
+    officer's decision if one was recorded (one query)."""
     keys = {(ln.training_contract_identifier, ln.subject_identifier) for ln in lines}
     paid: dict = {}
+    reviews: dict = {}
     if keys:
         contracts = {k[0] for k in keys}
         units = {k[1] for k in keys}
@@ -259,6 +305,12 @@ def with_paid_lines(lines: list[PaymentLine]) -> list[dict]:
                 subject_identifier__in=units,
             ).select_related("batch"):
                 paid[(p.training_contract_identifier, p.subject_identifier)] = p
+            reviews = {
+                r.claim_line_id: r
+                for r in AdjustmentReview.objects.filter(
+                    claim_line_id__in={ln.claim_line_id for ln in lines}
+                ).select_related("resolved_by")
+            }
     out = []
     for ln in lines:
         p = paid.get((ln.training_contract_identifier, ln.subject_identifier))
@@ -271,7 +323,9 @@ def with_paid_lines(lines: list[PaymentLine]) -> list[dict]:
             ):
                 if getattr(p, name) != getattr(ln, name):
                     changed.append(label)
-        out.append({"line": ln, "paid": p, "changed": changed})
+        out.append(
+            {"line": ln, "paid": p, "changed": changed, "review": reviews.get(ln.claim_line_id)}
+        )
     return out
 
 

@@ -22,6 +22,11 @@ urlpatterns = [
         name="batch_remittance",
     ),
     path("adjustments/", views.adjustment_reviews, name="adjustment_reviews"),
+    path(
+        "adjustments/<str:public_id>/resolve/",
+        views.adjustment_review_resolve,
+        name="adjustment_review_resolve",
+    ),
     path("payment-reference/<str:kind>/", views.reference, name="reference"),
     path("reference-imports/", views.reference_imports, name="reference_imports"),
     path(

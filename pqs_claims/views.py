@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
@@ -24,6 +26,7 @@ from rtos.models import Perm
 from . import exports, selectors, services
 from .engine import STATUSES
 from .forms import (
+    AdjustmentDecisionForm,
     AdjustmentFilterForm,
     BankAccountForm,
     BatchRunForm,
@@ -526,27 +529,107 @@ def reference_import_template(request, kind):
 
 
 # ----------------------------------------------------------------- department: adjustments
+NO_ADJUSTMENT_DECISION = (
+    "Recording an adjustment decision needs a department admin or an officer grant with act"
+    " permission for the RTO."
+)
+
+
+def _decision_form(line, data=None) -> AdjustmentDecisionForm:
+    # one form per row: element ids carry the claim line's id, field names do not
+    return AdjustmentDecisionForm(data, auto_id=f"adj-{line.claim_line_public_id}-%s")
+
+
 @department_required()
 def adjustment_reviews(request):
     """Lines flagged ADJUSTMENT_REVIEW (payment-rules.md §5 rule 5) across batches, each
-    beside the paid line it re-lodges, with filters and counts per batch month."""
+    beside the paid line it re-lodges, with filters (awaiting a decision by default) and
+    counts per batch month. Undecided lines carry the decision form for those who may
+    record one (``services.adjustment_review_resolvable_rtos``); decided lines show the
+    decision, who, when and the note. Bounded queries, whatever the number of lines."""
     form = AdjustmentFilterForm(request.GET or None)
-    f = {"period": "", "rto": "", "program": "", "q": ""}
+    f = {"period": "", "rto": "", "program": "", "q": "", "state": ""}
     if form.is_bound and form.is_valid():
         f.update({k: (v or "").strip() for k, v in form.cleaned_data.items()})
     lines = selectors.adjustment_reviews(
-        period=f["period"], rto_code=f["rto"], program=f["program"], q=f["q"]
+        period=f["period"],
+        rto_code=f["rto"],
+        program=f["program"],
+        q=f["q"],
+        state=f["state"] or "unresolved",
     )
     page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    rows = selectors.with_paid_lines(list(page.object_list))
+    every, rto_ids = services.adjustment_review_resolvable_rtos(request.user)
+    for r in rows:
+        if r["review"] is None and (every or r["line"].rto_id in rto_ids):
+            r["form"] = _decision_form(r["line"])
     return render(
         request,
         "pqs_claims/adjustment_reviews.html",
         {
             "form": form,
             "f": f,
+            "filtered": any(f[k] for k in ("period", "rto", "program", "q")),
             "page": page,
-            "rows": selectors.with_paid_lines(list(page.object_list)),
+            "rows": rows,
             "counts": selectors.adjustment_review_counts(),
+            "here": request.get_full_path(),
         },
         status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _adjustments_back(request) -> str:
+    """Back to the list the officer came from (its filters), never off the site."""
+    listing = reverse("payments:adjustment_reviews")
+    back = request.POST.get("next", "")
+    if back.startswith(listing) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return listing
+
+
+@require_POST
+@department_required()
+def adjustment_review_resolve(request, public_id):
+    """Record the decision on a flagged line, keyed by its claim line's public id (stable
+    across recalculations; payment-rules.md §5 rule 5). Department admins, or officers
+    with an "act" grant covering the RTO (403 otherwise); 404 for a claim line that is
+    unknown or not flagged; 400 with the errors beside the fields; 409 once decided."""
+    if not services.adjustment_review_can_resolve(request.user):
+        raise PermissionDenied(NO_ADJUSTMENT_DECISION)
+    line = selectors.adjustment_review_line_get(public_id)
+    if not services.adjustment_review_can_resolve(request.user, line.rto_id):
+        raise PermissionDenied(NO_ADJUSTMENT_DECISION)
+    row = selectors.with_paid_lines([line])[0]
+    form = _decision_form(line, request.POST)
+    status = 400
+    if row["review"] is not None:
+        status = 409
+        form = None
+    elif form.is_valid():
+        try:
+            services.adjustment_review_resolve(
+                claim_line=line.claim_line,
+                paid_line=row["paid"],
+                actor=request.user,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Decision recorded for {line.rto.code}, DELTA {line.training_contract_identifier},"
+                f" {line.subject_identifier}.",
+            )
+            return redirect(_adjustments_back(request))
+    return render(
+        request,
+        "pqs_claims/adjustment_review_resolve.html",
+        {"row": row, "form": form, "next": _adjustments_back(request)},
+        status=status,
     )

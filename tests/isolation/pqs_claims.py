@@ -63,6 +63,9 @@ def _batch_and_line(w):
             learner_key="NAME:X|?",
             subject_identifier="UNIT1",
             outcome="20",
+            # a payment line references a lodged claim line of its RTO (database trigger)
+            status="lodged",
+            lodged_at=dt.datetime(2020, 1, 10, tzinfo=dt.UTC),
         )
         batch = PaymentBatch.objects.create(
             period="2020-01",
@@ -87,6 +90,49 @@ def _batch_and_line(w):
         batch.refresh_from_db()
         w.extra["batch"], w.extra["payment_line"] = batch, line
     return w.extra["batch"], w.extra["payment_line"]
+
+
+def _flagged_claim_line(w):
+    """A lodged claim line of RTO A flagged ADJUSTMENT_REVIEW in a calculated batch."""
+    from pqs_claims.models import ClaimLine, PaymentBatch, PaymentLine
+
+    if "flagged_claim_line" not in w.extra:
+        sub = _submission(w)
+        cl = ClaimLine.objects.create(
+            rto=w.rto_a,
+            submission=sub,
+            line_number=2,
+            client_identifier="C1",
+            learner_key="NAME:X|?",
+            subject_identifier="UNIT2",
+            training_contract_identifier="7654321",
+            outcome="30",
+            status="lodged",
+            lodged_at=dt.datetime(2020, 3, 10, tzinfo=dt.UTC),
+        )
+        batch = PaymentBatch.objects.create(
+            period="2020-03",
+            cutoff=dt.datetime(2020, 3, 31, 13, 59, tzinfo=dt.UTC),
+            run_by=w.dept_admin,
+            status="calculated",
+        )
+        PaymentLine.objects.create(
+            rto=w.rto_a,
+            batch=batch,
+            claim_line=cl,
+            submission_public_id=sub.public_id,
+            file_line_number=2,
+            client_identifier="C1",
+            subject_identifier="UNIT2",
+            training_contract_identifier="7654321",
+            outcome="30",
+            amount=Decimal("0"),
+            status="ALREADY_PAID",
+            reasons=["ALREADY_PAID", "ADJUSTMENT_REVIEW"],
+            explanation="Not paid: this unit was already paid on this training contract.",
+        )
+        w.extra["flagged_claim_line"] = cl
+    return w.extra["flagged_claim_line"]
 
 
 def _approval(w):
@@ -210,6 +256,15 @@ CASES = [
     ),
     Case("payments:reference", kwargs=lambda w: {"kind": "approvals"}, get=dept_page()),
     Case("payments:adjustment_reviews", get=dept_page()),
+    Case(
+        # recording a decision: a department admin or an officer grant with "act" for the
+        # RTO; the matrix's officers have none (read grant / no grant)
+        "payments:adjustment_review_resolve",
+        kwargs=lambda w: {"public_id": _flagged_claim_line(w).public_id},
+        get=NO_GET,
+        post=ACT_ONLY,
+        data=lambda w: {"decision": "accepted", "note": "isolation"},
+    ),
     Case(
         "payments:reference_imports",
         get=dept_page(),

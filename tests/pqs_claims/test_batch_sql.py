@@ -229,7 +229,7 @@ def _line(rng, rto, sub, n, learner, contract, **over):
     return ClaimLine(**row)
 
 
-def _populate(seed: int) -> None:
+def _populate(seed: int, *, earlier_batch: bool = True) -> None:
     from achievements.models import TrainingProduct, UnitOutcome
     from students.models import Learner
     from tests.verification.factories import make_client_record
@@ -248,10 +248,11 @@ def _populate(seed: int) -> None:
     TrainingProduct.objects.create(
         type="UNIT", code="OLDER1", title="older", status="superseded", superseded_by="OLD1"
     )
-    # an earlier approved batch: paid and counted units, an open line, final lines
-    sept = PaymentBatch.objects.create(
-        period="2026-09", cutoff=services.batch_cutoff("2026-09"), run_by=officer
-    )
+    # an earlier approved batch: paid and counted units, an open line, final lines (without
+    # it, October is the first month: September's lines are plain candidates)
+    sept = PaymentBatch(period="2026-09", cutoff=services.batch_cutoff("2026-09"), run_by=officer)
+    if earlier_batch:
+        sept.save()
     old_lines, earlier = [], []
     n = 0
     for i, c in enumerate(contracts[:16]):
@@ -291,8 +292,9 @@ def _populate(seed: int) -> None:
                     voided=status == "PAID" and rng.random() < 0.1,
                 )
             )
-    PaymentLine.objects.bulk_create(earlier)
-    PaymentBatch.objects.filter(pk=sept.pk).update(status="approved", approved_by=approver)
+    if earlier_batch:
+        PaymentLine.objects.bulk_create(earlier)
+        PaymentBatch.objects.filter(pk=sept.pk).update(status="approved", approved_by=approver)
     # this month's lines: corrected re-lodgements of last month's lines and new ones
     lines = []
     by_delta = {c.delta_number: c for c in contracts}
@@ -402,6 +404,22 @@ def test_sql_calculation_equals_the_python_engine(db, seed):
         assert dict(zip(FIELDS, s, strict=True)) == dict(zip(FIELDS, p, strict=True))
     assert sql_chunks == py_chunks
     assert again == sql_rows  # recalculating a draft gives identical lines
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_first_month_sql_equals_the_python_engine(db, seed):
+    """No earlier batch: the statement variant that does not read payment lines at all."""
+    with scopes_disabled():
+        _populate(seed, earlier_batch=False)
+        batch = services.payment_batch_run(period="2026-10", calculate=False)
+        sql_rows, sql_chunks = _run(batch, "sql")
+        py_rows, py_chunks = _run(batch, "python")
+    assert len(sql_rows) == len(py_rows) > 250
+    for s, p in zip(sql_rows, py_rows, strict=True):
+        assert dict(zip(FIELDS, s, strict=True)) == dict(zip(FIELDS, p, strict=True))
+    assert sql_chunks == py_chunks
+    statuses = {r[FIELDS.index("status")] for r in sql_rows}
+    assert {"PAID", "ALREADY_PAID", "OVER_MAX_UNITS", "PREVIOUSLY_COMPLETED"} <= statuses
 
 
 def test_generator_covers_every_reason_code(db):
