@@ -952,3 +952,46 @@ def adjustment_review_resolve(*, claim_line: ClaimLine, paid_line, actor, decisi
             },
         )
     return review
+
+
+# ---------------------------------------------------------------------------- stalled work
+
+#: A batch whose chunks have made no progress for this long is looked at by the sweep.
+CHUNK_STALL_AFTER = dt.timedelta(minutes=10)
+
+
+def payment_chunks_restart_stalled(*, older_than: dt.timedelta = CHUNK_STALL_AFTER) -> list[int]:
+    """Re-dispatch pending chunks of a batch that has stopped making progress.
+
+    A worker killed mid-chunk rolls its transaction back, so the chunk stays PENDING, but
+    the broker redelivers the task only after its visibility timeout (hours). A batch is
+    stalled when it started calculating more than ``older_than`` ago and no chunk of it
+    finished within ``older_than``. Its pending chunks that no live worker holds (a chunk
+    is calculated under its row lock: ``SKIP LOCKED`` passes over those) are queued again.
+    Safe at any time: a chunk already done is skipped by the task. Returns chunk ids.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from .tasks import payment_chunk_task
+
+    cutoff = timezone.now() - older_than
+    chunks = PaymentBatchChunk.objects.filter(batch=OuterRef("pk"))
+    restarted: list[int] = []
+    with scopes_disabled():
+        batches = (
+            PaymentBatch.objects.exclude(status__in=FROZEN_BATCH_STATUSES)
+            .filter(run_started_at__lt=cutoff)
+            .filter(Exists(chunks.filter(status=PaymentBatchChunk.Status.PENDING)))
+            .exclude(Exists(chunks.filter(finished_at__gte=cutoff)))
+        )
+        for batch in batches:
+            with transaction.atomic():
+                idle = list(
+                    PaymentBatchChunk.objects.select_for_update(skip_locked=True)
+                    .filter(batch=batch, status=PaymentBatchChunk.Status.PENDING)
+                    .values_list("pk", "rto_id")
+                )
+            for chunk_id, rto_id in idle:
+                payment_chunk_task.delay(chunk_id, rto_id=rto_id)
+                restarted.append(chunk_id)
+    return restarted

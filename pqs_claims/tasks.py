@@ -27,6 +27,15 @@ def payment_chunk_task(chunk_id: int, *, rto_id: int) -> None:
         payment_batch_finalise(batch_id)
 
 
+@shared_task(base=BaseTask, name="pqs_claims.tasks.payment_chunk_sweep")
+def payment_chunk_sweep() -> int:
+    """Beat: queue again the pending chunks of a batch whose worker died
+    (services.payment_chunks_restart_stalled)."""
+    from .services import payment_chunks_restart_stalled
+
+    return len(payment_chunks_restart_stalled())
+
+
 @shared_task(base=BaseTask, name="pqs_claims.tasks.payment_batch_scheduled")
 def payment_batch_scheduled(today: str | None = None) -> str | None:
     """Beat (daily): once a month's cut-off has passed (23:59 Brisbane, last business day),

@@ -222,6 +222,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "achievements.submission_sweep",
         "schedule": 300.0,
     },
+    # Queue again the pending chunks of a payment batch whose worker died
+    # (pqs_claims.services.payment_chunks_restart_stalled).
+    "pqs-claims-chunk-sweep": {
+        "task": "pqs_claims.tasks.payment_chunk_sweep",
+        "schedule": 300.0,
+    },
     # Restart reference-data previews / applies whose worker died or whose message was
     # lost (core.reference_uploads.reference_uploads_restart_stalled).
     "core-reference-upload-sweep": {

@@ -1,0 +1,74 @@
+"""A batch whose worker died mid-calculation: the sweep queues its pending chunks again,
+leaves alone a chunk a live worker holds, and the batch ends with the same lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from pqs_claims import services
+from pqs_claims.models import PaymentBatch, PaymentBatchChunk, PaymentLine
+from tests.pqs_claims.test_batch_sql import _populate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PENDING, DONE = PaymentBatchChunk.Status.PENDING, PaymentBatchChunk.Status.DONE
+
+
+def _stalled_batch() -> PaymentBatch:
+    _populate(3)
+    batch = services.payment_batch_run(period="2026-10", calculate=False)
+    PaymentBatch.objects.filter(pk=batch.pk).update(
+        run_started_at=timezone.now() - dt.timedelta(minutes=30)
+    )
+    return batch
+
+
+def test_sweep_finishes_a_stalled_batch_once():
+    with scopes_disabled():
+        batch = _stalled_batch()
+        chunks = set(PaymentBatchChunk.objects.filter(batch=batch).values_list("pk", flat=True))
+        assert len(chunks) > 1
+        # tests run Celery eagerly: the re-queued chunks are calculated right here
+        assert set(services.payment_chunks_restart_stalled()) == chunks
+        batch.refresh_from_db()
+        assert set(
+            PaymentBatchChunk.objects.filter(batch=batch).values_list("status", flat=True)
+        ) == {DONE}
+        assert batch.status == PaymentBatch.Status.CALCULATED
+        lines = PaymentLine.objects.filter(batch=batch).count()
+        assert lines == batch.line_count > 0
+        assert services.payment_chunks_restart_stalled() == []  # nothing pending
+
+
+def test_recent_progress_or_a_held_chunk_is_left_alone():
+    with scopes_disabled():
+        batch = _stalled_batch()
+        first = PaymentBatchChunk.objects.filter(batch=batch).order_by("pk").first()
+        # a chunk finished a minute ago: the batch is moving, not stalled
+        services.payment_chunk_calculate(first.pk)
+        PaymentBatchChunk.objects.filter(pk=first.pk).update(finished_at=timezone.now())
+        assert services.payment_chunks_restart_stalled() == []
+        PaymentBatchChunk.objects.filter(pk=first.pk).update(
+            finished_at=timezone.now() - dt.timedelta(minutes=20)
+        )
+        held = PaymentBatchChunk.objects.filter(batch=batch, status=PENDING).order_by("pk")[0]
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params) as worker:  # a live worker calculating one chunk
+            worker.execute(
+                "SELECT 1 FROM pqs_claims_paymentbatchchunk WHERE id = %s FOR UPDATE", [held.pk]
+            )
+            restarted = services.payment_chunks_restart_stalled()
+            assert held.pk not in restarted and restarted
+            assert PaymentBatchChunk.objects.get(pk=held.pk).status == PENDING
+
+
+def test_sweep_is_on_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["pqs-claims-chunk-sweep"]
+    assert entry["task"] == "pqs_claims.tasks.payment_chunk_sweep"
