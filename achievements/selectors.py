@@ -159,14 +159,29 @@ HISTORY_SKIP = {"pgh_id", "pgh_created_at", "pgh_label", "pgh_obj", "pgh_context
                 "pgh_obj_id", "pgh_context_id", "updated_at", "created_at", "id"}  # fmt: skip
 
 
+# Who and which submission are shown in their own columns of the history table.
+HISTORY_SKIP |= {"updated_by_id", "source_submission_id", "change_reason"}
+# Internal ids mean nothing to a reader: say what changed instead of "12 → 34".
+HISTORY_ID_FIELDS = {
+    "learner_id": ("linked person", "earlier person record", "another person record"),
+    "client_record_id": ("client record", "earlier client record", "another client record"),
+}
+
+
 def _changes(prev: dict | None, cur: dict) -> list[tuple[str, str, str]]:
     if prev is None:
         return []
-    return [
-        (k, "" if prev.get(k) is None else str(prev.get(k)), "" if v is None else str(v))
-        for k, v in cur.items()
-        if k not in HISTORY_SKIP and prev.get(k) != v
-    ]
+    out = []
+    for k, v in cur.items():
+        if k in HISTORY_SKIP or prev.get(k) == v:
+            continue
+        if k in HISTORY_ID_FIELDS:
+            label, old, new = HISTORY_ID_FIELDS[k]
+            out.append((label, old if prev.get(k) is not None else "", new))
+            continue
+        old_value = prev.get(k)
+        out.append((k, "" if old_value is None else str(old_value), "" if v is None else str(v)))
+    return out
 
 
 def record_history(*, event_model, obj_ids, label_for, limit: int = 100) -> list[dict]:

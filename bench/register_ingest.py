@@ -12,12 +12,13 @@ services directly (no web, no worker):
 * validate+stage - ``submission_validate`` minus the register rules: the engine's full
   validation while COPYing clients / outcomes / awards into the staging tables;
 * register rules - the set-based register checks (``ingest.apply_register_rules``);
-* commit - ``submission_commit`` (INSERT … SELECT … ON CONFLICT, with pghistory versions).
+* commit - ``submission_commit`` (INSERT … SELECT … ON CONFLICT; versions written by
+  pghistory's statement-level triggers; deferred foreign-key checks at COMMIT).
 
 Baseline, in the same run: psycopg ``COPY`` of the same NAT00120 rows (parsed beforehand)
 into an unindexed table of text columns. Peak memory is ``ru_maxrss`` of this process,
-read before the baseline runs. Targets (2-core machine): <= 3 minutes end to end,
-<= 10x the baseline.
+read before the baseline runs; the load average before and after is printed because the
+machine is shared. Targets (2-core machine): <= 3 minutes end to end, <= 10x the baseline.
 """
 
 from __future__ import annotations
@@ -146,6 +147,7 @@ def _run(rows: int, clients: int, work: Path, db_name: str) -> int:
             if (d := time.perf_counter() - t0) > 1.0:
                 slow.append((d, " ".join(str(sql).split())[:110]))
 
+    load_before = os.getloadavg()
     t_all = time.perf_counter()
     with scopes_disabled(), connection.execute_wrapper(time_sql):
         t = time.perf_counter()
@@ -166,6 +168,7 @@ def _run(rows: int, clients: int, work: Path, db_name: str) -> int:
         phases["commit"] = time.perf_counter() - t
         committed = UnitOutcome.objects.filter(rto=rto).count()
     total = time.perf_counter() - t_all
+    load_after = os.getloadavg()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     # baseline: COPY the same NAT00120 rows (parsed first) into an unindexed table
@@ -195,6 +198,10 @@ def _run(rows: int, clients: int, work: Path, db_name: str) -> int:
     for d, sql in sorted(slow, reverse=True)[:6]:
         print(f"    slowest SQL {d:6.1f} s  {sql}")
     print(f"Peak memory (max RSS of this process): {peak:,.0f} MiB")
+    print(
+        f"Load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+        f" ({os.cpu_count()} CPUs; the machine is shared)"
+    )
     print(f"Baseline: COPY of the {len(parsed):,} parsed NAT00120 rows into an unindexed table:"
           f" {copy_s:.1f} s (parsing them first: {parse_s:.1f} s)")  # fmt: skip
     ratio = total / copy_s
