@@ -94,6 +94,10 @@ class ClientNatFields(models.Model):
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     model_name="ClientRecordVersion",
+    # Statement-level, like the register's outcomes and awards (achievements/models.py):
+    # one INSERT … SELECT of versions per statement, so the commit's upsert of 100,000
+    # client records does not pay a trigger call and a context lookup per row.
+    level=pghistory.Statement,
 )
 class ClientRecord(ClientNatFields, TenantOwnedModel):
     """A learner as one RTO reports them (NAT00080 + NAT00085 + NAT00090/00100).
