@@ -605,6 +605,13 @@ class PaymentLine(TenantOwnedModel):
         indexes = [
             models.Index(fields=["batch", "rto", "status"]),
             models.Index(fields=["training_contract_identifier", "subject_identifier"]),
+            # The officers' adjustment-review list (a handful of lines among millions): a
+            # partial index holds only the flagged lines, so it costs a batch nothing else.
+            models.Index(
+                fields=["batch"],
+                name="payment_line_adj_review",
+                condition=Q(status="ALREADY_PAID", reasons__contains=["ADJUSTMENT_REVIEW"]),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["public_id"], name="payment_line_public_id"),
