@@ -353,11 +353,24 @@ def _commit_sql(sub: Submission, actor_id: int | None, reason: str) -> dict[str,
             WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s AND NOT c.has_error""",
             "(rto_id, client_identifier)",
         ).replace("{fk_cols}", "")
+        # The person each existing client record of this file belongs to before the upsert:
+        # a USI reported for the first time (or corrected) can link the record to another
+        # learner, and then its earlier outcomes and awards must follow it (below).
+        cur.execute("DROP TABLE IF EXISTS _prior_learner")
+        cur.execute(
+            f"""CREATE TEMP TABLE _prior_learner ON COMMIT DROP AS
+            SELECT cr.id AS crid, cr.learner_id AS old_lid
+            FROM {c_t} c JOIN students_clientrecord cr
+              ON cr.rto_id = c.rto_id AND cr.client_identifier = c.client_identifier
+            WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s AND NOT c.has_error""",
+            p,
+        )
         # learner_id is in the column list already (last data column)
         cur.execute(sql, p)
         ins, upd = cur.fetchone()
         out["clients"] = {"inserted": ins, "updated": upd}
         cur.execute("DROP TABLE IF EXISTS _new_learner")
+        out["relinked"] = _relink_register_rows(cur, p)
         # Statistics that include the client records just written: otherwise the planner
         # joins the outcomes to a client table it believes empty with a nested loop. (The
         # staging tables were analysed by the register rules.) A 6,000-row sample gives the
@@ -398,6 +411,43 @@ def _commit_sql(sub: Submission, actor_id: int | None, reason: str) -> dict[str,
         ins, upd = cur.fetchone()
         out["awards"] = {"inserted": ins, "updated": upd}
     return out
+
+
+def _relink_register_rows(cur, p: dict) -> dict[str, int]:
+    """Move the register rows of client records this commit linked to another learner.
+
+    A learner is one person across RTOs (USI, else RTO + client identifier). When a file
+    reports a USI for a client record that had none, or a corrected one, the upsert links
+    the record to the person holding that USI; the record's earlier unit outcomes and
+    awards (which carry ``learner_id`` for the learner portal and verification) move with
+    it, as a version with this submission's who/why, and a learner left with no client
+    record gives up its USI so that the USI can find its real holder (the same rules as
+    the hand correction, :func:`client_record_correct`). Set-based: a few statements,
+    whatever the number of rows.
+    """
+    moved: dict[str, int] = {}
+    for key, table in (("outcomes", "achievements_unitoutcome"), ("awards", "achievements_award")):
+        cur.execute(
+            f"""UPDATE {table} t SET learner_id = cr.learner_id,
+                   source_submission_id = %(sub)s, updated_by_id = %(actor)s,
+                   change_reason = %(reason)s, updated_at = now()
+            FROM _prior_learner pl JOIN students_clientrecord cr ON cr.id = pl.crid
+            WHERE pl.old_lid <> cr.learner_id AND t.client_record_id = cr.id
+              AND t.rto_id = %(rto)s AND t.learner_id <> cr.learner_id""",
+            p,
+        )
+        moved[key] = cur.rowcount
+    cur.execute(
+        """UPDATE students_learner l SET usi = NULL, updated_at = now()
+        FROM (SELECT DISTINCT pl.old_lid FROM _prior_learner pl
+              JOIN students_clientrecord cr ON cr.id = pl.crid
+              WHERE pl.old_lid <> cr.learner_id) gone
+        WHERE l.id = gone.old_lid AND l.usi IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM students_clientrecord x WHERE x.learner_id = l.id)"""
+    )
+    moved["learners_released"] = cur.rowcount
+    cur.execute("DROP TABLE IF EXISTS _prior_learner")
+    return moved
 
 
 def submission_commit(submission_id: int, *, actor=None) -> Submission:
