@@ -9,12 +9,7 @@ own, so it never takes or restores anyone else's messages (cqr_portal/settings/w
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -33,8 +28,8 @@ from achievements.models import (
 from avetmiss.synthetic import TOID, generate
 from avetmiss.writer import write_set
 from students.models import ClientRecord
+from tests.worker_harness import Worker, drop_orphans, sender, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 ROWS, CLIENTS = 110_000, 11_000  # > one 100k COPY batch, so the kill lands mid-staging
 S = Submission.Status
 
@@ -55,78 +50,9 @@ def _set_for(code: str, target: Path) -> None:
     write_set(target, files, as_zip=True)
 
 
-class Worker:
-    """One ``celery worker -P solo`` subprocess on the ingest queue, under our key prefix."""
-
-    def __init__(self, prefix: str, media: str, log: Path):
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "cqr_portal.settings.worker_test",
-            "CQR_WORKER_DB_NAME": connection.settings_dict["NAME"],
-            "CQR_WORKER_MEDIA_ROOT": media,
-            "CQR_WORKER_KEY_PREFIX": prefix,
-        }
-        self.log = log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "cqr_portal", "worker", "-Q", "ingest",
-             "-P", "solo", "--concurrency", "1", "--without-heartbeat", "--without-gossip",
-             "--without-mingle", "-l", "info"],
-            cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def _sender(prefix: str):
-    from celery import Celery
-
-    # Not the current app: tests that run after this one must keep the eager test app.
-    app = Celery("cqr-kill-test", broker=settings.CELERY_BROKER_URL, set_as_current=False)
-    app.conf.broker_transport_options = {"global_keyprefix": prefix}
-    app.conf.task_serializer = "json"
-    return app
-
-
-def _wait(pred, timeout: float, what: str, log: Path, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = pred()
-        if got:
-            return got
-        time.sleep(step)
-    tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-    raise AssertionError(f"timed out waiting for {what}\n--- worker log ---\n{tail}")
-
-
 def _sub(pk: int) -> Submission:
     with scopes_disabled():
         return Submission.objects.get(pk=pk)
-
-
-def _drop_orphans() -> None:
-    """End the killed worker's database session (PostgreSQL would only notice the dead
-    client when its statement finishes): its open transaction rolls back. Only sessions on
-    this test's own database, i.e. this test's workers."""
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
 
 
 def _committing_in_db() -> bool:
@@ -156,29 +82,29 @@ def test_worker_killed_during_validation_and_commit(world, tmp_path):
             rto=rto, actor="test", file_name="big.zip", fh=io.BytesIO(data), size=len(data),
             collection_year=2024, validate=False,
         )  # fmt: skip
-    sender = _sender(prefix)
+    app = sender(prefix)
     workers: list[Worker] = []
     try:
         # ---- validation: kill once the first staging batch is in
-        sender.send_task(
+        app.send_task(
             "achievements.submission_validate", args=[sub.pk], kwargs={"rto_id": rto.pk},
             queue="ingest",
         )  # fmt: skip
-        w = Worker(prefix, media, log)
+        w = Worker(prefix, media, log, queue="ingest")
         workers.append(w)
         w.start()
-        _wait(
+        wait_for(
             lambda: _sub(sub.pk).status == S.VALIDATING and _sub(sub.pk).rows_done > 0,
             120, "validation to stage rows", log, step=0.02,
         )  # fmt: skip
         w.kill()
-        _drop_orphans()
+        drop_orphans()
         killed_at = _sub(sub.pk)
         assert killed_at.status == S.VALIDATING, killed_at.status
-        w2 = Worker(prefix, media, log)
+        w2 = Worker(prefix, media, log, queue="ingest")
         workers.append(w2)
         w2.start()
-        done = _wait(
+        done = wait_for(
             lambda: (s := _sub(sub.pk)).status not in (S.RECEIVED, S.VALIDATING) and s,
             600, "validation after the restart", log, step=0.2,
         )  # fmt: skip
@@ -200,18 +126,18 @@ def test_worker_killed_during_validation_and_commit(world, tmp_path):
         # ---- commit: kill while the outcomes INSERT … SELECT runs
         with scopes_disabled():
             Submission.objects.filter(pk=sub.pk).update(status=S.COMMITTING)
-        sender.send_task(
+        app.send_task(
             "achievements.submission_commit", args=[sub.pk], kwargs={"rto_id": rto.pk},
             queue="ingest",
         )  # fmt: skip
-        _wait(_committing_in_db, 120, "the commit INSERT to run", log, step=0.02)
+        wait_for(_committing_in_db, 120, "the commit INSERT to run", log, step=0.02)
         w2.kill()
-        _drop_orphans()
+        drop_orphans()
         assert _sub(sub.pk).status == S.COMMITTING
-        w3 = Worker(prefix, media, log)
+        w3 = Worker(prefix, media, log, queue="ingest")
         workers.append(w3)
         w3.start()
-        done = _wait(
+        done = wait_for(
             lambda: (s := _sub(sub.pk)).status == S.COMMITTED and s,
             900, "the commit after the restart", log, step=0.5,
         )  # fmt: skip

@@ -9,12 +9,7 @@ tests/achievements/test_worker_kill.py; cqr_portal/settings/worker_test.py)."""
 from __future__ import annotations
 
 import io
-import os
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -26,80 +21,12 @@ from accounts.models import OfficerGrant
 from core import reference_uploads
 from core.models import AuditEvent, ReferenceUpload
 from tests.factories import make_user
+from tests.worker_harness import Worker, drop_orphans, sender, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 ROWS = 40_000
 S = ReferenceUpload.Status
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-class Worker:
-    """One ``celery worker -P solo`` subprocess on the default queue, under our key prefix."""
-
-    def __init__(self, prefix: str, media: str, log: Path):
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "cqr_portal.settings.worker_test",
-            "CQR_WORKER_DB_NAME": connection.settings_dict["NAME"],
-            "CQR_WORKER_MEDIA_ROOT": media,
-            "CQR_WORKER_KEY_PREFIX": prefix,
-        }
-        self.log = log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "cqr_portal", "worker", "-Q", "default",
-             "-P", "solo", "--concurrency", "1", "--without-heartbeat", "--without-gossip",
-             "--without-mingle", "-l", "info"],
-            cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def _sender(prefix: str):
-    from celery import Celery
-
-    # not the current app: the project's tasks keep their (eager) app in this process
-    app = Celery("cqr-refkill-test", broker=settings.CELERY_BROKER_URL, set_as_current=False)
-    app.conf.broker_transport_options = {"global_keyprefix": prefix}
-    app.conf.task_serializer = "json"
-    return app
-
-
-def _wait(pred, timeout: float, what: str, log: Path, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = pred()
-        if got:
-            return got
-        time.sleep(step)
-    tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-    raise AssertionError(f"timed out waiting for {what}\n--- worker log ---\n{tail}")
-
-
-def _drop_orphans() -> None:
-    """End the killed worker's database session (its open transaction rolls back). Only
-    sessions on this test's own database, i.e. this test's workers."""
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
 
 
 def _flush_prefix(prefix: str) -> None:
@@ -162,22 +89,22 @@ def test_worker_killed_during_apply_applies_once(monkeypatch):
     prefix = f"cqr-refkill-{uuid.uuid4().hex[:12]}:"
     media = settings.STORAGES["default"]["OPTIONS"]["location"]
     log = Path(tempfile.gettempdir()) / f"{prefix.rstrip(':')}.log"
-    sender = _sender(prefix)
+    app = sender(prefix)
     workers: list[Worker] = []
     try:
-        sender.send_task("core.reference_apply", args=[upload.pk], queue="default")
-        w = Worker(prefix, media, log)
+        app.send_task("core.reference_apply", args=[upload.pk], queue="default")
+        w = Worker(prefix, media, log, queue="default")
         workers.append(w)
         w.start()
-        _wait(_writing_contracts, 120, "the apply to write contracts", log, step=0.01)
+        wait_for(_writing_contracts, 120, "the apply to write contracts", log, step=0.01)
         w.kill()
-        _drop_orphans()
+        drop_orphans()
         assert _upload(upload.pk).status == S.APPLYING
         assert TrainingContract.objects.count() == 0  # the transaction rolled back
-        w2 = Worker(prefix, media, log)
+        w2 = Worker(prefix, media, log, queue="default")
         workers.append(w2)
         w2.start()
-        done = _wait(
+        done = wait_for(
             lambda: (u := _upload(upload.pk)).status != S.APPLYING and u,
             300,
             "the apply after the restart",
