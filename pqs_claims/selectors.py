@@ -175,22 +175,28 @@ def _status_order(status: str) -> int:
     return STATUSES.index(status) if status in STATUSES else len(STATUSES)
 
 
+def _filter_lines(qs, *, rto_code: str, program: str, q: str):
+    """The officers' line filters: PQS, qualification, and a contract / unit / client."""
+    if rto_code:
+        qs = qs.filter(rto__code=rto_code)
+    if program:
+        qs = qs.filter(program_identifier__iexact=program)
+    if q:
+        qs = qs.filter(
+            Q(training_contract_identifier=q)
+            | Q(subject_identifier__iexact=q)
+            | Q(client_identifier=q)
+        )
+    return qs
+
+
 def batch_lines(batch: PaymentBatch, *, status="", rto_code="", program="", q=""):
     """Lines of a batch with filters (department, every RTO: scopes disabled)."""
     with scopes_disabled():
         qs = PaymentLine.objects.filter(batch=batch).select_related("rto")
         if status:
             qs = qs.filter(status=status)
-        if rto_code:
-            qs = qs.filter(rto__code=rto_code)
-        if program:
-            qs = qs.filter(program_identifier=program)
-        if q:
-            qs = qs.filter(
-                Q(training_contract_identifier=q)
-                | Q(subject_identifier__iexact=q)
-                | Q(client_identifier=q)
-            )
+        qs = _filter_lines(qs, rto_code=rto_code, program=program, q=q)
         return list(
             qs.order_by("rto__code", "training_contract_identifier", "activity_end_date", "id")[
                 :5000
@@ -238,16 +244,7 @@ def adjustment_reviews(
             qs = qs.filter(~_decided())
         if period:
             qs = qs.filter(batch__period=period)
-        if rto_code:
-            qs = qs.filter(rto__code=rto_code)
-        if program:
-            qs = qs.filter(program_identifier__iexact=program)
-        if q:
-            qs = qs.filter(
-                Q(training_contract_identifier=q)
-                | Q(subject_identifier__iexact=q)
-                | Q(client_identifier=q)
-            )
+        qs = _filter_lines(qs, rto_code=rto_code, program=program, q=q)
         return qs.order_by(
             "-batch__period",
             "rto__code",
