@@ -819,28 +819,22 @@ def submissions_restart_stalled(*, older_than: dt.timedelta = SUBMISSION_STALL_A
     """
     from django_scopes import scopes_disabled
 
-    from core.leases import lease_is_free
+    from core.leases import restart_stalled
 
     from .tasks import SUBMISSION_LEASE, submission_commit_task, submission_validate_task
 
-    restarted = []
+    def dispatch(sub):
+        committing = sub.status == S.COMMITTING
+        task = submission_commit_task if committing else submission_validate_task
+        task.delay(sub.pk, rto_id=sub.rto_id)
+
     with scopes_disabled():
         stalled = Submission.objects.filter(
             kind=Submission.Kind.REGISTER,
             status__in=(S.RECEIVED, S.VALIDATING, S.COMMITTING),
             updated_at__lt=timezone.now() - older_than,
         ).order_by("pk")
-        for sub in stalled:
-            if not lease_is_free(SUBMISSION_LEASE, sub.pk):
-                continue  # a live worker is on it, just slowly
-            # Touch the row first so the next sweep waits another full period for this one.
-            Submission.objects.filter(pk=sub.pk).update(updated_at=timezone.now())
-            committing = sub.status == S.COMMITTING
-            task = submission_commit_task if committing else submission_validate_task
-            log.warning("restarting stalled submission %s (%s)", sub.public_id, sub.status)
-            task.delay(sub.pk, rto_id=sub.rto_id)
-            restarted.append(sub)
-    return restarted
+        return restart_stalled(stalled, lease=SUBMISSION_LEASE, dispatch=dispatch)
 
 
 # ---------------------------------------------------------------------------- loose NAT files

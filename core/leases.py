@@ -17,10 +17,14 @@ only make one wait for the other's sweep, never run work twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
 
 _INT4 = 2**31
 
@@ -48,3 +52,26 @@ def lease_is_free(namespace: str, key: int) -> bool:
     """True when nobody holds the lease right now (checked by taking and giving it back)."""
     with work_lease(namespace, key) as taken:
         return taken
+
+
+def restart_stalled(rows, *, lease: str, dispatch) -> list:
+    """Re-dispatch the stalled units of work in ``rows`` whose lease nobody holds.
+
+    ``rows``: model instances with ``status`` and ``updated_at`` that made no progress for
+    a while (the caller's query). For each one whose lease is free, ``updated_at`` is
+    touched first (only if its status is still the one read, so a row that moved on is
+    left alone) so the next sweep waits a full period for it, then ``dispatch(row)``
+    queues its task. Safe at any time: the tasks take the lease and check the status
+    themselves. Returns the rows dispatched.
+    """
+    restarted = []
+    for row in rows:
+        if not lease_is_free(lease, row.pk):
+            continue  # a live worker is on it, just slowly
+        manager = type(row)._base_manager
+        if not manager.filter(pk=row.pk, status=row.status).update(updated_at=timezone.now()):
+            continue
+        log.warning("restarting stalled %s %s (%s)", lease, row.pk, row.status)
+        dispatch(row)
+        restarted.append(row)
+    return restarted

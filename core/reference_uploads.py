@@ -430,27 +430,17 @@ def reference_uploads_restart_stalled(*, older_than: dt.timedelta = STALL_AFTER)
     ``older_than`` and whose work lease nobody holds). Safe at any time: the tasks check
     the status under the row lock and take the lease themselves.
     """
-    from .leases import lease_is_free
+    from .leases import restart_stalled
     from .tasks import REFERENCE_UPLOAD_LEASE, reference_apply_task, reference_preview_task
 
-    restarted = []
+    def dispatch(upload):
+        task = reference_apply_task if upload.status == Status.APPLYING else reference_preview_task
+        task.delay(upload.pk)
+
     stalled = ReferenceUpload.objects.filter(
         status__in=WORKING, updated_at__lt=timezone.now() - older_than
     ).order_by("pk")
-    for upload in stalled:
-        if not lease_is_free(REFERENCE_UPLOAD_LEASE, upload.pk):
-            continue  # a live worker is on it, just slowly
-        # Touch the row first so the next sweep waits another full period for this one.
-        touched = ReferenceUpload.objects.filter(pk=upload.pk, status=upload.status).update(
-            updated_at=timezone.now()
-        )
-        if not touched:
-            continue
-        task = reference_apply_task if upload.status == Status.APPLYING else reference_preview_task
-        log.warning("restarting stalled reference upload %s (%s)", upload.public_id, upload.status)
-        task.delay(upload.pk)
-        restarted.append(upload)
-    return restarted
+    return restart_stalled(stalled, lease=REFERENCE_UPLOAD_LEASE, dispatch=dispatch)
 
 
 # ---------------------------------------------------------------------------- progress
