@@ -74,8 +74,7 @@ def submission_create(
     kind return the earlier submission (``created`` False). Raises ``UploadRejected`` for
     uploads refused at the door (nothing is stored).
     """
-    if rto.is_ceased:
-        raise ApplicationError(f"{rto.code} has ceased; its records can no longer change.")
+    _refuse_if_ceased(rto)
     fmt = inspect_upload(file_name, fh, size)
     digest = _sha256(fh)
     existing = Submission.objects.filter(rto=rto, sha256=digest, kind=kind).first()
@@ -463,8 +462,7 @@ def submission_commit(submission_id: int, *, actor=None) -> Submission:
             )
         if sub.kind != Submission.Kind.REGISTER:
             raise ApplicationError("Claims are lodged, not committed to the register.")
-        if sub.rto.is_ceased:
-            raise ApplicationError(f"{sub.rto.code} has ceased; its records can no longer change.")
+        _refuse_if_ceased(sub.rto)
         actor_user = actor if getattr(actor, "is_authenticated", False) else None
         actor_id = actor_user.pk if actor_user else (sub.committed_by_id or sub.uploaded_by_id)
         reason = f"Submission {sub.file_name}"[:500]
@@ -545,8 +543,7 @@ def outcome_correct(
     """Correct one unit outcome by hand: a new version (who/when/why) replaces the row."""
     if not reason or not reason.strip():
         raise ApplicationError("Give the reason for the correction.")
-    if outcome.rto.is_ceased:
-        raise ApplicationError("This RTO has ceased; its records can no longer change.")
+    _refuse_if_ceased(outcome.rto)
     with (
         transaction.atomic(),
         pghistory.context(user=actor.pk, reason=reason.strip()[:500], source="manual"),
@@ -582,8 +579,7 @@ def outcome_correct(
 
 def outcome_create(client_record: ClientRecord, *, actor, data: dict[str, Any]) -> UnitOutcome:
     """Add one unit outcome by hand (same natural key rules as files)."""
-    if client_record.rto.is_ceased:
-        raise ApplicationError("This RTO has ceased; its records can no longer change.")
+    _refuse_if_ceased(client_record.rto)
     with (
         transaction.atomic(),
         pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
@@ -657,8 +653,9 @@ def training_product_problem(code: str, kind: str) -> str | None:
 
 
 def _refuse_if_ceased(rto) -> None:
+    """A ceased RTO's records stay visible and verifiable but can no longer change."""
     if rto.is_ceased:
-        raise ApplicationError("This RTO has ceased; its records can no longer change.")
+        raise ApplicationError(f"{rto.code} has ceased; its records can no longer change.")
 
 
 LEARNER_FIELDS = [
@@ -942,8 +939,6 @@ def submission_create_from_nat_files(
     Returns ``(submission, created)`` as :func:`submission_create` (identical files again
     link to the earlier submission).
     """
-    if rto.is_ceased:
-        raise ApplicationError(f"{rto.code} has ceased; its records can no longer change.")
     name, data = nat_files_bundle(files)
     return submission_create(
         rto=rto,
