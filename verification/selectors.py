@@ -45,12 +45,15 @@ def share_link_get_public(token: str) -> ShareLink:
 
 
 def share_link_awards(link: ShareLink) -> list[Award]:
-    # The learner chose these awards (which may come from several RTOs).
+    """The awards a share link shows: those the learner chose (which may come from several
+    RTOs) that are still theirs. An RTO that corrects a learner's identity moves the
+    client record's awards to the right person (``achievements.services``); a link made
+    before that must stop showing an award that is no longer the learner's."""
     with scopes_disabled():
         return list(
-            link.awards.select_related("rto", "client_record", "superseded_by").order_by(
-                "-issued_on", "program_identifier"
-            )
+            link.awards.filter(learner_id=link.learner_id)
+            .select_related("rto", "client_record", "superseded_by")
+            .order_by("-issued_on", "program_identifier")
         )
 
 

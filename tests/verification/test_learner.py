@@ -177,3 +177,29 @@ def test_transcript_pdf(client, world, learner, django_capture_on_commit_callbac
     from django.test import Client
 
     assert Client().get(f"/learner/transcript/{doc.public_id}/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_share_link_stops_showing_an_award_moved_to_another_learner(
+    client, world, learner, django_capture_on_commit_callbacks
+):
+    """An RTO's identity correction moves an award to the person it really belongs to;
+    a share link made before then no longer shows it (and the other awards still do)."""
+    moved = make_award(world.rto_a, learner, certificate_number="MOVED-1")
+    stays = make_award(world.rto_b, learner, certificate_number="STAYS-1")
+    sign_in(client, learner, django_capture_on_commit_callbacks)
+    r = client.post("/learner/share/", {"awards": [moved.public_id, stays.public_id], "days": 30})
+    assert r.status_code == 302
+    link = ShareLink.objects.get()
+    from django.test import Client
+
+    visitor = Client(REMOTE_ADDR="10.1.2.4")
+    page = visitor.get(f"/share/{link.token}").content.decode()
+    moved_rto, stays_rto = f"(RTO {world.rto_a.code})", f"(RTO {world.rto_b.code})"
+    assert moved_rto in page and stays_rto in page
+
+    other = make_learner(family_name="Other")
+    with scopes_disabled():
+        type(moved).objects.filter(pk=moved.pk).update(learner=other)
+    page = visitor.get(f"/share/{link.token}").content.decode()
+    assert moved_rto not in page and stays_rto in page
