@@ -52,6 +52,10 @@ def learner_list(
 
     Unit / qualification / activity dates filter through EXISTS on the RTO's outcomes
     (and awards for a qualification), so the page stays one query however many records.
+    Codes are compared exactly, upper-cased: the register holds training.gov.au codes
+    as published (upper case; REG-01/REG-03 refuse any other), and an exact comparison
+    can use the ``(rto, subject_identifier)`` / ``(rto, program_identifier)`` indexes
+    where ``iexact`` (``UPPER(col) = UPPER(value)``) cannot.
     """
     from django.db.models import Exists, OuterRef, Q
 
@@ -69,19 +73,17 @@ def learner_list(
         qs = qs.filter(unique_student_identifier__iexact=usi.strip())
     outcomes = UnitOutcome.objects.filter(rto=rto, client_record=OuterRef("pk"))
     if unit:
-        outcomes = outcomes.filter(subject_identifier__iexact=unit.strip())
+        outcomes = outcomes.filter(subject_identifier=unit.strip().upper())
     if date_from:
         outcomes = outcomes.filter(activity_end_date__gte=date_from)
     if date_to:
         outcomes = outcomes.filter(activity_start_date__lte=date_to)
     if qualification:
-        code = qualification.strip()
+        code = qualification.strip().upper()
         qs = qs.filter(
-            Exists(outcomes.filter(program_identifier__iexact=code))
+            Exists(outcomes.filter(program_identifier=code))
             | Exists(
-                Award.objects.filter(
-                    rto=rto, client_record=OuterRef("pk"), program_identifier__iexact=code
-                )
+                Award.objects.filter(rto=rto, client_record=OuterRef("pk"), program_identifier=code)
             )
         )
     elif unit or date_from or date_to:
