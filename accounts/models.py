@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+import pgtrigger
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -61,6 +62,30 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        triggers = [
+            # Unit outcomes and awards name the user who wrote them without a per-row
+            # FOREIGN KEY (achievements.models.register_reference_triggers); deleting a
+            # user who wrote register rows is refused here, as the constraint refused it.
+            # People leave by being deactivated (``is_active``), never deleted.
+            pgtrigger.Trigger(
+                name="user_wrote_register_rows",
+                operation=pgtrigger.Delete,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_rows"),
+                func="""
+                IF EXISTS (SELECT 1 FROM old_rows o
+                           WHERE EXISTS (SELECT 1 FROM achievements_unitoutcome x
+                                         WHERE x.updated_by_id = o.id)
+                              OR EXISTS (SELECT 1 FROM achievements_award x
+                                         WHERE x.updated_by_id = o.id)) THEN
+                    RAISE EXCEPTION 'a user who wrote register records cannot be deleted'
+                        USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                RETURN NULL;
+                """,
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

@@ -13,7 +13,8 @@ services directly (no web, no worker):
   validation while COPYing clients / outcomes / awards into the staging tables;
 * register rules - the set-based register checks (``ingest.apply_register_rules``);
 * commit - ``submission_commit`` (INSERT … SELECT … ON CONFLICT; versions written by
-  pghistory's statement-level triggers; deferred foreign-key checks at COMMIT).
+  pghistory's statement-level triggers; the RTO / submission / user references checked
+  once per statement, the client record and learner foreign keys at COMMIT).
 
 Baseline, in the same run: psycopg ``COPY`` of the same NAT00120 rows (parsed beforehand)
 into an unindexed table of text columns. Peak memory is ``ru_maxrss`` of this process,

@@ -1,5 +1,6 @@
 """The tenant: a Registered Training Organisation, and who works for it."""
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -60,6 +61,9 @@ class Rto(models.Model):
                 | models.Q(status="ceased", ceased_on__isnull=False),
             )
         ]
+        # An RTO ceases; it is never deleted (its records stay available, and the register
+        # checks its rows' RTO once per statement rather than by per-row constraints).
+        triggers = [pgtrigger.Protect(name="rto_no_delete", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.code} {self.display_name}"
