@@ -13,6 +13,70 @@ from django.utils import timezone
 from .models import AuditEvent
 from .request_context import request_id_var
 
+#: What each audited action means, in the words the pages use (the dashboard's recent
+#: activity, the department audit log). The stored ``action`` stays a stable code.
+ACTION_LABELS = {
+    "adjustment_review.resolve": "Adjustment review decided",
+    "auth.login": "Signed in",
+    "auth.login_failed": "Sign-in failed",
+    "auth.logout": "Signed out",
+    "award.create": "Award added",
+    "award.revoke": "Award revoked",
+    "claim.lodge": "Claim lodged",
+    "claim.upload": "Claim file uploaded",
+    "client_record.correct": "Learner details corrected",
+    "department.award_search": "Award search by the department",
+    "document.issue": "Document issued",
+    "invitation.accepted": "Invitation accepted",
+    "invitation.created": "Invitation sent",
+    "invitation.revoked": "Invitation withdrawn",
+    "learner.create": "Learner added",
+    "learner.share_create": "Share link created by the learner",
+    "learner.share_revoke": "Share link withdrawn by the learner",
+    "learner.transcript_request": "Transcript requested by the learner",
+    "membership.deactivated": "Staff member deactivated",
+    "membership.role_changed": "Staff role changed",
+    "mfa.added": "Two-factor authentication set up",
+    "mfa.removed": "Two-factor authentication removed",
+    "mfa.reset": "Two-factor authentication reset",
+    "officer.rto_access": "Department officer opened the workspace",
+    "officer_grant.created": "Officer access granted",
+    "officer_grant.revoked": "Officer access revoked",
+    "outcome.correct": "Unit outcome corrected",
+    "outcome.create": "Unit outcome added",
+    "payment_batch.approve": "Payment batch approved",
+    "payment_batch.export.aba": "Bank (ABA) file exported",
+    "payment_batch.export.remittances": "Remittance advice exported",
+    "payment_batch.calculated": "Payment batch calculated",
+    "payment_batch.paid": "Payment batch marked paid",
+    "payment_batch.run": "Payment batch run",
+    "pqs_approval.bank_change": "Bank account changed",
+    "reference.apply": "Reference data applied",
+    "reference.apply_requested": "Reference data apply requested",
+    "reference.import": "Reference data imported",
+    "reference.upload": "Reference data file uploaded",
+    "register.search": "Register searched by the department",
+    "register.view_learner": "Learner viewed by the department",
+    "rto.ceased": "RTO marked ceased",
+    "rto.registered": "RTO registered",
+    "rto.settings_changed": "RTO settings changed",
+    "signing_key.rotate": "Signing key rotated",
+    "submission.commit": "Submission committed",
+    "submission.discard": "Submission discarded",
+    "submission.upload": "Submission uploaded",
+    "submission.validated": "Submission validated",
+}
+
+
+def action_label(action: str) -> str:
+    """The plain-English label of an audited action (``ACTION_LABELS``); an action with no
+    label reads as its words."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    words = action.replace("_", " ").replace(".", " ")
+    return words[:1].upper() + words[1:]
+
+
 GENESIS_HASH = "0" * 64
 # Any constant works: it serialises appenders so the chain stays a single line.
 _CHAIN_LOCK_KEY = 0x43515241  # "CQRA"

@@ -3,10 +3,12 @@ department reads that span RTOs say so with an explicit ``scopes_disabled``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.http import Http404
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from .models import (
@@ -28,6 +30,52 @@ from .models import (
 # ----------------------------------------------------------------- RTO side
 def pqs_approvals_for(rto):
     return list(PqsApproval.objects.filter(rto=rto).select_related("program"))
+
+
+def rto_claim_deadline(*, rto, now) -> dict | None:
+    """The next claim cut-off of an RTO that is a Pre-Qualified Supplier today (a PQS
+    approval current on ``now``'s Brisbane date), for its dashboard; ``None`` otherwise.
+
+    The cut-off is 23:59 Brisbane on the month's last business day (payment-rules.md §5,
+    ``services.batch_cutoff``); once it has passed, the next month's. ``lodged`` says
+    whether a claim has been lodged in that month so far. Two queries.
+    """
+    from .services import BRISBANE, batch_cutoff
+
+    local = timezone.localtime(now, BRISBANE)
+    today = local.date()
+    current = (
+        PqsApproval.objects.filter(rto=rto, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .exists()
+    )
+    if not current:
+        return None
+    month = today.replace(day=1)
+    cutoff = batch_cutoff(f"{month:%Y-%m}")
+    if now > cutoff:
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+        cutoff = batch_cutoff(f"{month:%Y-%m}")
+    last = (
+        ClaimSubmission.objects.filter(
+            rto=rto, status=ClaimSubmission.Status.LODGED, lodged_at__gte=_month_start(month)
+        )
+        .order_by("-lodged_at")
+        .values_list("lodged_at", flat=True)
+        .first()
+    )
+    return {
+        "month": month,
+        "cutoff": cutoff,
+        "days_left": (cutoff.date() - today).days,
+        "lodged_at": last,
+    }
+
+
+def _month_start(month: dt.date) -> dt.datetime:
+    from .services import BRISBANE
+
+    return dt.datetime(month.year, month.month, 1, tzinfo=BRISBANE)
 
 
 def claim_submission_list(*, rto):

@@ -7,11 +7,16 @@ from core.models import AuditEvent
 
 def dashboard_context(rto) -> dict:
     from achievements.selectors import dashboard_register
+    from pqs_claims.selectors import rto_claim_deadline
 
     register = dashboard_register(rto=rto, year=timezone.localdate().year)
+    panels = [{"template": "achievements/_dashboard_panel.html", "register": register}]
+    deadline = rto_claim_deadline(rto=rto, now=timezone.now())
+    if deadline:  # a Pre-Qualified Supplier: its next User Choice claim cut-off
+        panels.append({"template": "pqs_claims/_dashboard_panel.html", "deadline": deadline})
     return {
         "recent_activity": AuditEvent.objects.filter(rto=rto)
         .exclude(action="officer.rto_access")
         .select_related("actor")[:8],
-        "panels": [{"template": "achievements/_dashboard_panel.html", "register": register}],
+        "panels": panels,
     }

@@ -38,3 +38,11 @@ def widget_aria(field):
 @register.simple_tag
 def badge(status: str, label: str = ""):
     return format_html('<span class="badge badge-{}">{}</span>', status, label or status)
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    """An audited action in plain English (``core.audit.action_label``)."""
+    from core.audit import action_label
+
+    return action_label(action or "")
