@@ -55,3 +55,25 @@ class RtoSettingsForm(forms.Form):
     certificate_signatory_title = forms.CharField(
         label="Signatory's position", max_length=150, required=False
     )
+
+
+class AuditLogFilterForm(forms.Form):
+    """The department audit log's filters (screens.md: actor, RTO, action, date)."""
+
+    action = forms.CharField(label="Action code starts with", required=False, max_length=80)
+    actor = forms.CharField(label="Actor", required=False, max_length=254)
+    rto = forms.CharField(label="RTO code", required=False, max_length=10)
+    date_from = forms.DateField(
+        label="From", required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text="DD/MM/YYYY.",
+    )  # fmt: skip
+    date_to = forms.DateField(
+        label="To", required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text="DD/MM/YYYY, inclusive.",
+    )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data

@@ -1,7 +1,10 @@
 """Reads for RTO workspaces and the registry. Callers pass the RTO explicitly."""
 
+import datetime as dt
+
 from django.db.models import Count, Q
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Invitation
 
@@ -52,3 +55,25 @@ def rto_get(*, code: str) -> Rto:
     if rto is None:
         raise Http404
     return rto
+
+
+def audit_events(*, action="", actor="", rto="", date_from=None, date_to=None):
+    """Audit events for the department's log, newest first. Dates are Brisbane calendar
+    days (the interface's time zone), ``date_to`` inclusive; compared as a range of
+    ``occurred_at`` so the indexes on it serve the query."""
+    from core.models import AuditEvent
+
+    events = AuditEvent.objects.select_related("actor", "rto")
+    if action:
+        events = events.filter(action__startswith=action.strip())
+    if actor:
+        events = events.filter(actor_label__icontains=actor.strip())
+    if rto:
+        events = events.filter(rto__code=rto.strip())
+    tz = timezone.get_current_timezone()
+    if date_from:
+        events = events.filter(occurred_at__gte=dt.datetime.combine(date_from, dt.time(), tz))
+    if date_to:
+        end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tz)
+        events = events.filter(occurred_at__lt=end)
+    return events

@@ -46,3 +46,12 @@ def audit_action(action: str) -> str:
     from core.audit import action_label
 
     return action_label(action or "")
+
+
+@register.filter
+def audit_summary(summary) -> str:
+    """An audit event's summary as ``key: value`` pairs, for people rather than Python."""
+    if not isinstance(summary, dict):
+        return "" if summary in (None, "") else str(summary)
+    return " · ".join(f"{k}: {v}" for k, v in summary.items())
+
