@@ -28,10 +28,18 @@ def submission_rule_counts(sub: Submission) -> list[dict]:
     )
 
 
-def submission_issues(sub: Submission, limit: int = 500):
-    return SubmissionIssue.objects.filter(submission=sub).order_by("file", "line", "field", "id")[
-        :limit
-    ]
+def submission_issues(sub: Submission, *, rule: str = "", severity: str = "", client: str = ""):
+    """A submission's issues for its report, grouped by record (the client they belong
+    to; whole-file issues first), then file, line and field. Filters: a rule id, a
+    severity, a client identifier (exact, as in the file)."""
+    qs = SubmissionIssue.objects.filter(submission=sub)
+    if rule:
+        qs = qs.filter(rule=rule)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if client:
+        qs = qs.filter(record_key=client.strip())
+    return qs.order_by("record_key", "file", "line", "field", "id")
 
 
 # ---------------------------------------------------------------------------- learners

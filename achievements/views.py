@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,6 +18,8 @@ from .forms import SubmissionUploadForm
 from .models import Submission
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Issues per page of a submission report (the downloads hold them all).
+ISSUES_PER_PAGE = 200
 
 
 def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -108,7 +111,16 @@ def submission_detail(request, rto_code, public_id):
         return render(request, "achievements/_progress.html", ctx)
     if not working:
         ctx["rule_counts"] = selectors.submission_rule_counts(sub)
-        ctx["issues"] = selectors.submission_issues(sub)
+        filters = {
+            "rule": request.GET.get("rule", "").strip()[:20],
+            "severity": request.GET.get("severity", "") if request.GET.get("severity") in
+            ("error", "warning") else "",
+            "client": request.GET.get("client", "").strip()[:20],
+        }  # fmt: skip
+        issues = selectors.submission_issues(sub, **filters)
+        ctx["issues"] = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+        ctx["issue_filters"] = filters
+        ctx["filtered"] = any(filters.values())
     return render(request, "achievements/submission_detail.html", ctx)
 
 

@@ -54,4 +54,3 @@ def audit_summary(summary) -> str:
     if not isinstance(summary, dict):
         return "" if summary in (None, "") else str(summary)
     return " · ".join(f"{k}: {v}" for k, v in summary.items())
-

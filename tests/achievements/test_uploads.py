@@ -140,3 +140,52 @@ def test_web_journey_upload_report_issues_download_commit(
     # RTO B staff cannot see it, nor download its issues
     client.force_login(world.admin_b.user)
     assert client.get(url).status_code == 404
+
+
+def test_report_filters_pages_and_a_file_with_nothing_to_commit(
+    world, client, django_capture_on_commit_callbacks
+):
+    """The report's issues filter by rule / severity / client, stay grouped by client across
+    files, come 200 a page; a file whose every record has an error offers no commit."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from django_scopes import scopes_disabled
+
+    from tests.achievements.helpers import load_products, nat_set, zip_bytes
+
+    files = nat_set(toid=world.rto_a.code)
+    load_products(files)
+    for r in files["NAT00120"]:  # units the register does not know: every record in error
+        r["subject_identifier"] = "ZZZ" + r["subject_identifier"][3:]
+    for r in files.get("NAT00130", []):
+        r["program_identifier"] = "ZZZ" + r["program_identifier"][3:]
+    client.force_login(world.data_a.user)
+    code = world.rto_a.code
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("achievements:submission_upload", kwargs={"rto_code": code}),
+            {"file": SimpleUploadedFile("set.zip", zip_bytes(files)), "collection_year": 2024},
+        )
+    with scopes_disabled():
+        sub = Submission.objects.get(rto=world.rto_a)
+        issues = list(sub.issues.values_list("rule", "record_key"))
+    url = reverse(
+        "achievements:submission_detail", kwargs={"rto_code": code, "public_id": sub.public_id}
+    )
+    page = client.get(url)
+    text = page.content.decode()
+    assert sub.records_clean == 0
+    assert "Nothing can go into the register from this file" in text
+    assert "Commit 0 records" not in text
+    rule, client_id = issues[0]
+    r = client.get(url, {"rule": rule})
+    shown = list(r.context["issues"].object_list)
+    assert shown and all(i.rule == rule for i in shown)
+    assert r.context["issues"].paginator.count == sum(1 for x, _ in issues if x == rule)
+    r = client.get(url, {"client": client_id, "severity": "error"})
+    assert all(i.record_key == client_id and i.severity == "error" for i in r.context["issues"])
+    # grouped by client: one heading per client on the page
+    r = client.get(url)
+    keys = [i.record_key for i in r.context["issues"].object_list]
+    assert keys == sorted(keys)
+    assert len(r.context["issues"].object_list) <= 200
