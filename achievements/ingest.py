@@ -442,17 +442,21 @@ class _CopyStream:
 class _Stager:
     """The staging streams of one NAT set, one open at a time (files come in load order)."""
 
-    def __init__(self, submission, progress: Callable[[str, int, int], None]):
+    def __init__(self, submission, progress: Callable[[str, int, int], None], ns=None):
         self.submission = submission
         self.report = progress
+        self.ns = ns  # for each file's estimated row count (progress bars)
         self.streams: dict[str, tuple[_CopyStream, _LineFormat, str]] = {}
         self.open: _CopyStream | None = None
 
     def _stream(self, file_id: str, layout, lean: bool) -> tuple[_CopyStream, _LineFormat, str]:
         model, label, opts = _NAT_TABLES[file_id]
         fmt = _LineFormat(model, layout, lean=lean, **opts)
+        total = (self.ns.estimated_rows(file_id) if self.ns is not None else None) or 0
         stream = _CopyStream(
-            model._meta.db_table, fmt.cols, lambda n, label=label: self.report(label, n, 0)
+            model._meta.db_table,
+            fmt.cols,
+            lambda n, label=label, total=total: self.report(label, n, total),
         )
         prefix = f"{self.submission.rto_id}\t{self.submission.pk}\t{file_id}\t"
         self.streams[file_id] = entry = (stream, fmt, prefix)
@@ -541,6 +545,7 @@ def stage_nat(
     stager = _Stager(submission, progress)
     try:
         with open_natset(source, release=submission.release or "8.0", settings=settings) as ns:
+            stager.ns = ns
             for file_id, layout, lean, line_nos, rows in _checked_blocks(validator, ns):
                 if file_id in _NAT_TABLES:
                     stager.add_block(file_id, layout, lean, line_nos, rows)

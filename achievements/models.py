@@ -434,6 +434,7 @@ class Submission(TenantOwnedModel):
     commit_summary = models.JSONField(default=dict, blank=True)
     # progress
     phase = models.CharField(max_length=40, blank=True)
+    phase_started_at = models.DateTimeField(null=True, blank=True)
     rows_done = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(default=0)
     # who / when
@@ -463,6 +464,18 @@ class Submission(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+    def seconds_left(self, now=None) -> int | None:
+        """Estimated seconds to finish the current phase at its pace so far (rows done
+        since ``phase_started_at``); ``None`` until there is a pace to go by."""
+        from django.utils import timezone
+
+        if not (self.phase_started_at and self.rows_total and self.rows_done):
+            return None
+        elapsed = ((now or timezone.now()) - self.phase_started_at).total_seconds()
+        if elapsed < 2 or self.rows_done >= self.rows_total:
+            return None
+        return round(elapsed * (self.rows_total - self.rows_done) / self.rows_done)
 
     @property
     def is_finished_validating(self) -> bool:

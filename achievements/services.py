@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from avetmiss.issues import ERROR
@@ -131,8 +132,17 @@ def submission_create(
 
 
 def _progress(sub_id: int, phase: str, done: int, total: int) -> None:
+    """Record a phase's progress on the submission row (the page polls it). ``total`` may
+    be an estimate (``NatSet.estimated_rows``); it never reads below ``done``. A new phase
+    restarts ``phase_started_at``, from which the page estimates the time left."""
+    phase = phase[:40]
+    now = timezone.now()
     Submission.objects.filter(pk=sub_id).update(
-        phase=phase[:40], rows_done=done, rows_total=total, updated_at=timezone.now()
+        phase=phase,
+        rows_done=done,
+        rows_total=max(total, done) if total else 0,
+        phase_started_at=Case(When(phase=phase, then=F("phase_started_at")), default=Value(now)),
+        updated_at=now,
     )
 
 

@@ -588,6 +588,15 @@ class NatSet:
     def layout(self, file_id: str) -> Layout:
         return get_layout(self.release, file_id)
 
+    def estimated_rows(self, file_id: str) -> int | None:
+        """About how many records a file holds, from its size and record width (each line
+        the full width plus CRLF), for progress bars; ``None`` when the size is unknown.
+        A file of shorter or LF-only lines holds a few more."""
+        member = self.members.get(file_id)
+        if member is None or member.size is None:
+            return None
+        return member.size // (self.layout(file_id).width + 2)
+
     def blocks(
         self,
         file_id: str,

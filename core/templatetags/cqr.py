@@ -54,3 +54,16 @@ def audit_summary(summary) -> str:
     if not isinstance(summary, dict):
         return "" if summary in (None, "") else str(summary)
     return " · ".join(f"{k}: {v}" for k, v in summary.items())
+
+
+@register.filter
+def time_left(seconds) -> str:
+    """An estimate of time left in words: "less than a minute", "about 3 minutes"."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return "less than a minute left"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"about {minutes} minute{'s' if minutes != 1 else ''} left"
+    return f"about {round(minutes / 60, 1):g} hours left"
