@@ -35,6 +35,10 @@ format: install
 	@$(VENV)/bin/ruff check --fix .
 	@$(VENV)/bin/ruff format .
 
+## The benchmarks at smoke size (make test runs them too); full size: README, Performance.
+bench-smoke: install
+	@$(PY) -m pytest -p no:cacheprovider -q tests/test_bench_smoke.py
+
 ## Stop the embedded PostgreSQL and Redis.
 stop:
 	@$(PY) -m cqr_portal.embedded stop
