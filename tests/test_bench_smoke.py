@@ -12,24 +12,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+PAYMENT_SMOKE = [
+    *("--lines", "3000", "--pqss", "5", "--contracts", "300"),
+    *("--runs", "1", "--workers", "1"),
+]
 SMOKE = {
     "register_ingest": (["bench/register_ingest.py", "--rows", "3000"], "Ratio to baseline:"),
-    "payment_batch": (
-        [
-            "bench/payment_batch.py",
-            "--lines",
-            "3000",
-            "--pqss",
-            "5",
-            "--contracts",
-            "300",
-            "--runs",
-            "1",
-            "--workers",
-            "1",
-        ],
-        "ratio:",
-    ),  # fmt: skip
+    "payment_batch": (["bench/payment_batch.py", *PAYMENT_SMOKE], "ratio:"),
 }
 
 

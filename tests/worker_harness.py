@@ -90,3 +90,31 @@ def drop_orphans() -> None:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+class LeaseHolder:
+    """A second PostgreSQL session — a live worker — holding a work lease
+    (``core.leases``) until :meth:`die`."""
+
+    def __init__(self, namespace: str, key: int):
+        import psycopg
+
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        self.namespace, self.key = namespace, key
+        self.conn = psycopg.connect(**params, autocommit=True)
+        self.conn.execute("SELECT pg_advisory_lock(hashtext(%s), %s)", [namespace, key % 2**31])
+
+    def die(self, timeout: float = 10.0) -> None:
+        """The worker dies: its connection closes and the server releases the lease. The
+        server ends the backend after the client has gone, so wait (bounded) until the
+        lease is free rather than race it."""
+        from core.leases import lease_is_free
+
+        self.conn.close()
+        deadline = time.monotonic() + timeout
+        while not lease_is_free(self.namespace, self.key):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"lease {self.namespace}:{self.key} still held")
+            time.sleep(0.02)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import psycopg
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -15,6 +13,7 @@ from achievements.models import StagedOutcome, Submission
 from achievements.services import submissions_restart_stalled
 from achievements.tasks import SUBMISSION_LEASE, submission_validate_task
 from tests.achievements.helpers import load_products, nat_set, upload, zip_bytes
+from tests.worker_harness import LeaseHolder
 
 pytestmark = pytest.mark.django_db
 S = Submission.Status
@@ -33,16 +32,6 @@ def _stalled(world, minutes: int = 30) -> Submission:
             updated_at=timezone.now() - dt.timedelta(minutes=minutes),
         )
     return sub
-
-
-def _other_session_holding(key: int) -> psycopg.Connection:
-    """A second PostgreSQL session (another worker) holding the submission's lease."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    other = psycopg.connect(**params, autocommit=True)
-    other.execute("SELECT pg_advisory_lock(hashtext(%s), %s)", [SUBMISSION_LEASE, key % 2**31])
-    return other
 
 
 def test_stalled_validation_is_restarted_and_finishes_once(world):
@@ -69,7 +58,7 @@ def test_recent_progress_is_left_alone(world):
 
 def test_live_worker_holding_the_lease_is_not_disturbed(world):
     sub = _stalled(world)
-    other = _other_session_holding(sub.pk)
+    other = LeaseHolder(SUBMISSION_LEASE, sub.pk)
     try:
         assert submissions_restart_stalled() == []
         # a redelivered copy of the task steps aside while the lease is held
@@ -78,7 +67,7 @@ def test_live_worker_holding_the_lease_is_not_disturbed(world):
             sub.refresh_from_db()
             assert sub.status == S.VALIDATING
     finally:
-        other.close()  # the "worker" dies: its lease goes with its connection
+        other.die()  # the "worker" dies: its lease goes with its connection
     assert [s.pk for s in submissions_restart_stalled()] == [sub.pk]
     with scopes_disabled():
         sub.refresh_from_db()

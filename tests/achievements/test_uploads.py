@@ -189,3 +189,46 @@ def test_report_filters_pages_and_a_file_with_nothing_to_commit(
     keys = [i.record_key for i in r.context["issues"].object_list]
     assert keys == sorted(keys)
     assert len(r.context["issues"].object_list) <= 200
+
+
+def test_xlsx_formula_scan_reads_the_first_sheet_fast_and_names_the_cell(tmp_path):
+    """The scan streams the first sheet's XML (no cell objects): a formula deep in a large
+    sheet is found and named; the first sheet is the one the readers read, even when it
+    is not sheet1.xml; a workbook whose XML declares entities is refused."""
+    import time
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for i in range(30_000):
+        wb.active.append(["90001", f"C{i:05d}", "x" * 20])
+    wb.active["B29999"] = "=SUM(1,2)"
+    path = tmp_path / "big.xlsx"
+    wb.save(path)
+    started = time.monotonic()
+    with pytest.raises(UploadRejected, match="cell B29999 contains a formula"):
+        _check("big.xlsx", path.read_bytes())
+    assert time.monotonic() - started < 3
+
+    wb = Workbook()
+    wb.active.title = "Notes"
+    records = wb.create_sheet("Records")
+    records["A1"] = "=NOW()"
+    wb.move_sheet("Records", offset=-1)  # now the first sheet, stored as sheet2.xml
+    path = tmp_path / "order.xlsx"
+    wb.save(path)
+    with pytest.raises(UploadRejected, match="cell A1 contains a formula"):
+        _check("order.xlsx", path.read_bytes())
+
+    bomb = tmp_path / "laughs.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/workbook.xml":
+                doctype = b'<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+                head, sep, rest = data.partition(b"?>")
+                data = head + sep + doctype + rest if sep else doctype + data
+            dst.writestr(item, data)
+    with pytest.raises(UploadRejected, match="could not be read as an Excel workbook"):
+        _check("laughs.xlsx", bomb.read_bytes())

@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import psycopg
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from core.models import AuditEvent, ReferenceUpload
 from core.reference_import import TableFile, import_reference
 from core.tasks import REFERENCE_UPLOAD_LEASE, reference_apply_task, reference_preview_task
 from tests.factories import make_user
+from tests.worker_harness import LeaseHolder
 
 pytestmark = pytest.mark.django_db
 S = ReferenceUpload.Status
@@ -57,18 +57,6 @@ def _request_apply(upload, officer, *, run: bool = True) -> ReferenceUpload:
     assert len(queued) == 1  # exactly one apply task queued
     upload.refresh_from_db()
     return upload
-
-
-def _other_session_holding(key: int) -> psycopg.Connection:
-    """A second PostgreSQL session (a live worker) holding the upload's work lease."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    other = psycopg.connect(**params, autocommit=True)
-    other.execute(
-        "SELECT pg_advisory_lock(hashtext(%s), %s)", [REFERENCE_UPLOAD_LEASE, key % 2**31]
-    )
-    return other
 
 
 def _stall(upload, status, minutes: int = 30) -> None:
@@ -276,7 +264,7 @@ def test_live_worker_holding_the_lease_is_not_disturbed(officer):
     upload = _upload(officer)
     upload = _request_apply(upload, officer, run=False)
     _stall(upload, S.APPLYING)
-    other = _other_session_holding(upload.pk)
+    other = LeaseHolder(REFERENCE_UPLOAD_LEASE, upload.pk)
     try:
         assert reference_uploads.reference_uploads_restart_stalled() == []
         # a redelivered copy of the task steps aside while the lease is held
@@ -284,7 +272,7 @@ def test_live_worker_holding_the_lease_is_not_disturbed(officer):
         upload.refresh_from_db()
         assert upload.status == S.APPLYING
     finally:
-        other.close()  # the "worker" dies: its lease goes with its connection
+        other.die()  # the "worker" dies: its lease goes with its connection
     assert [u.pk for u in reference_uploads.reference_uploads_restart_stalled()] == [upload.pk]
     upload.refresh_from_db()
     assert upload.status == S.APPLIED
