@@ -131,8 +131,9 @@ def _read(file) -> tuple[bytes, str]:
 def _check(name: str, data: bytes) -> str:
     """``csv`` or ``xlsx``, or :class:`UploadRejected` (nothing is stored).
 
-    A workbook's cells (formulas) are not read here: openpyxl takes about a minute for
-    200,000 rows, so the preview task checks them (:func:`_check_content`)."""
+    A workbook's cells (formulas) and header are not read here but by the preview task
+    (:func:`_check_content`), with the rest of the workbook: the request only stores the
+    bytes, whatever the size."""
     label = name or "The file"
     lower = name.lower()
     if not lower.endswith((".csv", ".xlsx")):
