@@ -192,9 +192,9 @@ def test_bad_files_are_refused_at_the_door(officer, name, data, needle):
 
 
 def test_xlsx_with_a_formula_is_refused(officer):
-    """A workbook's cells are read by the preview task (openpyxl needs about a minute for
-    200,000 rows, too long for the request): a formula, or a header of another kind, makes
-    the upload "rejected" with the same message; nothing is read into the data."""
+    """A workbook's cells are read by the preview task, not the upload request: a formula,
+    or a header of another kind, makes the upload "rejected" with the same message;
+    nothing is read into the data."""
     wb = Workbook()
     ws = wb.active
     ws.append(["postcode", "locality", "state"])
