@@ -82,3 +82,29 @@ def sign_in(page, user) -> None:
     page.get_by_role("button", name="Sign In").click()
     page.get_by_label("Code", exact=False).fill(totp_now(user.totp_secret))
     page.get_by_role("button", name="Sign In").click()
+
+
+# ---------------------------------------------------------------- accessibility (WCAG 2.2 AA)
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def accessibility_problems(page) -> list[str]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now, one line each.
+    (DevTools evaluation is not subject to the page's Content-Security-Policy.)"""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    where = page.url.split("//", 1)[-1].split("/", 1)[-1]
+    return [
+        f"/{where}: {v['id']} ({v['impact']}) {v['help']} — "
+        + "; ".join(str(n["target"][0]) for n in v["nodes"][:3])
+        for v in result["violations"]
+    ]
+
+
+def assert_accessible(page) -> None:
+    problems = accessibility_problems(page)
+    assert problems == [], "\n".join(problems)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from pqs_claims.models import PaymentBatch
 from pqs_claims.sample import claim_zip
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import assert_accessible, sign_in
 from tests.pqs_claims.conftest import make_pqs, nguyen_claim
 
 
@@ -46,6 +46,7 @@ def test_claim_batch_approval_remittance(page, tmp_path):
     assert estimate.inner_text() == "$825.00"
     page.get_by_role("button", name="Lodge the claim").click()
     page.get_by_text("Claim lodged: 2 lines").wait_for()
+    assert_accessible(page)  # the claim with its estimate
     sign_out(page)
 
     # Officer: run the month, drill into a line
@@ -63,7 +64,10 @@ def test_claim_batch_approval_remittance(page, tmp_path):
     assert explanation.inner_text().startswith(
         "Paid $412.50 = $11,000.00 / 32 units × (1 + 20% remote loading"
     )
+    assert_accessible(page)  # the line's explanation page
     batch_url = page.url.split("/lines/")[0] + "/"
+    page.goto(batch_url)
+    assert_accessible(page)  # the batch: totals, filters, lines
     sign_out(page)
 
     # Second officer: approve; the remittance PDF opens

@@ -12,7 +12,7 @@ from django.core import mail
 from django_scopes import scopes_disabled
 from PIL import Image
 
-from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.conftest import ARTIFACTS, assert_accessible, sign_in
 from tests.factories import make_world
 from tests.verification.factories import make_award, make_learner
 
@@ -102,6 +102,7 @@ def test_certificate_qr_revoke_and_learner_share(page, browser, live_server, set
     lp.get_by_role("button", name="Sign in").click()
     lp.get_by_role("heading", name="My records").wait_for()
     assert lp.get_by_text(world.rto_a.display_name).first.is_visible()
+    assert_accessible(lp)
 
     # --- creates a share link and opens it anonymously
     lp.get_by_role("link", name="Share", exact=True).click()
@@ -116,10 +117,12 @@ def test_certificate_qr_revoke_and_learner_share(page, browser, live_server, set
     viewer.goto(share_url)
     viewer.get_by_role("heading", name="Shared record").wait_for()
     assert viewer.get_by_text("Certificate III in Business").first.is_visible()
+    assert_accessible(viewer)
 
     # --- sees the view in their log
     lp.get_by_role("link", name="Activity").click()
     assert lp.get_by_text("Share link viewed").first.is_visible()
+    assert_accessible(lp)
     assert lp.get_by_text("Share link “Acme Pty Ltd”").first.is_visible()
     lp.screenshot(path=str(ARTIFACTS / "verification-learner-activity.png"), full_page=True)
 
