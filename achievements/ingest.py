@@ -442,10 +442,10 @@ class _CopyStream:
 class _Stager:
     """The staging streams of one NAT set, one open at a time (files come in load order)."""
 
-    def __init__(self, submission, progress: Callable[[str, int, int], None], ns=None):
+    def __init__(self, submission, progress: Callable[[str, int, int], None]):
         self.submission = submission
         self.report = progress
-        self.ns = ns  # for each file's estimated row count (progress bars)
+        self.ns = None  # the open NatSet: each file's estimated row count (progress bars)
         self.streams: dict[str, tuple[_CopyStream, _LineFormat, str]] = {}
         self.open: _CopyStream | None = None
 

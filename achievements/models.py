@@ -125,8 +125,8 @@ class Provenance(models.Model):
     The two foreign keys are not indexed: nothing looks register rows up by them (the
     learner pages read them from the row), and each index costs every bulk insert a
     B-tree descent per row. Nor are they per-row FOREIGN KEY constraints: every row of a
-    commit names the same submission and user, and checking (and locking) that one
-    parent row a million times was a third of a million-row commit. The statement-level
+    commit names the same submission and user, and checking (and locking) those parent
+    rows a million times was a quarter of a million-row commit. The statement-level
     triggers of :func:`register_reference_triggers` check them once per statement
     instead; a submission is never deleted and a user who wrote register rows cannot be
     (``Submission`` and ``accounts.User`` triggers), as the constraints refused before.
@@ -177,6 +177,7 @@ def register_reference_triggers(table: str) -> list[pgtrigger.Trigger]:
     ``client_record`` and ``learner``, which differ row by row, keep their FOREIGN KEY
     constraints: dropping those as well saved nothing measurable.
     """
+    label = table.replace("_", " ")
     check = f"""
         PERFORM 1 FROM accounts_user u
         WHERE u.id IN (SELECT DISTINCT r.updated_by_id FROM new_rows r) FOR KEY SHARE;
@@ -189,10 +190,10 @@ def register_reference_triggers(table: str) -> list[pgtrigger.Trigger]:
                        WHERE s.id = r.source_submission_id AND s.rto_id = r.rto_id))
                OR (r.updated_by_id IS NOT NULL AND NOT EXISTS (
                        SELECT 1 FROM accounts_user u WHERE u.id = r.updated_by_id))) THEN
-            RAISE EXCEPTION '{table.replace("_", " ")} whose RTO, source submission (of that RTO) or user does not exist'
+            RAISE EXCEPTION '{label} whose RTO, submission (of that RTO) or user does not exist'
                 USING ERRCODE = 'foreign_key_violation';
         END IF;
-        RETURN NULL;"""  # noqa: E501
+        RETURN NULL;"""
     return [
         pgtrigger.Trigger(
             name=f"{table}_references_{op_name}",
