@@ -17,6 +17,7 @@ from .request_context import request_id_var
 #: activity, the department audit log). The stored ``action`` stays a stable code.
 ACTION_LABELS = {
     "adjustment_review.resolve": "Adjustment review decided",
+    "audit_log.export": "Audit log downloaded",
     "auth.login": "Signed in",
     "auth.login_failed": "Sign-in failed",
     "auth.logout": "Signed out",

@@ -37,8 +37,8 @@ def rto_claim_deadline(*, rto, now) -> dict | None:
     approval current on ``now``'s Brisbane date), for its dashboard; ``None`` otherwise.
 
     The cut-off is 23:59 Brisbane on the month's last business day (payment-rules.md §5,
-    ``services.batch_cutoff``); once it has passed, the next month's. ``lodged`` says
-    whether a claim has been lodged in that month so far. Two queries.
+    ``services.batch_cutoff``); once it has passed, the next month's. ``lodged_at`` is
+    when the RTO last lodged a claim in that month (``None``: not yet). Two queries.
     """
     from .services import BRISBANE, batch_cutoff
 

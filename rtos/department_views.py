@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import OfficerInviteForm
 from accounts.models import DepartmentRole, OfficerGrant, User
 from accounts.services import invitation_create, officer_grant_create, officer_grant_revoke
-from core.audit import audit_verify
+from core.audit import audit_record, audit_verify
 from core.decorators import department_required
 from core.errors import ApplicationError
 
@@ -205,6 +205,12 @@ def audit_log(request):
     filters = form.cleaned_data if form.is_valid() else {}
     events = audit_events(**filters)
     if request.GET.get("format") == "csv" and form.is_valid():
+        # who took a copy of the log, and of what, is itself on the log
+        audit_record(
+            "audit_log.export",
+            actor=request.user,
+            extra={k: str(v) for k, v in filters.items() if v},
+        )
         return _audit_csv(events)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     chain = audit_verify() if request.GET.get("verify") else None

@@ -77,6 +77,10 @@ def test_audit_log_filters_by_brisbane_dates_and_downloads_csv(db, monkeypatch):
     assert body[0].startswith("occurred_at,actor,rto,action,action_label")
     assert len(body) == 3 and "01/11/2026 00:30:00" in body[1] and "31/10/2026 23:30:00" in body[2]
     assert "'=cmd|calc" in body[1]  # no formula injection
+    from core.models import AuditEvent
+
+    export = AuditEvent.objects.order_by("-id").first()
+    assert export.action == "audit_log.export" and export.summary["action"] == "claim."
 
 
 def test_audit_log_bad_date_is_a_field_error(db):
