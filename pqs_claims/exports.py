@@ -59,13 +59,15 @@ def _dec(value, places: int | None = None) -> str | None:
     return f"{value:f}"
 
 
-def export_rows(batch: PaymentBatch) -> list[dict]:
-    """One record per payment line (department-wide: scopes disabled on purpose)."""
+def export_rows(batch: PaymentBatch, *, rto=None) -> list[dict]:
+    """One record per payment line: department-wide (scopes disabled on purpose), or only
+    ``rto``'s lines — a PQS's own statement."""
     with scopes_disabled():
-        lines = (
-            PaymentLine.objects.filter(batch=batch)
-            .select_related("rto")
-            .order_by("rto__code", "training_contract_identifier", "activity_end_date", "id")
+        lines = PaymentLine.objects.filter(batch=batch)
+        if rto is not None:
+            lines = lines.filter(rto=rto)
+        lines = lines.select_related("rto").order_by(
+            "rto__code", "training_contract_identifier", "activity_end_date", "id"
         )
         out = []
         for p in lines.iterator(chunk_size=5000):

@@ -8,6 +8,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -122,9 +123,15 @@ def statement(request, rto_code, public_id):
     batch = selectors.statement_batch_get(public_id=public_id)
     from .models import PaymentLine
 
+    if request.GET.get("format") in ("csv", "xlsx"):  # the PQS's own lines, every field
+        return _lines_download(
+            exports.export_rows(batch, rto=request.rto),
+            request.GET["format"],
+            f"payment-statement-{batch.period}-{request.rto.code}",
+        )
     status = request.GET.get("status", "")
     lines = PaymentLine.objects.filter(batch=batch, rto=request.rto)
-    total = sum((p.amount for p in lines), 0)
+    total = lines.aggregate(t=Sum("amount"))["t"] or 0
     if status:
         lines = lines.filter(status=status)
     page = Paginator(
@@ -270,8 +277,13 @@ def batch_paid(request, public_id):
 @department_required()
 def batch_export(request, public_id):
     batch = selectors.batch_get(public_id=public_id)
-    rows = exports.export_rows(batch)
-    fmt = request.GET.get("format")
+    return _lines_download(
+        exports.export_rows(batch), request.GET.get("format"), f"payment-lines-{batch.period}"
+    )
+
+
+def _lines_download(rows: list[dict], fmt: str | None, name: str) -> HttpResponse:
+    """Payment lines as interfaces.md §5 JSON, XLSX or (default) CSV."""
     if fmt == "json":
         resp = HttpResponse(json.dumps(rows, indent=1), content_type="application/json")
         ext = "json"
@@ -284,7 +296,7 @@ def batch_export(request, public_id):
     else:
         resp = HttpResponse(exports.export_csv(rows), content_type="text/csv; charset=utf-8")
         ext = "csv"
-    resp["Content-Disposition"] = f'attachment; filename="payment-lines-{batch.period}.{ext}"'
+    resp["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
     return resp
 
 

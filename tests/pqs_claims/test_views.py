@@ -88,6 +88,13 @@ def test_claim_to_statement_through_the_pages(pqs):
     assert page.status_code == 200 and b"$825.00" in page.content and b"PAID" in page.content
     pdf = staff.get(reverse("claims:statement_remittance", args=[code, batch.public_id]))
     assert pdf.content.startswith(b"%PDF")
+    # the statement's lines to download: this PQS's own, every field and reason
+    url = reverse("claims:statement", args=[code, batch.public_id])
+    rows = staff.get(url, {"format": "csv"}).content.decode().splitlines()
+    assert rows[0].startswith("rto_code,client_identifier,") and len(rows) == 3
+    assert all(r.startswith(f"{code},") for r in rows[1:])
+    assert staff.get(url, {"format": "xlsx"}).content.startswith(b"PK")
+    assert client(pqs.staff2).get(url, {"format": "csv"}).status_code == 404  # not theirs
 
 
 def test_account_number_only_on_its_edit_page(pqs):
