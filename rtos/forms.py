@@ -55,6 +55,29 @@ class RtoSettingsForm(forms.Form):
     certificate_signatory_title = forms.CharField(
         label="Signatory's position", max_length=150, required=False
     )
+    logo = forms.FileField(
+        label="Logo",
+        required=False,
+        help_text="PNG or JPEG, at most 512 KB; printed at the top of new certificates,"
+        " statements and records of results.",
+    )
+    remove_logo = forms.BooleanField(label="Remove the logo", required=False)
+
+    def clean_logo(self):
+        """The upload re-encoded as the PNG that is stored (rtos.services.normalise_logo)."""
+        from core.errors import ApplicationError
+
+        from .services import normalise_logo
+
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > 2 * 1024 * 1024:  # not read at all past this
+            raise forms.ValidationError("The logo is too large; at most 512 KB.")
+        try:
+            return normalise_logo(upload.read())
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
 
 
 class AuditLogFilterForm(forms.Form):

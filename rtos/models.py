@@ -50,6 +50,9 @@ class Rto(models.Model):
     ceased_on = models.DateField(null=True, blank=True)
     certificate_signatory = models.CharField(max_length=150, blank=True)
     certificate_signatory_title = models.CharField(max_length=150, blank=True)
+    # The RTO's logo for new documents: a PNG the portal re-encoded from the admin's upload
+    # (rtos.services.normalise_logo), in the default storage; never served as a file.
+    logo = models.FileField(upload_to="rto-logos/", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

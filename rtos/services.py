@@ -82,24 +82,92 @@ RTO_SETTINGS_FIELDS = (
 )
 
 
+#: A logo upload: at most this many bytes, and this many pixels before it is decoded.
+LOGO_MAX_BYTES = 512 * 1024
+LOGO_MAX_PIXELS = 4000 * 4000
+#: The stored logo fits in this box (pixels), enough for 40 mm at 300 dpi.
+LOGO_BOX = (600, 300)
+
+
+def normalise_logo(data: bytes) -> bytes:
+    """The logo an RTO admin uploaded, checked and re-encoded as a PNG for documents.
+
+    Only PNG and JPEG are accepted (no SVG: it can carry script); the size and the pixel
+    count are checked before the image is decoded (decompression bombs); re-encoding
+    drops metadata and anything that is not the picture. Raises ApplicationError with a
+    message for the form.
+    """
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > LOGO_MAX_BYTES:
+        raise ApplicationError(
+            f"The logo is {len(data) / 1024:,.0f} KB; at most {LOGO_MAX_BYTES // 1024} KB."
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format not in ("PNG", "JPEG"):
+                raise ApplicationError("The logo must be a PNG or JPEG image.")
+            if img.width * img.height > LOGO_MAX_PIXELS:
+                raise ApplicationError(
+                    f"The logo is {img.width} × {img.height} pixels; at most 4000 × 4000."
+                )
+            img.load()
+            img = img.convert("RGBA")
+            img.thumbnail(LOGO_BOX)
+            out = io.BytesIO()
+            img.save(out, format="PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+        raise ApplicationError("The logo could not be read as a PNG or JPEG image.") from None
+    return out.getvalue()
+
+
+def rto_logo_data_uri(rto: Rto) -> str:
+    """The RTO's logo as a ``data:`` URI for a document (PDFs fetch nothing else but our
+    static files), or "" when it has none."""
+    import base64
+
+    if not rto.logo:
+        return ""
+    with rto.logo.open("rb") as fh:
+        return "data:image/png;base64," + base64.b64encode(fh.read()).decode()
+
+
 @transaction.atomic
 def rto_update_settings(*, actor, rto: Rto, data: dict) -> Rto:
     """An RTO admin updates their RTO's own details; audited with before and after.
 
     A ceased RTO's details are frozen with its records (its staff keep read access only).
-    Documents issued earlier keep the signatory they were issued with (they are rendered
-    once and stored); new documents use the new one.
+    Documents issued earlier keep the signatory and logo they were issued with (they are
+    rendered once and stored); new documents use the new ones. ``data["logo"]``: the
+    PNG from :func:`normalise_logo` to store; ``data["remove_logo"]``: drop the logo.
     """
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
     rto = Rto.objects.select_for_update().get(pk=rto.pk)
     if rto.is_ceased:
         raise ApplicationError(f"{rto.code} has ceased; its details can no longer change.")
     before = {f: getattr(rto, f) for f in RTO_SETTINGS_FIELDS}
     after = {f: (data.get(f) or "").strip() for f in RTO_SETTINGS_FIELDS}
     changed = [f for f in RTO_SETTINGS_FIELDS if before[f] != after[f]]
+    logo = data.get("logo")
+    if logo or (data.get("remove_logo") and rto.logo):
+        before["logo"] = "a logo" if rto.logo else "none"
+        after["logo"] = f"PNG {hashlib.sha256(logo).hexdigest()[:12]}" if logo else "none"
+        changed.append("logo")
     if not changed:
         return rto
     for f in changed:
-        setattr(rto, f, after[f])
+        if f != "logo":
+            setattr(rto, f, after[f])
+    if "logo" in changed:
+        # the old file stays in storage: documents already issued were rendered with it
+        rto.logo = ""
+        if logo:
+            rto.logo.save(f"{rto.code}.png", ContentFile(logo), save=False)
     rto.full_clean()
     rto.save(update_fields=changed)
     audit_record(

@@ -24,7 +24,7 @@ from .selectors import (
     membership_get_for_actor,
     membership_list,
 )
-from .services import RTO_SETTINGS_FIELDS, rto_update_settings
+from .services import RTO_SETTINGS_FIELDS, rto_logo_data_uri, rto_update_settings
 
 
 @login_required
@@ -125,7 +125,7 @@ def rto_settings(request, rto_code):
     """RTO details the RTO's admins keep (screens.md RTO workspace › Settings)."""
     rto = request.rto
     initial = {f: getattr(rto, f) for f in RTO_SETTINGS_FIELDS}
-    form = RtoSettingsForm(request.POST or None, initial=initial)
+    form = RtoSettingsForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             rto_update_settings(actor=request.user, rto=rto, data=form.cleaned_data)
@@ -134,4 +134,9 @@ def rto_settings(request, rto_code):
         else:
             messages.success(request, "Settings saved.")
             return redirect("rto:settings", rto_code=rto.code)
-    return render(request, "rtos/settings.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "rtos/settings.html",
+        {"form": form, "logo": rto_logo_data_uri(rto)},
+        status=400 if form.errors else 200,
+    )

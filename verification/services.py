@@ -416,6 +416,7 @@ def _record_of_results_rows(award: Award) -> list[dict]:
 
 def _document_context(award: Award, kind: str) -> dict:
     from core.pdf import qr_data_uri
+    from rtos.services import rto_logo_data_uri
 
     statement = award_statement(award)
     verify_url = credential_url(award)
@@ -424,6 +425,7 @@ def _document_context(award: Award, kind: str) -> dict:
         "award": award,
         "statement": statement,
         "rto": award.rto,
+        "rto_logo": rto_logo_data_uri(award.rto),
         "issued_on": award.issued_on or award.date_program_completed,
         "verify_url": verify_url,
         "qr": qr_data_uri(verify_url),

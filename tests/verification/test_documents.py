@@ -156,3 +156,43 @@ def test_rto_pages_issue_download_and_revoke(client_for, world):
     assert award.status == "revoked" and award.revoked_reason == "Wrong person"
     # another RTO cannot see it
     assert client_for("staff_b").get(f"{base}awards/{award.public_id}/").status_code == 404
+
+
+def _image_count(doc) -> int:
+    with doc.file.open("rb") as fh:
+        listing = subprocess.run(
+            ["pdfimages", "-list", "-"], input=fh.read(), capture_output=True, check=False
+        )
+    if listing.returncode != 0:  # older poppler reads files only
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as tmp, doc.file.open("rb") as fh:
+            path = Path(tmp) / "doc.pdf"
+            path.write_bytes(fh.read())
+            listing = subprocess.run(
+                ["pdfimages", "-list", str(path)], capture_output=True, check=True
+            )
+    return len(listing.stdout.decode().splitlines()) - 2  # two header lines
+
+
+@pytest.mark.django_db
+def test_documents_print_the_rto_logo(world, django_capture_on_commit_callbacks):
+    """New documents carry the RTO's logo (the settings page's upload); without one a
+    testamur has no raster image (the QR code is drawn as vectors)."""
+    import io
+
+    from PIL import Image
+
+    from rtos.services import normalise_logo, rto_update_settings
+
+    before = _issue(world, make_award(world.rto_a), "testamur", django_capture_on_commit_callbacks)
+    png = io.BytesIO()
+    Image.new("RGB", (300, 150), (200, 30, 30)).save(png, format="PNG")
+    with scopes_disabled():
+        rto_update_settings(
+            actor=world.admin_a.user, rto=world.rto_a, data={"logo": normalise_logo(png.getvalue())}
+        )
+    after = _issue(world, make_award(world.rto_a), "testamur", django_capture_on_commit_callbacks)
+    assert after.status == "ready", after.error
+    assert _image_count(before) == 0 and _image_count(after) >= 1  # (an alpha mask may follow)
