@@ -169,7 +169,7 @@ def register_reference_triggers(table: str) -> list[pgtrigger.Trigger]:
     A million-row commit names one RTO, one submission and one user: per-row constraints
     checked and locked (FOR KEY SHARE) the same parent rows a million times each — rows
     the commit's own transaction has already locked or updated, which makes each lock
-    costly. Checking them per statement took the 1M-row commit from 51.6 to 38.3 s
+    costly. Checking them per statement took the 1M-row commit from 51.6 s to 30–41 s
     (``bench/register_ingest.py``). The check is also stronger than the constraints were:
     the source submission must be **of the row's RTO**. The user rows are locked FOR KEY
     SHARE once, as a constraint locks them, so a user cannot be deleted while rows naming
