@@ -1,16 +1,23 @@
 """HTML → PDF with WeasyPrint, fetching only our own static files — the one renderer for
 every document (certificates, transcripts, remittance advice).
 
-Templates reference assets as ``cqr-static:<path under static/>`` (fonts, CSS, the NRT
-logo placeholder) and the QR code as a ``data:`` URI. The URL fetcher refuses everything
-else — no network, no file:// paths — so a value in a document can never make the
-renderer read a file or call a server.
+Templates reference assets as ``cqr-static:<path under static/>`` (CSS, the NRT logo
+placeholder) and the QR code as a ``data:`` URI. The URL fetcher refuses everything else —
+no network, no file:// paths — so a value in a document can never make the renderer read a
+file or call a server.
+
+``static/css/documents.css`` names its fonts by plain relative URLs (``../fonts/…``), the
+only form the production manifest storage (``collectstatic``) can resolve and hash;
+``cqr-static`` is registered as a hierarchical scheme so WeasyPrint resolves them against
+``cqr-static:css/documents.css`` to ``cqr-static:fonts/…``. The fetcher reads the source
+static folders, so the unhashed names are the ones it sees.
 """
 
 from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
+from urllib.parse import uses_relative
 
 import segno
 from django.conf import settings
@@ -19,6 +26,10 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 
 SCHEME = "cqr-static:"
+# Relative URLs inside a cqr-static: stylesheet resolve against it (urllib.parse.urljoin
+# joins only the schemes it lists as hierarchical).
+if SCHEME[:-1] not in uses_relative:
+    uses_relative.append(SCHEME[:-1])
 
 
 class FetchRefused(ValueError):
@@ -79,8 +90,12 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2)
 
 
-def render_pdf(template: str, context: dict) -> bytes:
+def html_to_pdf(html: str) -> bytes:
+    """Render an HTML document whose assets are ``cqr-static:`` / ``data:`` URLs."""
     from weasyprint import HTML
 
-    html = render_to_string(template, context)
     return HTML(string=html, base_url=SCHEME, url_fetcher=_fetcher_class()()).write_pdf()
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    return html_to_pdf(render_to_string(template, context))
