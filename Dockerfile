@@ -12,7 +12,7 @@ COPY . .
 # collectstatic needs settings but no services: give it throwaway values.
 RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=build DATABASE_URL=postgres://x@x/x \
     REDIS_URL=redis://x:6379/0 python manage.py collectstatic --noinput -v0
-RUN useradd --system --uid 10001 cqr && mkdir -p /data && chown cqr /data
+RUN useradd --system --uid 10001 cqr && mkdir -p /data /anchors && chown cqr /data /anchors
 USER cqr
 EXPOSE 8000
 CMD ["gunicorn", "cqr_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

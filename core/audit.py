@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -162,14 +162,40 @@ class ChainReport:
     checked: int
     broken_at: int | None = None
     reason: str = ""
+    #: What the log lacks against its signed anchors, and anchors that do not verify.
+    problems: list[str] = field(default_factory=list)
+    #: Which anchor the log was checked against ("" when there is none yet).
+    anchor_note: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and not self.problems
 
 
 def audit_verify() -> ChainReport:
-    """Walk the chain in id order; report the first event whose link does not hold."""
+    """Walk the chain in id order and report the first event whose link does not hold;
+    then compare it with the newest signed anchor (``core.audit_anchor``), which catches
+    what the chain alone cannot: its newest events deleted, or the whole log truncated.
+    Anchor files whose signature does not verify are reported as problems too."""
+    from .audit_anchor import check_against, load_anchors
+
+    report = _walk_chain()
+    anchors = load_anchors()
+    report.problems.extend(anchors.problems)
+    if anchors.latest is None:
+        report.anchor_note = "No signed anchor yet (manage.py audit_anchor)."
+    else:
+        missing = check_against(anchors.latest)
+        if missing:
+            report.problems.append(missing)
+        else:
+            report.anchor_note = (
+                f"Matches {anchors.latest.label} (event #{anchors.latest.event_id})."
+            )
+    return report
+
+
+def _walk_chain() -> ChainReport:
     prev = GENESIS_HASH
     checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):

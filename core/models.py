@@ -36,8 +36,11 @@ class AuditEvent(models.Model):
 
     Events form a hash chain: ``hash = sha256(prev_hash + canonical JSON of the event)``,
     so editing or deleting any row breaks every later link (``manage.py audit_verify``).
-    The table also refuses UPDATE and DELETE at the database (pgtrigger ``Protect``), so
-    the application cannot rewrite history even by mistake.
+    The table also refuses UPDATE, DELETE and TRUNCATE at the database (pgtrigger
+    ``Protect``, row- and statement-level), so the application cannot rewrite history even
+    by mistake. Deleting the newest rows (by someone who can bypass triggers) leaves a
+    valid chain; the signed anchors written outside the database (``core.audit_anchor``)
+    catch that.
     """
 
     occurred_at = models.DateTimeField()
@@ -66,7 +69,18 @@ class AuditEvent(models.Model):
             pgtrigger.Protect(
                 name="audit_event_append_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
-            )
+            ),
+            # TRUNCATE fires no row triggers: refuse it with a statement-level one.
+            pgtrigger.Trigger(
+                name="audit_event_no_truncate",
+                operation=pgtrigger.Truncate,
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                func=(
+                    "RAISE EXCEPTION 'pgtrigger: Cannot truncate % table: the audit log is "
+                    "append-only', TG_TABLE_NAME; RETURN NULL;"
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

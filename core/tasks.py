@@ -62,3 +62,14 @@ def reference_sweep_task() -> int:
     from .reference_uploads import reference_uploads_restart_stalled
 
     return len(reference_uploads_restart_stalled())
+
+
+# ---------------------------------------------------------------------------- audit anchors
+@shared_task(base=BaseTask, name="core.audit_anchor")
+def audit_anchor() -> int | None:
+    """Sign the audit log's head into a new anchor file (``core.audit_anchor``); hourly by
+    beat. Idempotent: an unchanged head writes nothing, so a redelivery is harmless."""
+    from .audit_anchor import write_anchor
+
+    anchor, written = write_anchor()
+    return anchor.event_id if written else None

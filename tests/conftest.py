@@ -21,6 +21,30 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _audit_anchor_dir(settings, tmp_path):
+    """Each test's signed audit anchors live in its own folder (core.audit_anchor)."""
+    settings.CQR_AUDIT_ANCHOR_DIR = str(tmp_path / "audit-anchors")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_flush_may_truncate_audit_log():
+    """Transactional tests end with Django's flush, one TRUNCATE of every table; the audit
+    log refuses TRUNCATE (core.AuditEvent), so only the test flush ignores that trigger."""
+    import pgtrigger
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    real = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with pgtrigger.ignore("core.AuditEvent:audit_event_no_truncate"):
+            return real(self, sql_list)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters live in Redis: each test starts with a clean slate.
 

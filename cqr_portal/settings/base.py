@@ -236,6 +236,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.reference_sweep",
         "schedule": 300.0,
     },
+    # Sign the audit log's head and keep it outside the database (core.audit_anchor):
+    # deleting the newest events or truncating the log then shows in audit_verify.
+    "core-audit-anchor": {
+        "task": "core.audit_anchor",
+        "schedule": crontab(minute=0),
+    },
     # Move buffered public-verification lookups from Redis into the database
     # (verification.lookup_log).
     "verification-flush-lookups": {
@@ -245,6 +251,14 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # ---------------------------------------------------------------- security
+# Signed audit-log anchors (core.audit_anchor): a folder the database user cannot rewrite
+# (in production another host's mount or an append-only / object-locked bucket), and who
+# in the department receives each anchor by e-mail.
+CQR_AUDIT_ANCHOR_DIR = env(
+    "CQR_AUDIT_ANCHOR_DIR", default=str(BASE_DIR / ".data" / "audit-anchors")
+)
+CQR_AUDIT_ANCHOR_EMAILS = env.list("CQR_AUDIT_ANCHOR_EMAILS", default=[])
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
 CSRF_COOKIE_HTTPONLY = True

@@ -6,7 +6,10 @@ from core.audit import audit_verify
 
 
 class Command(BaseCommand):
-    help = "Verify the audit log's hash chain. Exit 0 intact, 1 broken (names the event)."
+    help = (
+        "Verify the audit log's hash chain and compare it with the newest signed anchor "
+        "(manage.py audit_anchor). Exit 0 intact, 1 broken or missing events (says which)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true")
@@ -21,15 +24,22 @@ class Command(BaseCommand):
                         "checked": report.checked,
                         "broken_at": report.broken_at,
                         "reason": report.reason,
+                        "problems": report.problems,
+                        "anchor": report.anchor_note,
                     }
                 )
             )
         elif report.ok:
-            self.stdout.write(f"Audit chain intact: {report.checked} events verified.")
-        else:
-            self.stderr.write(
-                f"Audit chain BROKEN at event id {report.broken_at}: "
-                f"{report.reason} ({report.checked} events before it are intact)."
+            self.stdout.write(
+                f"Audit chain intact: {report.checked} events verified. {report.anchor_note}"
             )
+        else:
+            if report.broken_at is not None:
+                self.stderr.write(
+                    f"Audit chain BROKEN at event id {report.broken_at}: "
+                    f"{report.reason} ({report.checked} events before it are intact)."
+                )
+            for problem in report.problems:
+                self.stderr.write(f"Audit log INCOMPLETE: {problem}.")
         if not report.ok:
             raise SystemExit(1)
