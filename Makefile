@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format install stop bench-smoke clean
+.PHONY: run test system-deps lint format install stop bench-smoke clean
 
 $(VENV)/.installed: requirements-dev.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,13 @@ install: $(VENV)/.installed
 run: install
 	@$(PY) scripts/run.py --port $(PORT)
 
+## The Debian packages the tests need (Chromium, poppler, pango, DejaVu fonts): installed
+## when missing if we are root, otherwise make stops with the one command to run.
+system-deps:
+	@scripts/ensure_system_deps.sh
+
 ## Lint, format check and the whole test suite (real PostgreSQL, Redis and Chromium).
-test: install
+test: system-deps install
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(PY) -m pytest -p no:cacheprovider -m "not e2e" -q
