@@ -18,6 +18,7 @@ Anchors signed by any other key are reported as forged.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import warnings
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 ANCHOR_TYPE = "cqr-audit-anchor"
 SUFFIX = ".jws"
@@ -73,13 +76,19 @@ def _sign(payload: dict) -> str:
 
 
 def _trusted_jwks() -> dict:
-    """The portal's current public key and every key it has published (rotated keys)."""
+    """The portal's current public key and every key it has published (rotated keys).
+    Without a configured private key, only the published ones (verifying never fails
+    for want of the private key; signing does, loudly)."""
     from verification.models import SigningKey
-    from verification.signing import private_key, public_jwk
+    from verification.signing import SigningKeyUnavailable, private_key, public_jwk
 
     keys = {jwk["kid"]: jwk for jwk in SigningKey.objects.values_list("public_jwk", flat=True)}
-    current = public_jwk(private_key())
-    keys[current["kid"]] = current
+    try:
+        current = public_jwk(private_key())
+    except SigningKeyUnavailable:
+        logger.warning("No signing key configured: audit anchors checked against published keys")
+    else:
+        keys[current["kid"]] = current
     return {"keys": list(keys.values())}
 
 
@@ -143,7 +152,11 @@ def _email(anchor: Anchor, token: str) -> None:
         to=recipients,
     )
     message.attach(anchor.file, token + "\n", "application/jose")
-    message.send()
+    try:
+        message.send()
+    except Exception:
+        # The file is the anchor; the e-mail is a copy. Say so, don't lose the anchor.
+        logger.exception("Audit anchor #%s written but not e-mailed", anchor.event_id)
 
 
 @dataclass
@@ -164,7 +177,13 @@ def load_anchors() -> AnchorSet:
     files = sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
     if not files:
         return AnchorSet(None, [])
-    keys = KeySet.import_key_set(_trusted_jwks())
+    jwks = _trusted_jwks()
+    if not jwks["keys"]:
+        return AnchorSet(
+            None,
+            [f"{len(files)} anchor files, but no signing key to check them with"],
+        )
+    keys = KeySet.import_key_set(jwks)
     latest: Anchor | None = None
     problems = []
     for path in files:

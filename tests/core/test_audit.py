@@ -202,3 +202,19 @@ def test_department_audit_log_check_names_the_missing_events(world):
     assert "Chain verified" not in page and "Chain broken" not in page
     assert f"covers event #{events[-1].pk} with hash {events[-1].hash[:16]}" in page
     assert ": 1 events missing or the log was truncated" in page
+
+
+@pytest.mark.django_db
+def test_verify_without_a_signing_key_reports_instead_of_failing(world, settings, tmp_path):
+    from verification.signing import forget_cached_keys
+
+    _events(world, 1)
+    write_anchor()
+    settings.CQR_SIGNING_KEY_FILE = str(tmp_path / "missing.pem")
+    forget_cached_keys()
+    try:
+        report = audit_verify()
+    finally:
+        forget_cached_keys()
+    assert not report.ok
+    assert report.problems == ["1 anchor files, but no signing key to check them with"]
