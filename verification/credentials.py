@@ -1,79 +1,173 @@
-"""Signed credentials: the award statement as a VC 2.0 / Open Badges 3.0-shaped JWS."""
+"""Signed credentials: awards as Open Badges 3.0 ``AchievementCredential`` / W3C VC 2.0,
+secured as ``vc+jwt`` (VC-JOSE-COSE) with the portal's Ed25519 key; the issuer is the
+portal's ``did:web`` (``/.well-known/did.json``)."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import UTC, date
+from urllib.parse import quote, urlsplit
 
 from achievements.models import AwardType
 
 from . import signing
 from .models import SigningKey
+from .offline import ENVELOPE_PREFIX
 from .statements import award_statement, credential_url, site_url
 
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 ]
+OB_SCHEMA = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
+TGA = "https://training.gov.au/Training/Details/"
 
 
-def credential_payload(award, statement: dict | None = None) -> dict:
+def issuer_did() -> str:
+    """``did:web`` of the portal's host (a port is percent-encoded, did:web §3.2); the
+    document is ``/.well-known/did.json`` on the same host."""
+    host = urlsplit(site_url()).netloc
+    return "did:web:" + quote(host, safe="")
+
+
+def issuer_profile() -> dict:
+    return {
+        "id": issuer_did(),
+        "type": ["Profile"],
+        "name": "CQR Portal — Client Qualification Register",
+        "url": f"{site_url()}/",
+    }
+
+
+def _unit_alignment(unit: dict) -> dict:
+    return {
+        "type": ["Alignment"],
+        "targetType": "ceasn:Competency",
+        "targetCode": unit["code"],
+        "targetName": unit["title"] or unit["code"],
+        "targetUrl": TGA + unit["code"],
+        "targetFramework": "training.gov.au (National Register of VET)",
+    }
+
+
+def credential_payload(award, statement: dict | None = None, status: list | None = None) -> dict:
+    """An award as an Open Badges 3.0 ``AchievementCredential`` (VC Data Model 2.0).
+
+    Issuer: the portal's did:web. The achievement is the qualification or statement of
+    attainment (its units as ``alignment`` to training.gov.au competencies), created by
+    the RTO; the learner is named by an ``IdentityObject`` (identityType ``name``: the
+    register has no learner DID). ``document`` repeats the printed statement field for
+    field, as the portal's first credentials did, so their readers keep working.
+    """
     statement = statement or award_statement(award)
-    site = site_url()
     url = credential_url(award)
     is_qual = statement["award"]["type"] == AwardType.QUALIFICATION
     issued = statement["issued_on"]
     rto = statement["rto"]
+    title = statement["award"]["title"] or statement["award"]["code"]
+    units = statement["award"]["units"]
+    achievement = {
+        "id": TGA + statement["award"]["code"],
+        "type": ["Achievement"],
+        "achievementType": "Certificate" if is_qual else "Competency",
+        "humanCode": statement["award"]["code"],
+        "name": title,
+        "description": (
+            f"{title}: a nationally recognised qualification issued under the AQF."
+            if is_qual
+            else f"Statement of attainment towards {title}: the units listed were achieved."
+        ),
+        "criteria": {
+            "narrative": (
+                "Nationally recognised qualification issued under the AQF."
+                if is_qual
+                else "Statement of attainment: the units listed were achieved."
+            )
+        },
+        "creator": {
+            "id": f"https://training.gov.au/Organisation/Details/{rto['code']}",
+            "type": ["Profile"],
+            "name": rto["name"],
+            "otherIdentifier": [
+                {
+                    "type": "IdentifierEntry",
+                    "identifier": rto["code"],
+                    "identifierType": "identifier",
+                }
+            ],
+        },
+    }
+    if units:
+        achievement["alignment"] = [_unit_alignment(u) for u in units]
     payload = {
         "@context": CONTEXTS,
         "id": url,
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {
-            "id": f"{site}/",
-            "type": ["Profile"],
-            "name": "CQR Portal — Client Qualification Register",
-        },
-        "name": statement["award"]["title"] or statement["award"]["code"],
+        "type": ["VerifiableCredential", "AchievementCredential"],
+        "issuer": issuer_profile(),
+        "name": title,
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "name": statement["learner_name"],
-            "achievement": {
-                "id": f"https://training.gov.au/Training/Details/{statement['award']['code']}",
-                "type": ["Achievement"],
-                "achievementType": "Certificate" if is_qual else "Competency",
-                "humanCode": statement["award"]["code"],
-                "name": statement["award"]["title"],
-                "criteria": {
-                    "narrative": (
-                        "Nationally recognised qualification issued under the AQF."
-                        if is_qual
-                        else "Statement of attainment: the units listed were achieved."
-                    )
-                },
-                "creator": {
-                    "id": f"https://training.gov.au/Organisation/Details/{rto['code']}",
-                    "type": ["Profile"],
-                    "name": rto["name"],
-                    "otherIdentifier": [
-                        {
-                            "type": "IdentifierEntry",
-                            "identifier": rto["code"],
-                            "identifierType": "identifier",
-                        }
-                    ],
-                },
-            },
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityHash": statement["learner_name"],
+                    "identityType": "name",
+                    "hashed": False,
+                }
+            ],
+            "achievement": achievement,
         },
-        "credentialStatus": {"id": url, "type": "CqrRegisterStatus"},
+        "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
         # What the printed document states, field for field (canonical statement).
         "document": statement,
-        "iss": f"{site}/",
+        "iss": issuer_did(),
         "jti": url,
     }
+    if status:
+        payload["credentialStatus"] = status
     if issued:
         payload["validFrom"] = f"{issued}T00:00:00Z"
         payload["nbf"] = calendar.timegm(date.fromisoformat(issued).timetuple())
+    else:
+        created = award.created_at.astimezone(UTC)
+        payload["validFrom"] = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     return payload
+
+
+def envelope(token: str) -> dict:
+    """The JSON form of a ``vc+jwt`` (VC 2.0 §4.13 EnvelopedVerifiableCredential)."""
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": ENVELOPE_PREFIX + token,
+        "type": "EnvelopedVerifiableCredential",
+    }
+
+
+def did_document() -> dict:
+    """The issuer's DID document: one ``JsonWebKey`` verification method per published
+    key (the current one first, then retired ones), all usable for ``assertionMethod``,
+    so credentials signed before a rotation still verify."""
+    did = issuer_did()
+    methods = []
+    for jwk in jwks_document()["keys"]:
+        methods.append(
+            {
+                "id": f"{did}#{jwk['kid']}",
+                "type": "JsonWebKey",
+                "controller": did,
+                "publicKeyJwk": {k: jwk[k] for k in ("kty", "crv", "x")},
+            }
+        )
+    ids = [m["id"] for m in methods]
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/jwk/v1"],
+        "id": did,
+        "verificationMethod": methods,
+        "assertionMethod": ids,
+        "authentication": ids[:1],
+    }
 
 
 def register_current_key() -> str:
@@ -89,8 +183,12 @@ def register_current_key() -> str:
 
 
 def award_credential_jwt(award) -> signing.Signed:
+    """The award's signed credential, with its status list entries (allocating the
+    award's bit index on first issue)."""
+    from .status_lists import status_entries_for
+
     register_current_key()
-    return signing.sign(credential_payload(award))
+    return signing.sign(credential_payload(award, status=status_entries_for(award)))
 
 
 def jwks_document() -> dict:

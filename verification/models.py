@@ -121,6 +121,7 @@ class VerificationLookup(models.Model):
         VALID = "valid", "Valid"
         REVOKED = "revoked", "Revoked"
         SUPERSEDED = "superseded", "Superseded"
+        STATUS_UNKNOWN = "status_unknown", "Status could not be checked"
         NO_MATCH = "no_match", "No match"
         RATE_LIMITED = "rate_limited", "Rate limited"
 
@@ -210,3 +211,49 @@ class ShareView(models.Model):
 
     def __str__(self) -> str:
         return f"view of {self.link_id} at {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class StatusList(TenantOwnedModel):
+    """An RTO's Bitstring Status Lists (W3C Bitstring Status List v1.0): one bit per
+    award, at the index its :class:`CredentialStatusEntry` holds, in two lists that share
+    the index — ``revocation`` (statusPurpose ``revocation``) and ``superseded``
+    (statusPurpose ``message``, "the award was replaced by a corrected one"). Each list
+    is published as a signed ``BitstringStatusListCredential`` (``vc+jwt``) at
+    ``/status-lists/<rto code>/<list>``; the signed tokens are stored so that serving
+    them never signs. ``next_index`` is the allocation counter (row-locked)."""
+
+    SIZE = 131_072  # bits: the specification's minimum (16 KB), for herd privacy
+
+    size = models.PositiveIntegerField(default=SIZE)
+    next_index = models.PositiveIntegerField(default=0)
+    revocation_jwt = models.TextField(blank=True)
+    superseded_jwt = models.TextField(blank=True)
+    bits_digest = models.CharField(max_length=64, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rto"], name="status_list_one_per_rto")]
+
+    def __str__(self) -> str:
+        return f"Status list of RTO {self.rto_id} ({self.next_index} used)"
+
+
+class CredentialStatusEntry(TenantOwnedModel):
+    """An award's bit index in its RTO's status lists (allocated once, never reused)."""
+
+    status_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="entries")
+    award = models.OneToOneField(
+        "achievements.Award", on_delete=models.PROTECT, related_name="status_entry"
+    )
+    status_index = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status_list", "status_index"], name="status_entry_index_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"award {self.award_id} → bit {self.status_index}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
@@ -13,8 +14,15 @@ from django_scopes import scopes_disabled
 from achievements.models import Award, UnitOutcome
 
 from .lookup_log import flush as flush_lookup_log
-from .models import GeneratedDocument, ShareLink, ShareView, TranscriptDocument, VerificationLookup
-from .statements import titles_for
+from .models import (
+    GeneratedDocument,
+    ShareLink,
+    ShareView,
+    StatusList,
+    TranscriptDocument,
+    VerificationLookup,
+)
+from .statements import credential_url, titles_for
 
 # ------------------------------------------------------------------ public
 
@@ -34,6 +42,28 @@ def award_get_public(public_id: str) -> Award:
     if award is None:
         raise Http404("No such credential")
     return award
+
+
+@dataclass
+class PublishedStatusList:
+    token: str
+    published_at: datetime
+
+
+def status_list_get_public(*, rto_code: str, name: str) -> PublishedStatusList:
+    """An RTO's published status list credential (``revocation`` or ``superseded``).
+    Public by design: bits at indexes that mean nothing without a credential; no names."""
+    if name not in ("revocation", "superseded"):
+        raise Http404("No such status list")
+    with scopes_disabled():
+        row = (
+            StatusList.objects.filter(rto__code=rto_code, published_at__isnull=False)
+            .values(f"{name}_jwt", "published_at")
+            .first()
+        )
+    if row is None or not row[f"{name}_jwt"]:
+        raise Http404("No such status list")
+    return PublishedStatusList(token=row[f"{name}_jwt"], published_at=row["published_at"])
 
 
 def share_link_get_public(token: str) -> ShareLink:
@@ -120,6 +150,7 @@ def learner_awards(learner) -> list[Award]:
     titles = titles_for({a.program_identifier for a in awards})
     for a in awards:
         a.title = titles.get(a.program_identifier, "")
+        a.credential_url = credential_url(a)  # its human page; + ".json" for a wallet
     return awards
 
 

@@ -37,6 +37,8 @@ from .models import (
     VerificationLookup,
 )
 from .statements import award_statement, credential_url, name_key, status_block
+from .status_lists import credential_status
+from .tasks import status_list_publish as status_list_publish_task
 
 # ------------------------------------------------------------------ public verification
 
@@ -56,11 +58,30 @@ class VerifyAnswer:
 NO_MATCH = {"result": "no_match"}
 
 
+def public_result(award: Award) -> tuple[str, dict]:
+    """The award's public state and how it was checked.
+
+    The signed Bitstring Status List is what any verifier reads, so the portal reads it
+    too (``status_lists.credential_status``): ``valid`` only when the list was read and
+    verified and the award's bits are clear. A list that is missing, fails its signature
+    or is past its ``validUntil`` gives ``status_unknown``. The register stays the
+    authority for a revocation or supersession it already holds (the list may lag it by a
+    worker run), so those never show as ``status_unknown``.
+    """
+    outcome = credential_status(award)
+    check = {"method": "BitstringStatusList", "state": outcome.state, "detail": outcome.reasons}
+    if award.status != Award.Status.VALID:
+        return award.status, check
+    return outcome.state, check
+
+
 def public_answer(award: Award) -> dict:
-    """The contract's answer for a matched award (valid / revoked / superseded)."""
+    """The contract's answer for a matched award (valid / revoked / superseded /
+    status_unknown)."""
     statement = award_statement(award)
+    result, check = public_result(award)
     body = {
-        "result": award.status,
+        "result": result,
         "learner_name": statement["learner_name"],
         "award": statement["award"],
         "rto": {
@@ -76,6 +97,7 @@ def public_answer(award: Award) -> dict:
     block = status_block(award)
     block.pop("result")
     body.update(block)
+    body["status_check"] = check
     return body
 
 
@@ -305,6 +327,7 @@ def award_revoke(*, actor, award: Award, category: str, reason: str, via: str) -
             after={"status": "revoked", "category": category},
             extra={"via": via, "certificate_number": locked.certificate_number},
         )
+        status_list_publish_task.delay_on_commit(locked.rto_id)
     return locked
 
 

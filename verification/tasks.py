@@ -25,3 +25,24 @@ def flush_lookups() -> int:
     from .lookup_log import flush
 
     return flush()
+
+
+@shared_task(base=BaseTask, acks_late=True, name="verification.status_list_publish")
+def status_list_publish(rto_id: int) -> bool:
+    """Re-sign an RTO's status lists from the register (idempotent: a redelivery after a
+    killed worker recomputes the same bits)."""
+    from .status_lists import status_list_publish as publish
+
+    return publish(rto_id=rto_id)
+
+
+@shared_task(base=BaseTask, name="verification.status_lists_sync")
+def status_lists_sync() -> int:
+    """Beat: give new awards their bit index, then re-sign every list whose bits changed
+    (revocations, supersessions) or whose validUntil is near. Returns how many were
+    re-signed."""
+    from .status_lists import status_indexes_allocate_all, status_lists_due
+    from .status_lists import status_list_publish as publish
+
+    status_indexes_allocate_all()
+    return sum(publish(rto_id=rto_id) for rto_id in status_lists_due())

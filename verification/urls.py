@@ -25,8 +25,15 @@ urlpatterns = [
     path("verify/help/", views.verify_help, name="verify_help"),
     path("api/v1/verify", views.api_verify, name="api_verify"),
     path("credentials/<slug:public_id>.jwt", views.credential_jwt, name="credential_jwt"),
+    path("credentials/<slug:public_id>.json", views.credential_json, name="credential_json"),
     path("credentials/<slug:public_id>", views.credential_detail, name="credential_detail"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path(".well-known/did.json", views.did_json, name="did_json"),
+    path(
+        "status-lists/<slug:rto_code>/<slug:name>",
+        views.status_list_credential,
+        name="status_list",
+    ),
     path("share/<slug:token>", views.share_view, name="share_view"),
     path("learner/", include((learner_patterns, "learner"))),
 ]

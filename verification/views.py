@@ -6,17 +6,25 @@ the certificate shows (interfaces.md §8, performance-and-security.md §3.8).
 
 from __future__ import annotations
 
+import hashlib
+
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import signing
 from .clients import client_key, rate_limit, verify_limit_per_minute
-from .credentials import award_credential_jwt, jwks_document
+from .credentials import award_credential_jwt, did_document, envelope, jwks_document
 from .forms import VerifyForm
 from .models import VerificationLookup
-from .selectors import award_get_public, share_link_awards, share_link_get_public
+from .selectors import (
+    award_get_public,
+    share_link_awards,
+    share_link_get_public,
+    status_list_get_public,
+)
 from .services import (
     public_answer,
     rate_limited_log,
@@ -26,6 +34,9 @@ from .services import (
 )
 
 Channel = VerificationLookup.Channel
+# Status lists: verifiers may reuse a copy for five minutes (revocations reach them within
+# that, plus the worker's run); the signed validUntil bounds any older copy.
+STATUS_LIST_MAX_AGE = 300
 
 
 def _throttle(request, channel: str) -> tuple[int | None, str]:
@@ -120,25 +131,78 @@ def credential_detail(request, public_id):
     )
 
 
-@require_GET
-def credential_jwt(request, public_id):
+def _signed_credential(request, public_id, render_token):
+    """Throttle, find the award, sign its credential; ``render_token`` makes the body."""
     retry_after, _key = _throttle(request, Channel.CREDENTIAL)
     if retry_after:
         return _too_many(request, retry_after, as_json=True)
-    award = award_get_public(public_id)
-    signed = award_credential_jwt(award)
-    response = HttpResponse(signed.token, content_type="application/jwt")
-    response["Content-Disposition"] = f'attachment; filename="credential-{public_id}.jwt"'
+    response = render_token(award_credential_jwt(award_get_public(public_id)).token)
     response["Cache-Control"] = "no-store"
     return response
 
 
 @require_GET
-def jwks(request):
-    response = JsonResponse(jwks_document(), content_type="application/jwk-set+json")
+def credential_jwt(request, public_id):
+    """The award's credential as a compact JWS (``vc+jwt``): the URL of the first
+    credentials, kept for the links already given out."""
+
+    def body(token):
+        response = HttpResponse(token, content_type="application/jwt")
+        response["Content-Disposition"] = f'attachment; filename="credential-{public_id}.jwt"'
+        return response
+
+    return _signed_credential(request, public_id, body)
+
+
+@require_GET
+def credential_json(request, public_id):
+    """The award's credential as JSON (an EnvelopedVerifiableCredential carrying the
+    vc+jwt): the "Add to wallet" link and the JSON download (``?download=1``)."""
+
+    def body(token):
+        response = JsonResponse(envelope(token), content_type="application/vc")
+        if request.GET.get("download"):
+            name = f"credential-{public_id}.json"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return _signed_credential(request, public_id, body)
+
+
+def _public_keys_response(document: dict, content_type: str):
+    response = JsonResponse(document, content_type=content_type)
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@require_GET
+def did_json(request):
+    """The issuer's did:web document: every published key, current and retired."""
+    return _public_keys_response(did_document(), "application/did+json")
+
+
+@require_GET
+def status_list_credential(request, rto_code, name):
+    """An RTO's signed status list credential (vc+jwt), cacheable: ETag = SHA-256 of the
+    token, Last-Modified = when it was signed, 304 on a matching If-None-Match."""
+    published = status_list_get_public(rto_code=rto_code, name=name)
+    etag = f'"{hashlib.sha256(published.token.encode()).hexdigest()[:32]}"'
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(published.token, content_type="application/vc+jwt")
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(published.published_at.timestamp())
+    response["Cache-Control"] = f"public, max-age={STATUS_LIST_MAX_AGE}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def jwks(request):
+    return _public_keys_response(jwks_document(), "application/jwk-set+json")
 
 
 @require_GET

@@ -248,6 +248,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "verification.flush_lookups",
         "schedule": 30.0,
     },
+    # Re-sign Bitstring Status Lists whose bits changed (supersessions; revocations are
+    # also published at once) or whose validUntil is near (verification.status_lists).
+    "verification-status-lists-sync": {
+        "task": "verification.status_lists_sync",
+        "schedule": 120.0,
+    },
 }
 
 # ---------------------------------------------------------------- security

@@ -21,7 +21,10 @@ def _award(w):
 
     award = w.extra.get("v_award")
     if award is None:
+        from verification.status_lists import status_entry_get
+
         award = make_award(w.rto_a)
+        status_entry_get(award)  # its status list bit, as the beat sweep allocates it
         w.extra["v_award"] = award
     return award
 
@@ -70,6 +73,14 @@ CASES = [
     Case("jwks", get=PUBLIC),
     Case("credential_detail", kwargs=lambda w: {"public_id": _award(w).public_id}, get=PUBLIC),
     Case("credential_jwt", kwargs=lambda w: {"public_id": UNKNOWN}, get=ALL_404),
+    # issue 15: the wallet JSON, the issuer's DID document, the RTO's status lists
+    Case("credential_json", kwargs=lambda w: {"public_id": _award(w).public_id}, get=PUBLIC),
+    Case("did_json", get=PUBLIC),
+    Case(
+        "status_list",
+        kwargs=lambda w: {"rto_code": _award(w).rto.code, "name": "revocation"},
+        get=PUBLIC,
+    ),
     Case("share_view", kwargs=lambda w: {"token": "no-such-token"}, get=ALL_404),
     # learner portal: staff accounts are not learners; everyone is sent to sign in
     Case(

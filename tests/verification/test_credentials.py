@@ -39,7 +39,7 @@ def test_jwt_verifies_with_only_the_jwks_and_a_byte_change_fails(client, award):
 
     payload = _verify_with_jwks(token, jwks)
     assert "VerifiableCredential" in payload["type"]
-    assert "OpenBadgeCredential" in payload["type"]
+    assert "AchievementCredential" in payload["type"]  # OB 3.0 (alias: OpenBadgeCredential)
     assert payload["document"]["certificate_number"] == award.certificate_number
     assert payload["document"]["award"]["code"] == "BSB30120"
     assert payload["document"]["learner_name"] == "Mai Nguyen"

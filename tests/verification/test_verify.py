@@ -48,6 +48,12 @@ def test_valid_answer_has_exactly_the_contract_fields(client, award):
         "rto": {"code": award.rto.code, "name": award.rto.display_name, "status": "active"},
         "issued_on": "2025-06-30",
         "credential": f"http://testserver/credentials/{award.public_id}",
+        # issue 15: the state was read from the RTO's signed Bitstring Status List
+        "status_check": {
+            "method": "BitstringStatusList",
+            "state": "valid",
+            "detail": ["Signature, dates and status lists check out."],
+        },
     }
     assert_no_pii(r.content.decode())
 
