@@ -257,7 +257,7 @@ def status_lists_due() -> list[int]:
 # ------------------------------------------------------------------ checking
 
 _lock = threading.Lock()
-_checked: dict[str, offline.StatusListBits | offline.OfflineError] = {}
+_checked: dict[str, offline.StatusListBits] = {}
 
 
 def _issuer_keys() -> dict[str, dict]:
@@ -268,23 +268,19 @@ def _issuer_keys() -> dict[str, dict]:
 
 def _read(token: str, *, issuer: str, now: datetime) -> offline.StatusListBits:
     """A stored list token, verified once per process per token (the signature and the
-    GZIP are the cost); its ``validUntil`` is checked on every call."""
+    GZIP are the cost; only successes are kept, so a key published later is seen); its
+    ``validUntil`` is checked on every call."""
     if not token:
         raise offline.OfflineError("The status list has not been published.")
     digest = hashlib.sha256(token.encode()).hexdigest()
     with _lock:
         hit = _checked.get(digest)
     if hit is None:
-        try:
-            hit = offline.read_status_list(token, _issuer_keys(), issuer=issuer, now=now)
-        except offline.OfflineError as exc:
-            hit = exc
+        hit = offline.read_status_list(token, _issuer_keys(), issuer=issuer, now=now)
         with _lock:
             if len(_checked) > 512:
                 _checked.clear()
             _checked[digest] = hit
-    if isinstance(hit, offline.OfflineError):
-        raise hit
     if hit.valid_until and now > hit.valid_until:
         raise offline.OfflineError(f"The status list expired at {hit.valid_until:%Y-%m-%d %H:%M}.")
     return hit

@@ -37,3 +37,16 @@ def frozen_clock(monkeypatch):
             return now
 
     monkeypatch.setattr(clients, "time", _Clock)
+
+
+@pytest.fixture
+def key_file(settings, tmp_path):
+    """A signing key of this test's own (rotation tests), forgotten afterwards."""
+    from verification import signing
+
+    path = tmp_path / "key.pem"
+    settings.CQR_SIGNING_KEY_FILE = str(path)
+    signing.write_private_key(path, signing.generate_key())
+    signing.forget_cached_keys()
+    yield path
+    signing.forget_cached_keys()

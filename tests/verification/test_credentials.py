@@ -54,26 +54,20 @@ def test_jwt_verifies_with_only_the_jwks_and_a_byte_change_fails(client, award):
 
 
 @pytest.mark.django_db
-def test_rotation_keeps_old_credentials_verifiable(client, award, settings, tmp_path):
-    settings.CQR_SIGNING_KEY_FILE = str(tmp_path / "key.pem")
-    signing.write_private_key(tmp_path / "key.pem", signing.generate_key())
-    signing.forget_cached_keys()
-    try:
-        old_token = client.get(f"/credentials/{award.public_id}.jwt").content.decode()
-        old_kid = json.loads(_unb64(old_token.split(".")[0]))["kid"]
+def test_rotation_keeps_old_credentials_verifiable(client, award, key_file):
+    old_token = client.get(f"/credentials/{award.public_id}.jwt").content.decode()
+    old_kid = json.loads(_unb64(old_token.split(".")[0]))["kid"]
 
-        call_command("rotate_signing_key", "--json")
+    call_command("rotate_signing_key", "--json")
 
-        new_token = client.get(f"/credentials/{award.public_id}.jwt").content.decode()
-        new_kid = json.loads(_unb64(new_token.split(".")[0]))["kid"]
-        assert new_kid != old_kid
-        jwks = client.get("/.well-known/jwks.json").json()
-        assert jwks["keys"][0]["kid"] == new_kid
-        assert old_kid in {k["kid"] for k in jwks["keys"]}
-        assert _verify_with_jwks(old_token, jwks)["id"] == _verify_with_jwks(new_token, jwks)["id"]
-        assert "PRIVATE" in (tmp_path / "key.pem").read_text()
-    finally:
-        signing.forget_cached_keys()
+    new_token = client.get(f"/credentials/{award.public_id}.jwt").content.decode()
+    new_kid = json.loads(_unb64(new_token.split(".")[0]))["kid"]
+    assert new_kid != old_kid
+    jwks = client.get("/.well-known/jwks.json").json()
+    assert jwks["keys"][0]["kid"] == new_kid
+    assert old_kid in {k["kid"] for k in jwks["keys"]}
+    assert _verify_with_jwks(old_token, jwks)["id"] == _verify_with_jwks(new_token, jwks)["id"]
+    assert "PRIVATE" in key_file.read_text()
 
 
 def test_private_key_from_environment(monkeypatch):
