@@ -290,8 +290,8 @@ def credential_status(award: Award, *, now: datetime | None = None) -> offline.O
     """The award's state as a verifier reading its status lists would see it."""
     from .credentials import issuer_did
 
+    found = status_entry_get(award)  # may publish the list: read the clock after it
     now = now or datetime.now(UTC)
-    found = status_entry_get(award)
     status_list = found.status_list
     issuer = issuer_did()
     lists: dict[str, offline.StatusListBits] = {}

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_GET
 
 from . import signing
 from .clients import client_key, rate_limit, verify_limit_per_minute
-from .credentials import award_credential_jwt, did_document, envelope, jwks_document
+from .credentials import (
+    award_credential_jwt,
+    did_document,
+    envelope,
+    issuer_did,
+    jwks_document,
+)
 from .forms import VerifyForm
 from .models import VerificationLookup
 from .selectors import (
@@ -127,6 +133,7 @@ def credential_detail(request, public_id):
             "answer": answer.body,
             "award": award,
             "kid": signing.kid_of(signing.private_key()),
+            "issuer_did": issuer_did(),
         },
     )
 

@@ -19,11 +19,12 @@ def au_date(value) -> str:
 
 
 @register.inclusion_tag("verification/_wallet.html")
-def wallet_links(credential_url: str, compact: bool = False) -> dict:
+def wallet_links(credential_url: str, compact: bool = False, what: str = "") -> dict:
     """ "Add to wallet" for one award: the credential JSON's URL (what the Learner
     Credential Wallet imports by link or QR: verification/README.md), a QR code of it
-    and a JSON download. ``credential_url`` is the award's human page."""
+    and a JSON download. ``credential_url`` is the award's human page; ``what`` names
+    the award in the links' accessible names where several are listed."""
     from core.pdf import qr_data_uri
 
     json_url = f"{credential_url}.json"
-    return {"json_url": json_url, "qr": qr_data_uri(json_url), "compact": compact}
+    return {"json_url": json_url, "qr": qr_data_uri(json_url), "compact": compact, "what": what}
