@@ -204,6 +204,9 @@ with scopes_disabled():
         print(f"loaded {N - start} awards in {time.time() - t0:.1f}s", file=sys.stderr)
     else:
         print(f"{have} bench awards already loaded", file=sys.stderr)
+    # As the beat sweep does in production: status list bits for new awards, lists signed.
+    from verification.tasks import status_lists_sync
+    status_lists_sync()
 """
 
 

@@ -222,7 +222,8 @@ class StatusList(TenantOwnedModel):
     ``/status-lists/<rto code>/<list>``; the signed tokens are stored so that serving
     them never signs. ``next_index`` is the allocation counter (row-locked)."""
 
-    SIZE = 131_072  # bits: the specification's minimum (16 KB), for herd privacy
+    SIZE = 131_072  # bits: the specification's minimum (16 KB), for herd privacy; a list
+    # grows by whole blocks of this size when an RTO has more awards
 
     size = models.PositiveIntegerField(default=SIZE)
     next_index = models.PositiveIntegerField(default=0)

@@ -80,11 +80,12 @@ def status_indexes_allocate(*, rto_id: int, award_ids: list[int] | None = None) 
                 params,
             )
             added = cursor.rowcount
-        if status_list.next_index + added > status_list.size:
-            raise RuntimeError(f"The status list of RTO {rto_id} is full ({status_list.size}).")
         if added:
             status_list.next_index += added
-            status_list.save(update_fields=["next_index"])
+            # A large RTO's list grows by whole 16 KB blocks; existing bits keep their place.
+            blocks = -(-status_list.next_index // StatusList.SIZE)
+            status_list.size = max(status_list.size, blocks * StatusList.SIZE)
+            status_list.save(update_fields=["next_index", "size"])
     return added
 
 

@@ -430,3 +430,23 @@ def test_concurrent_allocation_never_shares_a_bit():
     with scopes_disabled():
         indexes = list(CredentialStatusEntry.objects.values_list("status_index", flat=True))
     assert sorted(indexes) == list(range(20))
+
+
+@pytest.mark.django_db
+def test_a_full_list_grows_by_whole_blocks_and_keeps_its_bits(world, monkeypatch):
+    with scopes_disabled():
+        first, second = make_award(world.rto_a), make_award(world.rto_a)
+        status_lists.status_indexes_allocate(rto_id=world.rto_a.pk, award_ids=[first.pk])
+        StatusList.objects.filter(rto=world.rto_a).update(next_index=StatusList.SIZE)
+    status_lists.status_indexes_allocate(rto_id=world.rto_a.pk, award_ids=[second.pk])
+    with scopes_disabled():
+        status_list = StatusList.objects.get(rto=world.rto_a)
+        Award.objects.filter(pk=second.pk).update(status="revoked")
+    assert status_list.size == 2 * StatusList.SIZE
+    assert status_lists.status_entry_get(second).status_index == StatusList.SIZE
+    with scopes_disabled():  # published on first use, at the new size
+        token = StatusList.objects.get(rto=world.rto_a).revocation_jwt
+    encoded = _payload(token)["credentialSubject"]["encodedList"]
+    assert len(offline.decode_bits(encoded)) * 8 == 2 * StatusList.SIZE
+    assert status_lists.credential_status(second).state == offline.REVOKED
+    assert status_lists.credential_status(first).state == offline.VALID
