@@ -5,7 +5,8 @@ portal's ``did:web`` (``/.well-known/did.json``)."""
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date
+import uuid
+from datetime import UTC, date, timedelta
 from urllib.parse import quote, urlsplit
 
 from achievements.models import AwardType
@@ -134,6 +135,88 @@ def credential_payload(award, statement: dict | None = None, status: list | None
         created = award.created_at.astimezone(UTC)
         payload["validFrom"] = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     return payload
+
+
+TRANSCRIPT_TTL_DAYS = 90
+
+
+def transcript_payload(learner, awards, outcomes, *, now) -> dict:
+    """A learner's transcript, on request, as an OB 3.0 ``AchievementCredential``: the
+    achievement is the transcript itself; each valid qualification or statement of
+    attainment (``ceterms:Credential``) and each achieved unit (``ceasn:Competency``) is
+    an ``alignment`` to training.gov.au. It is a dated snapshot across every RTO, so it has
+    no status list entry; it is valid for ``TRANSCRIPT_TTL_DAYS`` days (``validUntil``)
+    and each award keeps its own revocable credential."""
+    from achievements.models import Award
+
+    from .statements import ACHIEVED_OUTCOMES
+
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    until = (now + timedelta(days=TRANSCRIPT_TTL_DAYS)).astimezone(UTC)
+    name = f"{learner.given_names} {learner.family_name}".strip()
+    alignment = []
+    for award in awards:
+        if award.status != Award.Status.VALID:
+            continue
+        alignment.append(
+            {
+                "type": ["Alignment"],
+                "targetType": "ceterms:Credential",
+                "targetCode": award.program_identifier,
+                "targetName": getattr(award, "title", "") or award.program_identifier,
+                "targetUrl": credential_url(award),
+                "targetDescription": f"{award.get_award_type_display()}, {award.rto.display_name}",
+            }
+        )
+    for outcome in outcomes:
+        if outcome.outcome_identifier_national in ACHIEVED_OUTCOMES:
+            unit = {"code": outcome.subject_identifier, "title": getattr(outcome, "title", "")}
+            alignment.append(_unit_alignment(unit))
+    return {
+        "@context": CONTEXTS,
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": ["VerifiableCredential", "AchievementCredential"],
+        "issuer": issuer_profile(),
+        "name": f"Transcript of VET achievements — {name}",
+        "validFrom": stamp,
+        "validUntil": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityHash": name,
+                    "identityType": "name",
+                    "hashed": False,
+                }
+            ],
+            "achievement": {
+                "id": f"{site_url()}/verify/help/#transcript",
+                "type": ["Achievement"],
+                "achievementType": "ext:Transcript",
+                "name": "Transcript of nationally recognised training",
+                "description": (
+                    "The qualifications, statements of attainment and units of competency "
+                    f"reported to the register for {name}, by every training organisation, "
+                    f"as at {now:%d/%m/%Y}."
+                ),
+                "criteria": {"narrative": "Reported to the register under AVETMISS."},
+                "alignment": alignment,
+            },
+        },
+        "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
+        "iss": issuer_did(),
+    }
+
+
+def transcript_credential_jwt(learner, *, now) -> signing.Signed:
+    from .selectors import learner_awards, learner_outcomes
+
+    register_current_key()
+    payload = transcript_payload(
+        learner, learner_awards(learner), learner_outcomes(learner), now=now
+    )
+    return signing.sign(payload)
 
 
 def envelope(token: str) -> dict:

@@ -217,9 +217,11 @@ def status_entries(credential: dict) -> list[dict]:
 def status_state(credential: dict, lists: dict[str, StatusListBits]) -> Outcome:
     """The credential's state from its status entries and already-checked lists (by
     URL). A missing list, a purpose mismatch or a bad index is ``status_unknown``."""
+    if not credential.get("credentialStatus"):  # e.g. a transcript: a dated snapshot
+        return Outcome(VALID, ["The credential carries no status; its dates were checked."])
     entries = [e for e in status_entries(credential) if e.get("type") == "BitstringStatusListEntry"]
     if not entries:
-        return Outcome(STATUS_UNKNOWN, ["The credential has no BitstringStatusListEntry."])
+        return Outcome(STATUS_UNKNOWN, ["The credential's status is of a kind we cannot read."])
     revoked = superseded = False
     for entry in entries:
         url = entry.get("statusListCredential", "")

@@ -11,6 +11,11 @@ learner_patterns = [
     path("records/", views_learner.records, name="records"),
     path("transcript/", views_learner.transcript_create, name="transcript_create"),
     path(
+        "transcript/credential.json",
+        views_learner.transcript_credential,
+        name="transcript_credential",
+    ),
+    path(
         "transcript/<slug:public_id>/",
         views_learner.transcript_download,
         name="transcript_download",

@@ -8,9 +8,10 @@ import time
 from functools import wraps
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from core.errors import ApplicationError
 from students.models import Learner
 
 from .clients import client_key, rate_limit
+from .credentials import envelope, transcript_credential_jwt
 from .forms import LearnerCodeForm, LearnerStartForm, ShareLinkForm
 from .models import DocumentStatus, TranscriptDocument
 from .selectors import (
@@ -168,6 +170,18 @@ def transcript_download(request, public_id):
         filename=f"transcript-{doc.created_at:%Y%m%d}.pdf",
         content_type="application/pdf",
     )
+
+
+@learner_required
+def transcript_credential(request):
+    """The learner's transcript as a signed credential (JSON, for a wallet), on request."""
+    signed = transcript_credential_jwt(request.learner, now=timezone.now())
+    response = JsonResponse(envelope(signed.token), content_type="application/vc")
+    response["Content-Disposition"] = (
+        f'attachment; filename="transcript-{timezone.localdate():%Y%m%d}.json"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @learner_required

@@ -93,6 +93,7 @@ CASES = [
     Case("learner:sign_out", get=ALL_405, post=ALL_302),
     Case("learner:records", get=ALL_302),
     Case("learner:transcript_create", get=ALL_405, post=ALL_302),
+    Case("learner:transcript_credential", get=ALL_302),
     Case(
         "learner:transcript_download",
         kwargs=lambda w: {"public_id": UNKNOWN},

@@ -450,3 +450,41 @@ def test_a_full_list_grows_by_whole_blocks_and_keeps_its_bits(world, monkeypatch
     assert len(offline.decode_bits(encoded)) * 8 == 2 * StatusList.SIZE
     assert status_lists.credential_status(second).state == offline.REVOKED
     assert status_lists.credential_status(first).state == offline.VALID
+
+
+@pytest.mark.django_db
+def test_learner_transcript_credential_on_request(client, world, learner):
+    import time
+
+    from verification.views_learner import SESSION_LEARNER, SESSION_SINCE
+
+    with scopes_disabled():
+        kept = make_award(world.rto_a, learner)
+        gone = make_award(world.rto_b, learner, award_type=AwardType.STATEMENT_OF_ATTAINMENT)
+        Award.objects.filter(pk=gone.pk).update(status="revoked")
+    assert client.get("/learner/transcript/credential.json").status_code == 302  # signed out
+    session = client.session
+    session[SESSION_LEARNER] = learner.public_id
+    session[SESSION_SINCE] = time.time()
+    session.save()
+    r = client.get("/learner/transcript/credential.json")
+    assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
+    credential = _payload(r.content.decode())
+    assert _errors(OB, credential) == []
+    assert "credentialStatus" not in credential and credential["validUntil"]
+    targets = [
+        (a["targetType"], a["targetCode"])
+        for a in credential["credentialSubject"]["achievement"]["alignment"]
+    ]
+    # the valid qualification and each achieved unit; never the revoked award
+    assert ("ceterms:Credential", "BSB30120") in targets
+    assert [t for t in targets if t[0] == "ceterms:Credential"] == [
+        ("ceterms:Credential", kept.program_identifier)
+    ]
+    assert ("ceasn:Competency", "BSBCRT311") in targets
+    did = client.get("/.well-known/did.json").json()
+    assert offline.verify_offline(r.content.decode(), did, []).state == offline.VALID
+    expired = datetime.now(UTC) + timedelta(days=91)
+    assert offline.verify_offline(r.content.decode(), did, [], now=expired).state == (
+        offline.INVALID
+    )
