@@ -488,3 +488,22 @@ def test_learner_transcript_credential_on_request(client, world, learner):
     assert offline.verify_offline(r.content.decode(), did, [], now=expired).state == (
         offline.INVALID
     )
+
+
+def test_status_lists_sync_runs_from_beat(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["verification-status-lists-sync"]
+    assert entry["task"] == status_lists_sync.name == "verification.status_lists_sync"
+    assert entry["schedule"] <= 300  # a supersession reaches verifiers within minutes
+
+
+@pytest.mark.django_db
+def test_a_matched_lookup_reads_its_status_in_one_more_query(client, award):
+    from django.test.utils import CaptureQueriesContext
+
+    params = {"certificate_number": award.certificate_number, "family_name": "Nguyen"}
+    assert client.get(API, params).json()["result"] == "valid"  # warm: prepared, list checked
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(API, params).json()["result"] == "valid"
+    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # the prepared candidate lookup, then the award's bit index joined to its RTO's list
+    assert len(sql) == 2 and "credentialstatusentry" in sql[1]
