@@ -968,9 +968,13 @@ def payment_chunks_restart_stalled(*, older_than: dt.timedelta = CHUNK_STALL_AFT
     stalled when it started calculating more than ``older_than`` ago and no chunk of it
     finished within ``older_than``. Its pending chunks that no live worker holds (a chunk
     is calculated under its row lock: ``SKIP LOCKED`` passes over those) are queued again.
-    Safe at any time: a chunk already done is skipped by the task. Returns chunk ids.
+    Safe at any time: a chunk already done is skipped by the task. Each restart is counted
+    on the chunk (``attempts``); after ``core.leases.MAX_ATTEMPTS`` the chunk is marked
+    failed instead (:func:`_chunk_give_up`). Returns chunk ids.
     """
-    from django.db.models import Exists, OuterRef
+    from django.db.models import Exists, F, OuterRef
+
+    from core.leases import MAX_ATTEMPTS
 
     from .tasks import payment_chunk_task
 
@@ -989,9 +993,37 @@ def payment_chunks_restart_stalled(*, older_than: dt.timedelta = CHUNK_STALL_AFT
                 idle = list(
                     PaymentBatchChunk.objects.select_for_update(skip_locked=True)
                     .filter(batch=batch, status=PaymentBatchChunk.Status.PENDING)
-                    .values_list("pk", "rto_id")
+                    .select_related("rto")
                 )
-            for chunk_id, rto_id in idle:
-                payment_chunk_task.delay(chunk_id, rto_id=rto_id)
-                restarted.append(chunk_id)
+                again = []
+                for chunk in idle:
+                    if chunk.attempts >= MAX_ATTEMPTS:
+                        _chunk_give_up(batch, chunk)
+                    else:
+                        again.append(chunk.pk)
+                PaymentBatchChunk.objects.filter(pk__in=again).update(attempts=F("attempts") + 1)
+            for chunk in idle:
+                if chunk.pk in again:
+                    payment_chunk_task.delay(chunk.pk, rto_id=chunk.rto_id)
+                    restarted.append(chunk.pk)
     return restarted
+
+
+def _chunk_give_up(batch: PaymentBatch, chunk: PaymentBatchChunk) -> None:
+    """The sweep restarted this chunk ``MAX_ATTEMPTS`` times: it ends ``failed`` with a
+    message (shown on the batch page) and an audit event instead of being queued again."""
+    chunk.status = PaymentBatchChunk.Status.FAILED
+    chunk.failure = (
+        f"The calculation for {chunk.rto.code} was restarted {chunk.attempts} times after its"
+        " worker stopped and never finished, so the portal stopped trying; the batch is not"
+        " calculated. Press Recalculate to start the batch again; if it stops again, tell the"
+        " platform team."
+    )
+    chunk.save(update_fields=["status", "failure"])
+    audit_record(
+        "payment_chunk.gave_up",
+        actor="worker",
+        rto=chunk.rto_id,
+        obj=batch,
+        extra={"period": batch.period, "rto": chunk.rto.code, "attempts": chunk.attempts},
+    )
