@@ -95,13 +95,26 @@ def _read_upload(file) -> tuple[bytes, str]:
 
 
 def claim_submission_upload(*, rto, file, actor, collection_year: int | None = None):
-    """Store the file as received (bytes + sha256), then validate it and estimate it."""
+    """Store the file as received (bytes + sha256), then validate it and estimate it.
+
+    Refused at the door first (``UploadRejected``, nothing stored), with the checks every
+    NAT zip gets (``core.uploads.check_zip``: zip bombs, lying headers, traversal, nested
+    archives, NUL bytes in the NAT text, which PostgreSQL cannot store)."""
+    import io
+
+    from core.uploads import UploadRejected, check_zip
+
     data, name = _read_upload(file)
     limit = getattr(settings, "CQR_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
     if not data:
         raise ApplicationError("The file is empty.")
     if len(data) > limit:
         raise ApplicationError(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    if not data.startswith(b"PK"):
+        raise UploadRejected(
+            f"{name} is not a zip archive. A claim is the month's NAT files in one .zip."
+        )
+    check_zip(io.BytesIO(data), name, nat=True)
     if rto.is_ceased:
         raise ApplicationError("A ceased RTO cannot lodge claims.")
     today = timezone.localdate()
