@@ -174,6 +174,38 @@ def _validation_settings(sub: Submission) -> ValidationSettings:
     )
 
 
+def _unreadable_reason(exc: Exception) -> str:
+    """Why a stored file could not be read, in words a person can act on."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+
+    chain, e = [], exc  # openpyxl wraps the XML reader's error in a ValueError
+    while e is not None and len(chain) < 5:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    if any(isinstance(e, DefusedXmlException) for e in chain):
+        why = (
+            "The workbook's XML declares entities or a document type (DTD), which Excel never"
+            " writes and which can be used to attack the reader, so it was not read."
+            " Open it in Excel, save it again as .xlsx and upload that."
+        )
+    elif any(
+        isinstance(e, ParseError) or type(e).__name__ in ("XMLSyntaxError", "ExpatError")
+        for e in chain
+    ) or str(exc).startswith("Unable to read workbook"):
+        why = (
+            "The workbook's XML is damaged, so it could not be read. Open it in Excel, save it"
+            " again as .xlsx and upload that."
+        )
+    else:
+        why = (
+            f"The file could not be read ({type(exc).__name__}). Check that it is your"
+            " AVETMISS NAT export (or the CQR template), create it again and upload it."
+        )
+    return f"{why} Nothing from it went into the register."
+
+
 def submission_validate(submission_id: int) -> Submission:
     """Parse, stage and check one submission (idempotent: re-runs start from scratch).
 
@@ -205,9 +237,7 @@ def submission_validate(submission_id: int) -> Submission:
             ingest.clear_staging(sub)
             Submission.objects.filter(pk=sub.pk).update(
                 status=S.REJECTED,
-                rejected_reason=f"The file could not be read ({type(exc).__name__}). Check that"
-                " it is your AVETMISS NAT export (or the CQR template), create it again and"
-                " upload it; nothing from it went into the register.",
+                rejected_reason=_unreadable_reason(exc),
                 phase="Rejected",
             )
         sub.refresh_from_db()

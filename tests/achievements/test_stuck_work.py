@@ -162,3 +162,21 @@ def test_failed_submission_page_shows_the_message(world, good, monkeypatch, clie
     assert resp.status_code == 200
     assert b"Failed" in resp.content
     assert b"an unexpected error (ZeroDivisionError)" in resp.content
+
+
+@pytest.mark.parametrize(
+    ("hostile", "reason"),
+    [
+        ("xlsx-xxe-sheet", "declares entities or a document type (DTD)"),
+        ("xlsx-laughs-sheet", "declares entities or a document type (DTD)"),
+        ("xlsx-broken-xml", "The workbook's XML is damaged"),
+    ],
+)
+def test_unreadable_workbook_is_rejected_with_a_precise_reason(world, hostile, reason):
+    from tests.hostile.corpus import corpus
+
+    [h] = [h for h in corpus() if h.id == hostile]
+    sub = upload(world.rto_a, h.data, name=h.name, actor=world.data_a.user)
+    assert sub.status == S.REJECTED
+    assert reason in sub.rejected_reason
+    assert "Nothing from it went into the register" in sub.rejected_reason
