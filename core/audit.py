@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "outcome.correct": "Unit outcome corrected",
     "outcome.create": "Unit outcome added",
     "payment_batch.approve": "Payment batch approved",
+    "payment_chunk.failed": "Payment calculation stopped with an error",
     "payment_chunk.gave_up": "Payment calculation stopped after repeated restarts",
     "payment_batch.export.aba": "Bank (ABA) file exported",
     "payment_batch.export.remittances": "Remittance advice exported",

@@ -1022,15 +1022,19 @@ def payment_chunks_restart_stalled(*, older_than: dt.timedelta = CHUNK_STALL_AFT
     return restarted
 
 
+_CHUNK_AGAIN = (
+    "the batch is not calculated. Press Recalculate to start the batch again; if it stops"
+    " again, tell the platform team."
+)
+
+
 def _chunk_give_up(batch: PaymentBatch, chunk: PaymentBatchChunk) -> None:
     """The sweep restarted this chunk ``MAX_ATTEMPTS`` times: it ends ``failed`` with a
     message (shown on the batch page) and an audit event instead of being queued again."""
     chunk.status = PaymentBatchChunk.Status.FAILED
     chunk.failure = (
         f"The calculation for {chunk.rto.code} was restarted {chunk.attempts} times after its"
-        " worker stopped and never finished, so the portal stopped trying; the batch is not"
-        " calculated. Press Recalculate to start the batch again; if it stops again, tell the"
-        " platform team."
+        f" worker stopped and never finished, so the portal stopped trying; {_CHUNK_AGAIN}"
     )
     chunk.save(update_fields=["status", "failure"])
     audit_record(
@@ -1040,3 +1044,36 @@ def _chunk_give_up(batch: PaymentBatch, chunk: PaymentBatchChunk) -> None:
         obj=batch,
         extra={"period": batch.period, "rto": chunk.rto.code, "attempts": chunk.attempts},
     )
+
+
+def payment_chunk_failed(chunk_id: int, exc: BaseException) -> bool:
+    """The chunk task stopped with ``exc`` (its transaction rolled back: no line of it was
+    written): a pending chunk ends ``failed`` with a message on the batch page and an audit
+    event, instead of waiting for the sweep. Returns whether it was marked."""
+    with transaction.atomic(), scopes_disabled():
+        chunk = (
+            PaymentBatchChunk.objects.select_for_update(of=("self",))
+            .select_related("batch", "rto")
+            .filter(pk=chunk_id, status=PaymentBatchChunk.Status.PENDING)
+            .first()
+        )
+        if chunk is None or chunk.batch.is_frozen:
+            return False
+        chunk.status = PaymentBatchChunk.Status.FAILED
+        chunk.failure = (
+            f"The calculation for {chunk.rto.code} stopped with an unexpected error"
+            f" ({type(exc).__name__}); {_CHUNK_AGAIN}"
+        )
+        chunk.save(update_fields=["status", "failure"])
+        audit_record(
+            "payment_chunk.failed",
+            actor="worker",
+            rto=chunk.rto_id,
+            obj=chunk.batch,
+            extra={
+                "period": chunk.batch.period,
+                "rto": chunk.rto.code,
+                "error": type(exc).__name__,
+            },
+        )
+    return True

@@ -106,3 +106,25 @@ def test_sweep_gives_up_after_max_attempts_and_says_so(monkeypatch, client):
     resp = client.get(reverse("payments:batch_detail", args=[batch.public_id]))
     assert resp.status_code == 200
     assert b"Press Recalculate to start the batch again" in resp.content
+
+
+def test_a_chunk_task_error_ends_the_chunk_failed_with_a_message(monkeypatch):
+    """Issue 12, finding 3: an error in a chunk task leaves no chunk pending for ever."""
+    from core.models import AuditEvent
+    from pqs_claims import tasks
+
+    def boom(*a, **k):
+        raise RuntimeError("lost the connection")
+
+    with scopes_disabled():
+        batch = _stalled_batch()
+        chunk = PaymentBatchChunk.objects.filter(batch=batch).order_by("pk").first()
+        monkeypatch.setattr(services, "payment_chunk_calculate", boom)
+        tasks.payment_chunk_task.apply(args=(chunk.pk,), kwargs={"rto_id": chunk.rto_id})
+        chunk.refresh_from_db()
+        assert chunk.status == PaymentBatchChunk.Status.FAILED
+        assert "unexpected error (RuntimeError)" in chunk.failure
+        assert "Press Recalculate" in chunk.failure
+        assert AuditEvent.objects.filter(action="payment_chunk.failed").count() == 1
+        assert not PaymentLine.objects.filter(batch=batch, rto_id=chunk.rto_id).exists()
+        assert services.payment_chunk_failed(chunk.pk, RuntimeError()) is False  # once
