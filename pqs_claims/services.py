@@ -1028,22 +1028,26 @@ _CHUNK_AGAIN = (
 )
 
 
+def _chunk_fail(chunk: PaymentBatchChunk, why: str, action: str, **extra) -> None:
+    """Mark a pending chunk ``failed``: ``why`` and what to do (shown on the batch page),
+    and an audit event. The caller holds the chunk's row lock."""
+    chunk.status = PaymentBatchChunk.Status.FAILED
+    chunk.failure = f"The calculation for {chunk.rto.code} {why}; {_CHUNK_AGAIN}"
+    chunk.save(update_fields=["status", "failure"])
+    batch = chunk.batch
+    extra = {"period": batch.period, "rto": chunk.rto.code, **extra}
+    audit_record(action, actor="worker", rto=chunk.rto_id, obj=batch, extra=extra)
+
+
 def _chunk_give_up(batch: PaymentBatch, chunk: PaymentBatchChunk) -> None:
     """The sweep restarted this chunk ``MAX_ATTEMPTS`` times: it ends ``failed`` with a
     message (shown on the batch page) and an audit event instead of being queued again."""
-    chunk.status = PaymentBatchChunk.Status.FAILED
-    chunk.failure = (
-        f"The calculation for {chunk.rto.code} was restarted {chunk.attempts} times after its"
-        f" worker stopped and never finished, so the portal stopped trying; {_CHUNK_AGAIN}"
+    chunk.batch = batch
+    why = (
+        f"was restarted {chunk.attempts} times after its worker stopped and never finished,"
+        " so the portal stopped trying"
     )
-    chunk.save(update_fields=["status", "failure"])
-    audit_record(
-        "payment_chunk.gave_up",
-        actor="worker",
-        rto=chunk.rto_id,
-        obj=batch,
-        extra={"period": batch.period, "rto": chunk.rto.code, "attempts": chunk.attempts},
-    )
+    _chunk_fail(chunk, why, "payment_chunk.gave_up", attempts=chunk.attempts)
 
 
 def payment_chunk_failed(chunk_id: int, exc: BaseException) -> bool:
@@ -1059,21 +1063,6 @@ def payment_chunk_failed(chunk_id: int, exc: BaseException) -> bool:
         )
         if chunk is None or chunk.batch.is_frozen:
             return False
-        chunk.status = PaymentBatchChunk.Status.FAILED
-        chunk.failure = (
-            f"The calculation for {chunk.rto.code} stopped with an unexpected error"
-            f" ({type(exc).__name__}); {_CHUNK_AGAIN}"
-        )
-        chunk.save(update_fields=["status", "failure"])
-        audit_record(
-            "payment_chunk.failed",
-            actor="worker",
-            rto=chunk.rto_id,
-            obj=chunk.batch,
-            extra={
-                "period": chunk.batch.period,
-                "rto": chunk.rto.code,
-                "error": type(exc).__name__,
-            },
-        )
+        why = f"stopped with an unexpected error ({type(exc).__name__})"
+        _chunk_fail(chunk, why, "payment_chunk.failed", error=type(exc).__name__)
     return True
