@@ -141,6 +141,10 @@ def test_claim_upload_door(world, client_for):
             sub = ClaimSubmission.objects.order_by("-id").first()
             if sub.status == ClaimSubmission.Status.RECEIVED:
                 return "left received"
+            if sub.status == ClaimSubmission.Status.FAILED and not any(
+                len(i.get("message", "")) >= 20 for i in sub.issues
+            ):
+                return "failed without a clear message"
             if ClaimLine.objects.filter(lodged_at__isnull=False).exists():
                 return "claim lines were lodged on upload"
         return None
