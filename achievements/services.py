@@ -950,6 +950,20 @@ def submission_fail(
     return True
 
 
+def submission_run(submission_id: int, work: str) -> None:
+    """Run a submission's ``"validation"`` or ``"commit"`` (the tasks, and the upload
+    command when it validates inline); any error ends it ``failed`` with a message
+    (:func:`submission_task_failed`) instead of leaving it validating or committing."""
+    try:
+        if work == "commit":
+            submission_commit(submission_id)
+        else:
+            submission_validate(submission_id)
+    except Exception as exc:
+        log.exception("submission %s: the %s failed", submission_id, work)
+        submission_task_failed(submission_id, work, exc)
+
+
 def submission_task_failed(submission_id: int, work: str, exc: BaseException) -> None:
     """A validate or commit task stopped with ``exc``: the submission ends ``failed`` with a
     message (the error's kind only; the details are in the worker's log)."""

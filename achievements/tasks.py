@@ -5,10 +5,8 @@ Both tasks are idempotent (the Submission row is locked and status-checked) and 
 from a clean staging area, and the commit transaction either happened or did not. While a
 task runs it holds the submission's work lease (core.leases), so a second delivery of the
 same work steps aside instead of staging the same rows twice at the same time. Any error
-ends the submission ``failed`` with a message (services.submission_task_failed).
+ends the submission ``failed`` with a message (services.submission_run).
 """
-
-import logging
 
 from celery import shared_task
 
@@ -16,33 +14,24 @@ from core.leases import work_lease
 from core.tasks import BaseTask, TenantTask
 
 SUBMISSION_LEASE = "achievements.submission"
-log = logging.getLogger(__name__)
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_validate")
 def submission_validate_task(self, submission_id: int, *, rto_id: int) -> None:
-    from .services import submission_task_failed, submission_validate
+    from .services import submission_run
 
     with work_lease(SUBMISSION_LEASE, submission_id) as mine:
         if mine:
-            try:
-                submission_validate(submission_id)
-            except Exception as exc:  # any error: a visible failed state, never "validating"
-                log.exception("submission %s: validation failed", submission_id)
-                submission_task_failed(submission_id, "validation", exc)
+            submission_run(submission_id, "validation")
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_commit")
 def submission_commit_task(self, submission_id: int, *, rto_id: int) -> None:
-    from .services import submission_commit, submission_task_failed
+    from .services import submission_run
 
     with work_lease(SUBMISSION_LEASE, submission_id) as mine:
         if mine:
-            try:
-                submission_commit(submission_id)
-            except Exception as exc:  # rolled back: a visible failed state, not "committing"
-                log.exception("submission %s: commit failed", submission_id)
-                submission_task_failed(submission_id, "commit", exc)
+            submission_run(submission_id, "commit")
 
 
 @shared_task(base=BaseTask, name="achievements.submission_sweep")

@@ -180,3 +180,22 @@ def test_unreadable_workbook_is_rejected_with_a_precise_reason(world, hostile, r
     assert sub.status == S.REJECTED
     assert reason in sub.rejected_reason
     assert "Nothing from it went into the register" in sub.rejected_reason
+
+
+def test_the_upload_command_reports_a_failed_submission(world, good, monkeypatch, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr(ingest, "apply_register_rules", lambda *a, **k: 1 / 0)
+    path = tmp_path / "set.zip"
+    path.write_bytes(good)
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exc:
+        call_command(
+            "submission_upload", str(path), rto=world.rto_a.code, json=True, wait=True, stdout=out
+        )
+    assert exc.value.code == 1
+    doc = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert doc["status"] == "failed"
+    assert "an unexpected error (ZeroDivisionError)" in doc["reason"]
