@@ -199,3 +199,14 @@ def test_the_upload_command_reports_a_failed_submission(world, good, monkeypatch
     doc = json.loads(out.getvalue().strip().splitlines()[-1])
     assert doc["status"] == "failed"
     assert "an unexpected error (ZeroDivisionError)" in doc["reason"]
+
+
+def test_a_failed_submission_needs_attention_on_the_dashboard(world, good, monkeypatch):
+    from achievements.selectors import dashboard_register
+
+    monkeypatch.setattr(ingest, "apply_register_rules", lambda *a, **k: 1 / 0)
+    sub = upload(world.rto_a, good, actor=world.data_a.user)
+    assert sub.status == S.FAILED
+    with scopes_disabled():
+        attention = dashboard_register(rto=world.rto_a, year=2024)["attention"]
+    assert [s.pk for s in attention] == [sub.pk]
