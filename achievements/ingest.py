@@ -1059,15 +1059,16 @@ def apply_register_rules(submission, issues: list[Issue]) -> None:
         cur.execute("TRUNCATE _reg_issues")
         with cur.cursor.copy(f"COPY _reg_issues {_ISSUE_COLS} FROM STDIN") as copy:
             for i in issues:
+                # PostgreSQL text cannot hold NUL (a value or name quoted from a hostile file)
                 copy.write_row(
                     (
-                        i.file[:20],
+                        i.file[:20].replace("\0", ""),
                         i.line,
-                        i.field[:80],
-                        (i.value or "")[:200],
+                        i.field[:80].replace("\0", ""),
+                        (i.value or "")[:200].replace("\0", "\u2400"),
                         i.rule[:20],
                         i.severity,
-                        i.message,
+                        i.message.replace("\0", "\u2400"),
                         "",
                     )
                 )

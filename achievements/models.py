@@ -388,9 +388,13 @@ class Submission(TenantOwnedModel):
     """One upload as received (bytes + sha256 stored before parsing) and its life cycle.
 
     received → validating → validated → committing → committed, or discarded / rejected
-    (unreadable upload: ``rejected_reason`` says why). The row is the unit of work for the
-    Celery tasks (locked, status-checked). ``(rto, sha256, kind)`` is unique: identical
-    bytes uploaded again link to this submission instead of being processed twice.
+    (unreadable upload: ``rejected_reason`` says why) / failed (a task stopped with an
+    error, or the stalled-work sweep gave up after ``SUBMISSION_MAX_ATTEMPTS`` restarts:
+    ``rejected_reason`` says what and what to do; nothing was committed; uploading the same
+    bytes again starts it afresh). ``attempts`` counts the sweep's restarts. The row is the
+    unit of work for the Celery tasks (locked, status-checked). ``(rto, sha256, kind)`` is
+    unique: identical bytes uploaded again link to this submission instead of being
+    processed twice.
     """
 
     class Kind(models.TextChoices):
@@ -411,6 +415,7 @@ class Submission(TenantOwnedModel):
         COMMITTED = "committed", "Committed"
         DISCARDED = "discarded", "Discarded"
         REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REGISTER)
@@ -420,7 +425,8 @@ class Submission(TenantOwnedModel):
     sha256 = models.CharField(max_length=64)
     size = models.BigIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
-    rejected_reason = models.TextField(blank=True)
+    rejected_reason = models.TextField(blank=True)  # rejected or failed: why, what to do
+    attempts = models.PositiveSmallIntegerField(default=0)  # restarts by the stalled sweep
     # validation options
     collection_year = models.PositiveIntegerField(null=True, blank=True)
     interim = models.BooleanField(default=False)

@@ -262,7 +262,7 @@ def dashboard_register(*, rto, year: int) -> dict:
 
     S = Submission.Status
     attention = list(
-        Submission.objects.filter(rto=rto, status__in=[S.VALIDATED, S.REJECTED]).order_by(
+        Submission.objects.filter(rto=rto, status__in=[S.VALIDATED, S.REJECTED, S.FAILED]).order_by(
             "-created_at"
         )[:5]
     )

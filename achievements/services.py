@@ -80,6 +80,24 @@ def submission_create(
     digest = _sha256(fh)
     existing = Submission.objects.filter(rto=rto, sha256=digest, kind=kind).first()
     if existing is not None:
+        if validate and existing.status == S.FAILED:
+            # It stopped (an error, or the sweep gave up): the same bytes again start it
+            # afresh, from validation (nothing of it was committed).
+            with transaction.atomic():
+                restarted = Submission.objects.filter(pk=existing.pk, status=S.FAILED).update(
+                    status=S.RECEIVED,
+                    attempts=0,
+                    rejected_reason="",
+                    phase="Queued",
+                    updated_at=timezone.now(),
+                )
+                if restarted:
+                    audit_record("submission.retry", actor=actor, rto=rto, obj=existing)
+                    from .tasks import submission_validate_task
+
+                    submission_validate_task.delay_on_commit(existing.pk, rto_id=rto.pk)
+            existing.refresh_from_db()
+            return existing, False
         if validate and existing.status in (S.RECEIVED, S.VALIDATING):
             # Still unfinished (e.g. its worker died): queue it again; validation is idempotent.
             from .tasks import submission_validate_task
@@ -156,6 +174,38 @@ def _validation_settings(sub: Submission) -> ValidationSettings:
     )
 
 
+def _unreadable_reason(exc: Exception) -> str:
+    """Why a stored file could not be read, in words a person can act on."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+
+    chain, e = [], exc  # openpyxl wraps the XML reader's error in a ValueError
+    while e is not None and len(chain) < 5:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    if any(isinstance(e, DefusedXmlException) for e in chain):
+        why = (
+            "The workbook's XML declares entities or a document type (DTD), which Excel never"
+            " writes and which can be used to attack the reader, so it was not read."
+            " Open it in Excel, save it again as .xlsx and upload that."
+        )
+    elif any(
+        isinstance(e, ParseError) or type(e).__name__ in ("XMLSyntaxError", "ExpatError")
+        for e in chain
+    ) or str(exc).startswith("Unable to read workbook"):
+        why = (
+            "The workbook's XML is damaged, so it could not be read. Open it in Excel, save it"
+            " again as .xlsx and upload that."
+        )
+    else:
+        why = (
+            f"The file could not be read ({type(exc).__name__}). Check that it is your"
+            " AVETMISS NAT export (or the CQR template), create it again and upload it."
+        )
+    return f"{why} Nothing from it went into the register."
+
+
 def submission_validate(submission_id: int) -> Submission:
     """Parse, stage and check one submission (idempotent: re-runs start from scratch).
 
@@ -187,7 +237,7 @@ def submission_validate(submission_id: int) -> Submission:
             ingest.clear_staging(sub)
             Submission.objects.filter(pk=sub.pk).update(
                 status=S.REJECTED,
-                rejected_reason=f"The file could not be read ({type(exc).__name__}).",
+                rejected_reason=_unreadable_reason(exc),
                 phase="Rejected",
             )
         sub.refresh_from_db()
@@ -520,7 +570,7 @@ def submission_request_commit(sub: Submission, *, actor) -> Submission:
 def submission_discard(sub: Submission, *, actor) -> Submission:
     with transaction.atomic():
         locked = Submission.objects.select_for_update(of=("self",)).get(pk=sub.pk)
-        if locked.status not in (S.VALIDATED, S.REJECTED, S.RECEIVED):
+        if locked.status not in (S.VALIDATED, S.REJECTED, S.RECEIVED, S.FAILED):
             raise ApplicationError("Only a validated or rejected submission can be discarded.")
         locked.status = S.DISCARDED
         locked.discarded_at = timezone.now()
@@ -835,13 +885,100 @@ def submissions_restart_stalled(*, older_than: dt.timedelta = SUBMISSION_STALL_A
         task = submission_commit_task if committing else submission_validate_task
         task.delay(sub.pk, rto_id=sub.rto_id)
 
+    def give_up(sub):
+        submission_fail(
+            sub.pk,
+            f"{_WORK[sub.status].capitalize()} was restarted {sub.attempts} times after its"
+            " worker stopped and never finished, so the portal stopped trying. Nothing from"
+            f" this file went into the register. {_RETRY}",
+            expected=sub.status,
+            gave_up=True,
+        )
+
     with scopes_disabled():
         stalled = Submission.objects.filter(
             kind=Submission.Kind.REGISTER,
             status__in=(S.RECEIVED, S.VALIDATING, S.COMMITTING),
             updated_at__lt=timezone.now() - older_than,
         ).order_by("pk")
-        return restart_stalled(stalled, lease=SUBMISSION_LEASE, dispatch=dispatch)
+        return restart_stalled(stalled, lease=SUBMISSION_LEASE, dispatch=dispatch, give_up=give_up)
+
+
+_WORK = {S.RECEIVED: "validation", S.VALIDATING: "validation", S.COMMITTING: "the commit"}
+_RETRY = (
+    "Upload the same file again to start afresh; if it stops again, send the file to the"
+    " department's help desk."
+)
+
+
+def submission_fail(
+    submission_id: int, message: str, *, expected: str | None = None, gave_up: bool = False
+) -> bool:
+    """End unfinished work in the visible ``failed`` state: status, ``message`` (what went
+    wrong and what to do), its staged rows cleared, an audit event. Only a submission still
+    received / validating / committing (or exactly ``expected``) is changed, so a task that
+    finished meanwhile is left alone. Returns whether it was changed.
+
+    Rule (issue 12, finding 3): every task failure ends the work in a visible failed state
+    with a message a user can act on; nothing is left "validating" for ever.
+    """
+    from django_scopes import scopes_disabled
+
+    statuses = [expected] if expected else [S.RECEIVED, S.VALIDATING, S.COMMITTING]
+    with scopes_disabled(), transaction.atomic():
+        sub = (
+            Submission.objects.select_for_update(of=("self",))
+            .filter(pk=submission_id, status__in=statuses)
+            .select_related("rto")
+            .first()
+        )
+        if sub is None:
+            return False
+        was = sub.status
+        ingest.clear_staging(sub)
+        sub.status = S.FAILED
+        sub.rejected_reason = message
+        sub.phase = "Failed"
+        sub.save(update_fields=["status", "rejected_reason", "phase", "updated_at"])
+        audit_record(
+            "submission.gave_up" if gave_up else "submission.failed",
+            actor="worker",
+            rto=sub.rto,
+            obj=sub,
+            extra={"was": was, "attempts": sub.attempts, "message": message[:300]},
+        )
+    return True
+
+
+def submission_run(submission_id: int, work: str) -> None:
+    """Run a submission's ``"validation"`` or ``"commit"`` (the tasks, and the upload
+    command when it validates inline); any error ends it ``failed`` with a message
+    (:func:`submission_task_failed`) instead of leaving it validating or committing."""
+    try:
+        if work == "commit":
+            submission_commit(submission_id)
+        else:
+            submission_validate(submission_id)
+    except Exception as exc:
+        log.exception("submission %s: the %s failed", submission_id, work)
+        submission_task_failed(submission_id, work, exc)
+
+
+def submission_task_failed(submission_id: int, work: str, exc: BaseException) -> None:
+    """A validate or commit task stopped with ``exc``: the submission ends ``failed`` with a
+    message (the error's kind only; the details are in the worker's log)."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        why = "it took longer than a task may run"
+    else:
+        why = f"an unexpected error ({type(exc).__name__})"
+    done = (
+        "Nothing was committed (the commit is all or nothing)."
+        if work == "commit"
+        else "Nothing from this file went into the register."
+    )
+    submission_fail(submission_id, f"The {work} stopped: {why}. {done} {_RETRY}")
 
 
 # ---------------------------------------------------------------------------- loose NAT files
@@ -875,14 +1012,15 @@ def nat_files_bundle(files: list[tuple[str, Any]]) -> tuple[str, bytes]:
     ``files`` are ``(name, bytes or file object)``. Refused (``UploadRejected``, nothing
     stored): more files than a NAT set has, a name that is not a NAT file of release 8.0
     (NAT00010.txt … NAT00130.txt), an archive or template among them, the same NAT file
-    twice, a zip named .txt, nothing but empty files, or more bytes in all than the upload
-    limit.
+    twice, a zip named .txt, a file holding a NUL byte or saved as UTF-16
+    (``core.uploads.check_nat_text``, the check zip members get), nothing but empty files,
+    or more bytes in all than the upload limit.
     Names and sizes are checked before any file is read.
     """
     import re
 
     from avetmiss import file_ids, match_file_name
-    from core.uploads import bundle_nat_files
+    from core.uploads import bundle_nat_files, check_nat_text
 
     if not files:
         raise UploadRejected("Choose at least one file.")
@@ -932,6 +1070,7 @@ def nat_files_bundle(files: list[tuple[str, Any]]) -> tuple[str, bytes]:
         raw = _upload_bytes(data)
         if raw[:2] == b"PK":
             raise UploadRejected(f"{base} is named .txt but is a zip archive.")
+        check_nat_text(io.BytesIO(raw), base)
         contents.append((base, raw))
     return f"NAT files ({len(files)}).zip", bundle_nat_files(contents)
 

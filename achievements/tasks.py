@@ -4,7 +4,8 @@ Both tasks are idempotent (the Submission row is locked and status-checked) and 
 ``acks_late``: a worker killed mid-way has its task redelivered, validation starts again
 from a clean staging area, and the commit transaction either happened or did not. While a
 task runs it holds the submission's work lease (core.leases), so a second delivery of the
-same work steps aside instead of staging the same rows twice at the same time.
+same work steps aside instead of staging the same rows twice at the same time. Any error
+ends the submission ``failed`` with a message (services.submission_run).
 """
 
 from celery import shared_task
@@ -17,20 +18,20 @@ SUBMISSION_LEASE = "achievements.submission"
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_validate")
 def submission_validate_task(self, submission_id: int, *, rto_id: int) -> None:
-    from .services import submission_validate
+    from .services import submission_run
 
     with work_lease(SUBMISSION_LEASE, submission_id) as mine:
         if mine:
-            submission_validate(submission_id)
+            submission_run(submission_id, "validation")
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_commit")
 def submission_commit_task(self, submission_id: int, *, rto_id: int) -> None:
-    from .services import submission_commit
+    from .services import submission_run
 
     with work_lease(SUBMISSION_LEASE, submission_id) as mine:
         if mine:
-            submission_commit(submission_id)
+            submission_run(submission_id, "commit")
 
 
 @shared_task(base=BaseTask, name="achievements.submission_sweep")

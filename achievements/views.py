@@ -52,7 +52,8 @@ def submission_upload(request, rto_code):
             year = form.cleaned_data["collection_year"]
             interim = form.cleaned_data["interim"]
             try:
-                if len(files) == 1:
+                # one NAT .txt on its own is bundled like several (a zip is what is read)
+                if len(files) == 1 and not files[0].name.lower().endswith(".txt"):
                     f = files[0]
                     sub, created = services.submission_create(
                         rto=request.rto, actor=request.user, file_name=f.name, fh=f,
@@ -71,7 +72,7 @@ def submission_upload(request, rto_code):
                     messages.info(
                         request,
                         "This exact file was uploaded before; here is that submission."
-                        if len(files) == 1
+                        if len(files) == 1 and not files[0].name.lower().endswith(".txt")
                         else "These exact files were uploaded before; here is that submission.",
                     )
                 return redirect(

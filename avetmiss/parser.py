@@ -24,9 +24,9 @@ encrypted members, absolute / ``..`` / drive-letter / symlink member names are r
 PKG issues. Nothing is ever extracted to disk.
 
 Package-level rule ids (not in avetmiss-8.md §4, which has no archive rules): PKG-01 unreadable
-archive or member, PKG-02 too many members, PKG-03 size or ratio cap, PKG-04 nested archive,
-PKG-05 unsafe member name, PKG-06 duplicate NAT file, PKG-07 encrypted member, PKG-08 no NAT
-file found.
+archive or member, PKG-02 too many members, PKG-03 size or ratio cap (per member and for the
+whole archive), PKG-04 nested archive, PKG-05 unsafe member name, PKG-06 duplicate NAT file,
+PKG-07 encrypted member, PKG-08 no NAT file found.
 """
 
 from __future__ import annotations
@@ -120,7 +120,9 @@ def _byte_issue(layout: Layout, file_id: str, line_no: int, raw: bytes, bad: byt
         what = f"the byte 0x{first:02X}{_cp1252_char(first)}"
     n = len(bad)
     more = f" and {n - 1} more such byte{'s' if n > 2 else ''}" if n > 1 else ""
-    value = raw[max(col - 6, 0) : col + 5].decode("latin-1")
+    # shown, and stored as the issue's value: PostgreSQL text cannot hold NUL, so it is
+    # shown as the symbol for it (U+2400)
+    value = raw[max(col - 6, 0) : col + 5].decode("latin-1").replace("\x00", "\u2400")
     return Issue(
         file_id,
         line_no,
@@ -516,6 +518,18 @@ class NatSet:
                 " allowed.",
             )
             return
+        packed = sum(i.compress_size for i in files)
+        if declared >= s.ratio_check_min_bytes and declared > s.max_compression_ratio * max(
+            packed, 1
+        ):
+            self._pkg(
+                "PKG-03",
+                "",
+                f"The zip expands {declared / max(packed, 1):,.0f} times as a whole"
+                f" ({packed:,} to {declared:,} bytes; more than"
+                f" {s.max_compression_ratio:,.0f}); it looks like a zip bomb and was not read.",
+            )
+            return
         for info in files:
             name = info.filename
             why = _unsafe_name(name)
@@ -538,7 +552,7 @@ class NatSet:
                 )
                 continue
             if (
-                info.file_size > s.ratio_check_min_bytes
+                info.file_size >= s.ratio_check_min_bytes
                 and info.file_size > s.max_compression_ratio * max(info.compress_size, 1)
             ):
                 self._pkg(

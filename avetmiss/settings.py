@@ -87,10 +87,10 @@ class ValidationSettings:
     max_zip_members: int = 100
     #: Sum of the uncompressed sizes of all members (declared and actually streamed).
     max_uncompressed_bytes: int = 2 * 1024**3
-    #: Largest allowed uncompressed/compressed ratio for a member bigger than
-    #: ``ratio_check_min_bytes``. Fixed-width NAT text is mostly padding and compresses well
-    #: (the benchmark set compresses about 10-25:1), so the cap is generous; zip bombs are
-    #: 1000:1 and more.
+    #: Largest allowed uncompressed/compressed ratio for a member, and for the archive as a
+    #: whole, from ``ratio_check_min_bytes`` expanded. Fixed-width NAT text is mostly padding
+    #: and compresses well (the benchmark set compresses about 10-25:1), so the cap is
+    #: generous; zip bombs are 1000:1 and more.
     max_compression_ratio: float = 200.0
     ratio_check_min_bytes: int = 1024 * 1024
     #: Strip a UTF-8 byte-order mark at the start of a file (with a warning) instead of

@@ -54,22 +54,43 @@ def lease_is_free(namespace: str, key: int) -> bool:
         return taken
 
 
-def restart_stalled(rows, *, lease: str, dispatch) -> list:
+#: How often the stalled-work sweeps restart one unit of work before giving up on it (it
+#: then ends ``failed`` with a message and an audit event instead of being re-queued for
+#: ever: a file or row that kills its worker every time would otherwise loop).
+MAX_ATTEMPTS = 3
+
+
+def restart_stalled(rows, *, lease: str, dispatch, give_up=None, max_attempts=MAX_ATTEMPTS):
     """Re-dispatch the stalled units of work in ``rows`` whose lease nobody holds.
 
-    ``rows``: model instances with ``status`` and ``updated_at`` that made no progress for
-    a while (the caller's query). For each one whose lease is free, ``updated_at`` is
-    touched first (only if its status is still the one read, so a row that moved on is
-    left alone) so the next sweep waits a full period for it, then ``dispatch(row)``
-    queues its task. Safe at any time: the tasks take the lease and check the status
-    themselves. Returns the rows dispatched.
+    ``rows``: model instances with ``status``, ``attempts`` and ``updated_at`` that made no
+    progress for a while (the caller's query). For each one whose lease is free:
+
+    * if it was already restarted ``max_attempts`` times, ``give_up(row)`` is called (it
+      marks the row failed, with a message and an audit event, if its status is still the
+      one read) and nothing is queued;
+    * otherwise ``attempts`` is counted and ``updated_at`` touched in one statement (only
+      if its status is still the one read, so a row that moved on is left alone; the next
+      sweep waits a full period for it), then ``dispatch(row)`` queues its task.
+
+    Safe at any time: the tasks take the lease and check the status themselves. Returns
+    the rows dispatched.
     """
+    from django.db.models import F
+
     restarted = []
     for row in rows:
         if not lease_is_free(lease, row.pk):
             continue  # a live worker is on it, just slowly
+        if give_up is not None and row.attempts >= max_attempts:
+            log.warning("giving up on stalled %s %s after %s restarts", lease, row.pk, row.attempts)
+            give_up(row)
+            continue
         manager = type(row)._base_manager
-        if not manager.filter(pk=row.pk, status=row.status).update(updated_at=timezone.now()):
+        touched = manager.filter(pk=row.pk, status=row.status).update(
+            updated_at=timezone.now(), attempts=F("attempts") + 1
+        )
+        if not touched:
             continue
         log.warning("restarting stalled %s %s (%s)", lease, row.pk, row.status)
         dispatch(row)

@@ -167,6 +167,7 @@ class ReferenceUpload(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     result = models.JSONField(default=dict, blank=True)  # counts of the apply
     failure = models.TextField(blank=True)  # status "failed": what went wrong
+    attempts = models.PositiveSmallIntegerField(default=0)  # restarts by the stalled sweep
     # Every status change touches it: the stalled-work sweep restarts work left behind.
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -429,7 +429,9 @@ def reference_uploads_restart_stalled(*, older_than: dt.timedelta = STALL_AFTER)
     """Re-queue the preview or apply of uploads left behind by a dead worker or a lost
     message (``received``, ``previewing`` or ``applying`` with no status change for
     ``older_than`` and whose work lease nobody holds). Safe at any time: the tasks check
-    the status under the row lock and take the lease themselves.
+    the status under the row lock and take the lease themselves. After
+    ``core.leases.MAX_ATTEMPTS`` restarts (counted in ``attempts``) it gives up: the upload
+    ends ``failed`` with a message, and the event is audited.
     """
     from .leases import restart_stalled
     from .tasks import REFERENCE_UPLOAD_LEASE, reference_apply_task, reference_preview_task
@@ -438,10 +440,29 @@ def reference_uploads_restart_stalled(*, older_than: dt.timedelta = STALL_AFTER)
         task = reference_apply_task if upload.status == Status.APPLYING else reference_preview_task
         task.delay(upload.pk)
 
+    def give_up(upload):
+        what = "apply" if upload.status == Status.APPLYING else "preview"
+        unchanged = "Nothing was applied." if what == "apply" else "Nothing was changed."
+        message = (
+            f"The {what} was restarted {upload.attempts} times after its worker stopped and"
+            f" never finished, so the portal stopped trying. {unchanged} Upload the file"
+            " again; if it stops again, tell the platform team."
+        )
+        with transaction.atomic():
+            if _fail(upload, upload.status, message):
+                audit_record(
+                    "reference.gave_up",
+                    actor="worker",
+                    obj=upload,
+                    extra={"kind": upload.kind, "was": upload.status, "attempts": upload.attempts},
+                )
+
     stalled = ReferenceUpload.objects.filter(
         status__in=WORKING, updated_at__lt=timezone.now() - older_than
     ).order_by("pk")
-    return restart_stalled(stalled, lease=REFERENCE_UPLOAD_LEASE, dispatch=dispatch)
+    return restart_stalled(
+        stalled, lease=REFERENCE_UPLOAD_LEASE, dispatch=dispatch, give_up=give_up
+    )
 
 
 # ---------------------------------------------------------------------------- progress
@@ -517,9 +538,9 @@ def _finish(upload: ReferenceUpload, expected: str, **fields) -> bool:
     return bool(done)
 
 
-def _fail(upload, expected: str, failure: str) -> None:
+def _fail(upload, expected: str, failure: str) -> int:
     upload_id = upload if isinstance(upload, int) else upload.pk
-    ReferenceUpload.objects.filter(pk=upload_id, status=expected).update(
+    return ReferenceUpload.objects.filter(pk=upload_id, status=expected).update(
         status=Status.FAILED, failure=failure[:2000], updated_at=timezone.now()
     )
 

@@ -4,9 +4,12 @@
 returns its format or raises :class:`UploadRejected` with a message a person can act on.
 It checks: empty file, size limit (``settings.CQR_UPLOAD_MAX_BYTES``), bytes that do not
 match the name (``.zip`` that is not a zip), zip member count, total declared size and
-compression ratio (zip bombs), nested archives, absolute / ``..`` / drive-letter names and
-symlinks (path traversal), encrypted members, CSV that is not UTF-8 (e.g. Windows-1252),
-and XLSX cells holding formulas. Views answer 400 with the message; nothing is stored.
+compression ratio of each member and of the whole archive (zip bombs), nested archives,
+absolute / ``..`` / drive-letter names and symlinks (path traversal), encrypted members,
+members whose header does not match their contents (size or CRC), NAT text (loose or in
+the zip) holding NUL bytes or saved as UTF-16 (PostgreSQL text cannot hold NUL: such a
+file could never be staged), CSV that is not UTF-8 (e.g. Windows-1252), and XLSX cells
+holding formulas. Views answer 400 with the message; nothing is stored.
 """
 
 from __future__ import annotations
@@ -23,8 +26,24 @@ from .errors import ApplicationError
 
 MAX_ZIP_MEMBERS = 100
 MAX_UNCOMPRESSED = 2 * 1024**3
+#: Largest expanded/compressed ratio, of one member and of the archive as a whole, once
+#: the expanded size reaches RATIO_MIN_BYTES. NAT text compresses about 10-25:1
+#: (avetmiss.settings.ValidationSettings), zip bombs 1000:1 and more; without the
+#: whole-archive bound, 100 members of 1 MiB each at 1,000:1 passed the per-member check.
 MAX_RATIO = 200.0
 RATIO_MIN_BYTES = 1024 * 1024
+#: What a damaged or lying member raises while it is read: a CRC or size that does not
+#: match its header (BadZipFile, EOFError), a broken stream (zlib.error), an unsupported
+#: method (NotImplementedError) or encryption (RuntimeError).
+_MEMBER_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
 _ARCHIVE_SUFFIXES = (".zip", ".jar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".rar", ".tar")
 _NAT_NAME = re.compile(r"nat\d{5}a?([\s_\-.(\[#~+,].*)?\.txt", re.IGNORECASE)
 
@@ -51,8 +70,45 @@ def _unsafe_name(name: str) -> str | None:
     return None
 
 
+def _zip_error(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if "CRC" in text:
+        return "its checksum is wrong"
+    if isinstance(exc, EOFError) or "truncated" in text.lower():
+        return "it is shorter than its header says"
+    return text[:120]
+
+
+def check_nat_text(fh: BinaryIO, label: str) -> None:
+    """Refuse NAT text holding a NUL byte or saved as UTF-16 (``UploadRejected``, naming
+    the line). Other non-ASCII bytes are reported per line by the validator (FMT-04); a
+    NUL cannot be, because PostgreSQL text cannot hold it (the submission could never be
+    staged). Streams 1 MiB at a time; a zip member's CRC and size are checked at its end."""
+    line = 1
+    first = True
+    while chunk := fh.read(1 << 20):
+        if first and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise UploadRejected(
+                f"{label} is saved as UTF-16 text; NAT files must be plain ASCII. Save it"
+                " again as ASCII (or ANSI) text and upload it."
+            )
+        first = False
+        at = chunk.find(b"\x00")
+        if at >= 0:
+            line += chunk.count(b"\n", 0, at)
+            col = at - chunk.rfind(b"\n", 0, at)
+            raise UploadRejected(
+                f"{label} line {line} column {col} has a NUL byte (0x00), which is not text."
+                " Export the NAT files again from your student management system (NAT files"
+                " are plain ASCII text) and upload them."
+            )
+        line += chunk.count(b"\n")
+
+
 def check_zip(fh: BinaryIO, label: str, *, nat: bool) -> zipfile.ZipFile:
-    """Central-directory checks of a zip (no member is extracted)."""
+    """Checks of a zip: its central directory first (count, sizes, ratios, names, links,
+    encryption), then each member read through in memory (CRC and size; for ``nat``: no
+    nested archive, NAT text without NUL bytes). Nothing is extracted to disk."""
     try:
         zf = zipfile.ZipFile(fh)
         infos = [i for i in zf.infolist() if not i.is_dir()]
@@ -68,6 +124,13 @@ def check_zip(fh: BinaryIO, label: str, *, nat: bool) -> zipfile.ZipFile:
             f"{label} expands to {_human(declared)}, more than the {_human(MAX_UNCOMPRESSED)}"
             " allowed; it was not opened."
         )
+    packed = sum(i.compress_size for i in infos)
+    if declared >= RATIO_MIN_BYTES and declared > MAX_RATIO * max(packed, 1):
+        raise UploadRejected(
+            f"{label} expands {declared / max(packed, 1):,.0f} times as a whole"
+            f" ({_human(packed)} to {_human(declared)}); that looks like a zip bomb, so it was"
+            " not opened."
+        )
     for info in infos:
         why = _unsafe_name(info.filename)
         if why is None and (info.external_attr >> 16) & 0o170000 == 0o120000:
@@ -79,7 +142,7 @@ def check_zip(fh: BinaryIO, label: str, *, nat: bool) -> zipfile.ZipFile:
             )
         if info.flag_bits & 0x1:
             raise UploadRejected(f"{label} is password protected; upload it without a password.")
-        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(
+        if info.file_size >= RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(
             info.compress_size, 1
         ):
             raise UploadRejected(
@@ -87,19 +150,32 @@ def check_zip(fh: BinaryIO, label: str, *, nat: bool) -> zipfile.ZipFile:
                 f" {info.file_size / max(info.compress_size, 1):,.0f} times; that looks like a"
                 " zip bomb, so it was not opened."
             )
-        if nat:
-            base = re.split(r"[\\/]", info.filename)[-1]
-            if base.lower().endswith(_ARCHIVE_SUFFIXES):
-                raise UploadRejected(
-                    f"{label} contains another archive ({info.filename}). Put the NAT text files"
-                    " directly into one zip."
-                )
+        base = re.split(r"[\\/]", info.filename)[-1]
+        if nat and base.lower().endswith(_ARCHIVE_SUFFIXES):
+            raise UploadRejected(
+                f"{label} contains another archive ({info.filename}). Put the NAT text files"
+                " directly into one zip."
+            )
+        # Every member is read through once (bounded by the size and ratio checks above):
+        # zipfile checks its CRC and size at its end, so a header that lies is caught here.
+        try:
             with zf.open(info) as member:
-                if member.read(4).startswith(b"PK"):
+                if nat and member.read(4).startswith(b"PK"):
                     raise UploadRejected(
-                        f"{label} contains another zip archive ({info.filename}). Put the NAT"
-                        " text files directly into one zip."
+                        f"{label} contains another zip archive ({info.filename}). Put the"
+                        " NAT text files directly into one zip."
                     )
+                if nat and _NAT_NAME.fullmatch(base):
+                    with zf.open(info) as again:
+                        check_nat_text(again, f"{label}: {base}")
+                else:
+                    while member.read(1 << 20):
+                        pass
+        except _MEMBER_ERRORS as exc:
+            raise UploadRejected(
+                f"{label} is damaged: {info.filename} does not match its header in the zip"
+                f" ({_zip_error(exc)}). Create the zip again and upload it."
+            ) from None
     if nat and not any(_NAT_NAME.fullmatch(re.split(r"[\\/]", i.filename)[-1]) for i in infos):
         raise UploadRejected(
             f"{label} contains no NAT files (NAT00080.txt, NAT00120.txt, ...)."
@@ -251,6 +327,7 @@ def inspect_upload(name: str, fh: BinaryIO, size: int, *, xlsx_cells: bool = Tru
         if lower.endswith(".txt") and _NAT_NAME.fullmatch(re.split(r"[\\/]", name)[-1]):
             if head.startswith(b"PK"):
                 raise UploadRejected(f"{label} is named .txt but is a zip archive.")
+            check_nat_text(fh, label)
             return "nat"
     finally:
         fh.seek(0)

@@ -466,11 +466,16 @@ class PaymentBatch(models.Model):
 
 
 class PaymentBatchChunk(TenantOwnedModel):
-    """The unit of work of a calculation: one RTO of one batch (one transaction)."""
+    """The unit of work of a calculation: one RTO of one batch (one transaction).
+
+    pending → done, or failed: the stalled-work sweep restarted it ``attempts`` times
+    (``core.leases.MAX_ATTEMPTS``) and it never finished; ``failure`` says so and the batch
+    page shows it (Recalculate starts the batch afresh)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         DONE = "done", "Done"
+        FAILED = "failed", "Failed"
 
     batch = models.ForeignKey(PaymentBatch, on_delete=models.CASCADE, related_name="chunks")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -478,6 +483,8 @@ class PaymentBatchChunk(TenantOwnedModel):
     line_count = models.PositiveIntegerField(default=0)
     total_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # restarts by the stalled sweep
+    failure = models.TextField(blank=True)  # status "failed": what went wrong, what to do
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["batch", "rto"], name="batch_chunk_key")]

@@ -20,6 +20,7 @@ from .models import (
     Locality,
     LocationLoading,
     PaymentBatch,
+    PaymentBatchChunk,
     PaymentLine,
     PqsApproval,
     PriceListEntry,
@@ -184,6 +185,12 @@ def batch_summary(batch: PaymentBatch) -> dict:
     with scopes_disabled():
         prev = PaymentBatch.objects.filter(period=previous_period(batch.period)).first()
         now, before = totals(batch), totals(prev)
+        # chunks the stalled-work sweep gave up on: the batch stays a draft until recalculated
+        failures = list(
+            PaymentBatchChunk.objects.filter(
+                batch=batch, status=PaymentBatchChunk.Status.FAILED
+            ).values_list("failure", flat=True)
+        )
 
     def rows(kind):
         keys = list(now[kind]) + [k for k in before[kind] if k not in now[kind]]
@@ -209,6 +216,7 @@ def batch_summary(batch: PaymentBatch) -> dict:
 
     return {
         "previous": prev,
+        "failures": failures,
         # counted in the by-status pass (ADJUSTMENT_REVIEW only rides on ALREADY_PAID lines)
         "adjustment_reviews": sum(r.get("review", 0) for r in now["by_status"].values()),
         "by_rto": rows("by_rto"),

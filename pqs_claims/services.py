@@ -95,13 +95,26 @@ def _read_upload(file) -> tuple[bytes, str]:
 
 
 def claim_submission_upload(*, rto, file, actor, collection_year: int | None = None):
-    """Store the file as received (bytes + sha256), then validate it and estimate it."""
+    """Store the file as received (bytes + sha256), then validate it and estimate it.
+
+    Refused at the door first (``UploadRejected``, nothing stored), with the checks every
+    NAT zip gets (``core.uploads.check_zip``: zip bombs, lying headers, traversal, nested
+    archives, NUL bytes in the NAT text, which PostgreSQL cannot store)."""
+    import io
+
+    from core.uploads import UploadRejected, check_zip
+
     data, name = _read_upload(file)
     limit = getattr(settings, "CQR_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
     if not data:
         raise ApplicationError("The file is empty.")
     if len(data) > limit:
         raise ApplicationError(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    if not data.startswith(b"PK"):
+        raise UploadRejected(
+            f"{name} is not a zip archive. A claim is the month's NAT files in one .zip."
+        )
+    check_zip(io.BytesIO(data), name, nat=True)
     if rto.is_ceased:
         raise ApplicationError("A ceased RTO cannot lodge claims.")
     today = timezone.localdate()
@@ -968,9 +981,13 @@ def payment_chunks_restart_stalled(*, older_than: dt.timedelta = CHUNK_STALL_AFT
     stalled when it started calculating more than ``older_than`` ago and no chunk of it
     finished within ``older_than``. Its pending chunks that no live worker holds (a chunk
     is calculated under its row lock: ``SKIP LOCKED`` passes over those) are queued again.
-    Safe at any time: a chunk already done is skipped by the task. Returns chunk ids.
+    Safe at any time: a chunk already done is skipped by the task. Each restart is counted
+    on the chunk (``attempts``); after ``core.leases.MAX_ATTEMPTS`` the chunk is marked
+    failed instead (:func:`_chunk_give_up`). Returns chunk ids.
     """
-    from django.db.models import Exists, OuterRef
+    from django.db.models import Exists, F, OuterRef
+
+    from core.leases import MAX_ATTEMPTS
 
     from .tasks import payment_chunk_task
 
@@ -989,9 +1006,63 @@ def payment_chunks_restart_stalled(*, older_than: dt.timedelta = CHUNK_STALL_AFT
                 idle = list(
                     PaymentBatchChunk.objects.select_for_update(skip_locked=True)
                     .filter(batch=batch, status=PaymentBatchChunk.Status.PENDING)
-                    .values_list("pk", "rto_id")
+                    .select_related("rto")
                 )
-            for chunk_id, rto_id in idle:
-                payment_chunk_task.delay(chunk_id, rto_id=rto_id)
-                restarted.append(chunk_id)
+                again = []
+                for chunk in idle:
+                    if chunk.attempts >= MAX_ATTEMPTS:
+                        _chunk_give_up(batch, chunk)
+                    else:
+                        again.append(chunk.pk)
+                PaymentBatchChunk.objects.filter(pk__in=again).update(attempts=F("attempts") + 1)
+            for chunk in idle:
+                if chunk.pk in again:
+                    payment_chunk_task.delay(chunk.pk, rto_id=chunk.rto_id)
+                    restarted.append(chunk.pk)
     return restarted
+
+
+_CHUNK_AGAIN = (
+    "the batch is not calculated. Press Recalculate to start the batch again; if it stops"
+    " again, tell the platform team."
+)
+
+
+def _chunk_fail(chunk: PaymentBatchChunk, why: str, action: str, **extra) -> None:
+    """Mark a pending chunk ``failed``: ``why`` and what to do (shown on the batch page),
+    and an audit event. The caller holds the chunk's row lock."""
+    chunk.status = PaymentBatchChunk.Status.FAILED
+    chunk.failure = f"The calculation for {chunk.rto.code} {why}; {_CHUNK_AGAIN}"
+    chunk.save(update_fields=["status", "failure"])
+    batch = chunk.batch
+    extra = {"period": batch.period, "rto": chunk.rto.code, **extra}
+    audit_record(action, actor="worker", rto=chunk.rto_id, obj=batch, extra=extra)
+
+
+def _chunk_give_up(batch: PaymentBatch, chunk: PaymentBatchChunk) -> None:
+    """The sweep restarted this chunk ``MAX_ATTEMPTS`` times: it ends ``failed`` with a
+    message (shown on the batch page) and an audit event instead of being queued again."""
+    chunk.batch = batch
+    why = (
+        f"was restarted {chunk.attempts} times after its worker stopped and never finished,"
+        " so the portal stopped trying"
+    )
+    _chunk_fail(chunk, why, "payment_chunk.gave_up", attempts=chunk.attempts)
+
+
+def payment_chunk_failed(chunk_id: int, exc: BaseException) -> bool:
+    """The chunk task stopped with ``exc`` (its transaction rolled back: no line of it was
+    written): a pending chunk ends ``failed`` with a message on the batch page and an audit
+    event, instead of waiting for the sweep. Returns whether it was marked."""
+    with transaction.atomic(), scopes_disabled():
+        chunk = (
+            PaymentBatchChunk.objects.select_for_update(of=("self",))
+            .select_related("batch", "rto")
+            .filter(pk=chunk_id, status=PaymentBatchChunk.Status.PENDING)
+            .first()
+        )
+        if chunk is None or chunk.batch.is_frozen:
+            return False
+        why = f"stopped with an unexpected error ({type(exc).__name__})"
+        _chunk_fail(chunk, why, "payment_chunk.failed", error=type(exc).__name__)
+    return True

@@ -15,11 +15,17 @@ logger = logging.getLogger(__name__)
 
 @shared_task(base=TenantTask, name="pqs_claims.tasks.payment_chunk_task")
 def payment_chunk_task(chunk_id: int, *, rto_id: int) -> None:
-    """One RTO of one batch; the last chunk to finish totals the batch."""
+    """One RTO of one batch; the last chunk to finish totals the batch. An error ends the
+    chunk failed with a message on the batch page (services.payment_chunk_failed)."""
     from .models import PaymentBatchChunk
-    from .services import payment_batch_finalise, payment_chunk_calculate
+    from .services import payment_batch_finalise, payment_chunk_calculate, payment_chunk_failed
 
-    payment_chunk_calculate(chunk_id)
+    try:
+        payment_chunk_calculate(chunk_id)
+    except Exception as exc:  # rolled back: a visible failed chunk, not one pending for ever
+        logger.exception("payment chunk %s failed", chunk_id)
+        payment_chunk_failed(chunk_id, exc)
+        return
     batch_id = (
         PaymentBatchChunk.objects.filter(pk=chunk_id).values_list("batch_id", flat=True).first()
     )

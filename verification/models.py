@@ -149,11 +149,19 @@ class VerificationLookup(models.Model):
 
 
 class LearnerSignInCode(models.Model):
-    """A one-time code e-mailed to a learner: stored hashed, 10 minutes, 5 attempts."""
+    """A one-time code e-mailed to a learner: stored hashed, 10 minutes, 5 attempts.
+
+    ``learner`` is empty for a decoy: a sign-in whose details matched no learner with an
+    e-mail address stores a row all the same (services.learner_sign_in_start: the same
+    work either way); it can never be confirmed."""
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     learner = models.ForeignKey(
-        "students.Learner", on_delete=models.PROTECT, related_name="sign_in_codes"
+        "students.Learner",
+        on_delete=models.PROTECT,
+        related_name="sign_in_codes",
+        null=True,
+        blank=True,
     )
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)

@@ -561,58 +561,85 @@ def _code_hash(code_id: str, code: str) -> str:
     ).hexdigest()
 
 
-def mask_email(email: str) -> str:
-    local, _, domain = email.partition("@")
-    host, _, tld = domain.rpartition(".")
-    masked_local = (local[:1] + "•" * max(2, len(local) - 1)) if local else "•••"
-    masked_host = (host[:1] + "•" * max(2, len(host) - 1)) if host else "•••"
-    return f"{masked_local}@{masked_host}.{tld}" if tld else f"{masked_local}@{masked_host}"
-
-
 @dataclass
 class SignInStart:
-    code_id: str | None
-    masked_email: str | None
+    code_id: str
 
 
 def learner_sign_in_start(*, usi: str, date_of_birth, family_name: str) -> SignInStart:
-    """Match USI + date of birth + family name; if the learner has an e-mail address,
-    send a one-time code. No match gives ``SignInStart(None, None)`` and the caller shows
-    the same generic message either way."""
+    """Start a sign-in: the same work, the same answer, whether or not the details match.
+
+    Rule (issue 12, finding 5): the learner sign-in must not confirm a person's details.
+    Both paths look the learner up by USI, compare the date of birth and the family name
+    (constant time), close earlier open codes and store a new code row, then queue
+    :func:`learner_sign_in_send` after the commit. On a match (and an e-mail address) the
+    row names the learner and the task e-mails the code; otherwise the row names no
+    learner (a decoy: :func:`learner_sign_in_confirm` never accepts it) and the task
+    sends nothing. The code itself is drawn and hashed by the task, so it never travels
+    through the broker; until then the row's hash is empty and no code matches it. The
+    caller shows one text either way (no masked address).
+    """
     from students.models import Learner
+
+    from .tasks import learner_sign_in_send_task
 
     usi = (usi or "").strip().upper()
     learner = Learner.objects.filter(usi=usi).first() if usi else None
-    matched = (
-        learner is not None
-        and learner.date_of_birth == date_of_birth
-        and hmac.compare_digest(
-            name_key(learner.family_name).encode(), name_key(family_name).encode()
-        )
-        and bool(learner.email)
+    known = learner if learner is not None else _NOBODY
+    name_ok = hmac.compare_digest(
+        name_key(known.family_name).encode(), name_key(family_name).encode()
     )
-    if not matched:
-        return SignInStart(None, None)
+    matched = (learner is not None and learner.date_of_birth == date_of_birth and name_ok) and bool(
+        learner.email
+    )
+    with transaction.atomic():
+        # A new code replaces any earlier one still open (a decoy: none, same statement).
+        LearnerSignInCode.objects.filter(
+            learner_id=learner.pk if matched else 0, used_at__isnull=True
+        ).update(used_at=timezone.now())
+        row = LearnerSignInCode.objects.create(
+            learner=learner if matched else None,
+            code_hash="",
+            expires_at=timezone.now() + CODE_TTL,
+        )
+        learner_sign_in_send_task.delay_on_commit(row.pk)
+    return SignInStart(row.public_id)
+
+
+class _Nobody:
+    family_name = "nobody-" + "x" * 24  # compared in constant time when no USI matched
+
+
+_NOBODY = _Nobody()
+
+
+def learner_sign_in_send(code_row_id: int) -> bool:
+    """The task of :func:`learner_sign_in_start`: draw the 6-digit code, store its hash on
+    the row and e-mail it to the row's learner. A decoy row (no learner) gets a hash too,
+    and no e-mail. Runs once per row (a row that already has a hash is left alone).
+    Returns whether a mail was sent."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
-        # A new code replaces any earlier one still open.
-        LearnerSignInCode.objects.filter(learner=learner, used_at__isnull=True).update(
-            used_at=timezone.now()
+        row = (
+            LearnerSignInCode.objects.select_for_update(of=("self",))
+            .select_related("learner")
+            .filter(pk=code_row_id, code_hash="", used_at__isnull=True)
+            .first()
         )
-        row = LearnerSignInCode(learner=learner, expires_at=timezone.now() + CODE_TTL)
+        if row is None:
+            return False
         row.code_hash = _code_hash(row.public_id, code)
-        row.save()
-        email = learner.email
-        transaction.on_commit(
-            lambda: send_mail(
-                "Your CQR Portal sign-in code",
-                f"Your one-time code is {code}. It expires in 10 minutes.\n\n"
-                "If you did not ask for it, you can ignore this e-mail.",
-                None,
-                [email],
-            )
-        )
-    return SignInStart(row.public_id, mask_email(email))
+        row.save(update_fields=["code_hash"])
+    if row.learner is None or not row.learner.email:
+        return False
+    send_mail(
+        "Your CQR Portal sign-in code",
+        f"Your one-time code is {code}. It expires in 10 minutes.\n\n"
+        "If you did not ask for it, you can ignore this e-mail.",
+        None,
+        [row.learner.email],
+    )
+    return True
 
 
 def learner_sign_in_confirm(*, code_id: str | None, code: str):
@@ -628,7 +655,13 @@ def learner_sign_in_confirm(*, code_id: str | None, code: str):
             .filter(public_id=code_id)
             .first()
         )
-        if row is None or row.used_at or row.expires_at <= timezone.now():
+        if (
+            row is None
+            or row.learner_id is None  # a decoy: the details did not match
+            or not row.code_hash
+            or row.used_at
+            or row.expires_at <= timezone.now()
+        ):
             raise failure
         if row.attempts >= CODE_ATTEMPTS:
             raise ApplicationError("Too many attempts. Ask for a new code.")

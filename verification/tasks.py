@@ -20,6 +20,14 @@ def render_transcript(transcript_id: int) -> None:
     transcript_render(transcript_id)
 
 
+@shared_task(base=BaseTask, name="verification.learner_sign_in_send")
+def learner_sign_in_send_task(code_row_id: int) -> bool:
+    """E-mail a learner's sign-in code (a decoy row: nothing is sent)."""
+    from .services import learner_sign_in_send
+
+    return learner_sign_in_send(code_row_id)
+
+
 @shared_task(base=BaseTask, name="verification.flush_lookups")
 def flush_lookups() -> int:
     from .lookup_log import flush

@@ -41,7 +41,7 @@ from .services import (
 SESSION_LEARNER = "learner_id"
 SESSION_SINCE = "learner_since"
 SESSION_CODE = "learner_code_id"
-SESSION_MASKED = "learner_masked_email"
+SESSION_MASKED = "learner_masked_email"  # no longer set; cleared from older sessions
 SESSION_PENDING = "learner_pending"
 LEARNER_SESSION_SECONDS = 60 * 60
 SIGN_IN_LIMIT_PER_MINUTE = 10
@@ -88,7 +88,6 @@ def start(request):
         started = learner_sign_in_start(**form.cleaned_data)
         request.session[SESSION_PENDING] = True
         request.session[SESSION_CODE] = started.code_id
-        request.session[SESSION_MASKED] = started.masked_email
         return redirect("learner:code")
     return render(
         request,
@@ -120,7 +119,7 @@ def code(request):
     return render(
         request,
         "verification/learner/code.html",
-        {"form": form, "masked_email": request.session.get(SESSION_MASKED)},
+        {"form": form},
         status=400 if form.errors else 200,
     )
 

@@ -148,3 +148,23 @@ def test_bundle_is_order_independent_and_refuses_a_ceased_rto(world, nat_dir):
 
     with pytest.raises(ApplicationError, match="ceased"):
         services.submission_create_from_nat_files(rto=world.rto_a, actor=None, files=pairs)
+
+
+def test_one_loose_nat_file_is_bundled_and_read(
+    world, client_for, nat_dir, django_capture_on_commit_callbacks
+):
+    """A single NAT .txt chosen on its own is bundled like several; it was stored as bare
+    text and then read as a zip ("not a readable zip archive", issue 12 attack corpus)."""
+    from achievements.models import SubmissionIssue
+
+    c = client_for("data_a")
+    nat120 = nat_dir / "NAT00120.txt"
+    upload = SimpleUploadedFile("NAT00120.txt", nat120.read_bytes(), "text/plain")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post(_url(world), {"file": upload, "collection_year": 2024})
+    assert r.status_code == 302
+    [sub] = _subs()
+    assert sub.file_name == "NAT files (1).zip" and sub.status == Submission.Status.VALIDATED
+    with scopes_disabled():
+        assert not SubmissionIssue.objects.filter(submission=sub, rule="PKG-01").exists()
+    assert sub.records_total == len(nat120.read_bytes().splitlines())

@@ -386,3 +386,26 @@ def test_training_contracts_batched_writes_match_row_by_row(monkeypatch):
     ]
     assert rows[[r[0] for r in rows].index("N1")][:3] == ("N1", "SMITH", "Jo")
     assert audit == 1 and touched == {"D1", "D2", "D4", "N1", "N2", "N3"}
+
+
+def test_sweep_gives_up_after_max_attempts_and_says_so(officer, monkeypatch):
+    """Issue 12, finding 3: a preview whose worker dies every time is restarted
+    MAX_ATTEMPTS times, then ends failed with a message and an audit event."""
+    from core.leases import MAX_ATTEMPTS
+
+    upload = _upload(officer)
+    queued = []
+    monkeypatch.setattr(reference_preview_task, "delay", lambda *a, **k: queued.append(a))
+    for n in range(1, MAX_ATTEMPTS + 1):
+        _stall(upload, S.PREVIEWING)
+        assert [u.pk for u in reference_uploads.reference_uploads_restart_stalled()] == [upload.pk]
+        upload.refresh_from_db()
+        assert upload.attempts == n
+    _stall(upload, S.PREVIEWING)
+    assert reference_uploads.reference_uploads_restart_stalled() == []
+    assert len(queued) == MAX_ATTEMPTS
+    upload.refresh_from_db()
+    assert upload.status == S.FAILED
+    assert f"restarted {MAX_ATTEMPTS} times" in upload.failure
+    assert "Nothing was changed. Upload the file again" in upload.failure
+    assert AuditEvent.objects.filter(action="reference.gave_up", object_id=upload.public_id)

@@ -72,3 +72,59 @@ def test_recent_progress_or_a_held_chunk_is_left_alone():
 def test_sweep_is_on_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["pqs-claims-chunk-sweep"]
     assert entry["task"] == "pqs_claims.tasks.payment_chunk_sweep"
+
+
+def test_sweep_gives_up_after_max_attempts_and_says_so(monkeypatch, client):
+    """Issue 12, finding 3: chunks whose worker dies every time are restarted MAX_ATTEMPTS
+    times, then marked failed with a message (shown on the batch page) and audited."""
+    from django.urls import reverse
+
+    from core.leases import MAX_ATTEMPTS
+    from core.models import AuditEvent
+    from pqs_claims import tasks
+    from tests.factories import make_user
+
+    queued = []
+    monkeypatch.setattr(tasks.payment_chunk_task, "delay", lambda *a, **k: queued.append(a))
+    with scopes_disabled():
+        batch = _stalled_batch()
+        n_chunks = PaymentBatchChunk.objects.filter(batch=batch).count()
+        for n in range(1, MAX_ATTEMPTS + 1):
+            assert len(services.payment_chunks_restart_stalled()) == n_chunks
+            assert set(
+                PaymentBatchChunk.objects.filter(batch=batch).values_list("attempts", flat=True)
+            ) == {n}
+        assert services.payment_chunks_restart_stalled() == []
+        assert len(queued) == MAX_ATTEMPTS * n_chunks
+        chunks = PaymentBatchChunk.objects.filter(batch=batch)
+        assert {c.status for c in chunks} == {PaymentBatchChunk.Status.FAILED}
+        assert all(f"restarted {MAX_ATTEMPTS} times" in c.failure for c in chunks)
+        assert AuditEvent.objects.filter(action="payment_chunk.gave_up").count() == n_chunks
+        batch.refresh_from_db()
+        assert batch.status == PaymentBatch.Status.DRAFT
+    client.force_login(make_user(department_role="officer"))
+    resp = client.get(reverse("payments:batch_detail", args=[batch.public_id]))
+    assert resp.status_code == 200
+    assert b"Press Recalculate to start the batch again" in resp.content
+
+
+def test_a_chunk_task_error_ends_the_chunk_failed_with_a_message(monkeypatch):
+    """Issue 12, finding 3: an error in a chunk task leaves no chunk pending for ever."""
+    from core.models import AuditEvent
+    from pqs_claims import tasks
+
+    def boom(*a, **k):
+        raise RuntimeError("lost the connection")
+
+    with scopes_disabled():
+        batch = _stalled_batch()
+        chunk = PaymentBatchChunk.objects.filter(batch=batch).order_by("pk").first()
+        monkeypatch.setattr(services, "payment_chunk_calculate", boom)
+        tasks.payment_chunk_task.apply(args=(chunk.pk,), kwargs={"rto_id": chunk.rto_id})
+        chunk.refresh_from_db()
+        assert chunk.status == PaymentBatchChunk.Status.FAILED
+        assert "unexpected error (RuntimeError)" in chunk.failure
+        assert "Press Recalculate" in chunk.failure
+        assert AuditEvent.objects.filter(action="payment_chunk.failed").count() == 1
+        assert not PaymentLine.objects.filter(batch=batch, rto_id=chunk.rto_id).exists()
+        assert services.payment_chunk_failed(chunk.pk, RuntimeError()) is False  # once

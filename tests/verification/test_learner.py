@@ -42,7 +42,8 @@ def test_sign_in_with_emailed_code(client, learner, django_capture_on_commit_cal
         r = _start(client, learner, family_name="o'brien smith")  # loose name match
     assert r.status_code == 302
     page = client.get("/learner/code/").content.decode()
-    assert "k•••@e••••••.test" in page and "kate@example.test" not in page
+    assert "If these details match a learner record" in page
+    assert "kate@example.test" not in page and "k•••" not in page  # no address, not even masked
     assert mail.outbox[-1].to == ["kate@example.test"]
     code = _code_from_mail()
     row = LearnerSignInCode.objects.get()
@@ -59,7 +60,7 @@ def test_no_match_gives_the_generic_message_and_no_mail(client, learner):
     r = _start(client, learner, date_of_birth="01/01/1990")
     assert r.status_code == 302
     page = client.get("/learner/code/").content.decode()
-    assert "If those details match" in page
+    assert "If these details match" in page
     assert not mail.outbox
     assert client.post("/learner/code/", {"code": "123456"}).status_code == 400
 
@@ -69,7 +70,7 @@ def test_learner_without_email_gets_generic_message(client, db):
     with scopes_disabled():
         learner = make_learner(email=None)
     _start(client, learner)
-    assert "If those details match" in client.get("/learner/code/").content.decode()
+    assert "If these details match" in client.get("/learner/code/").content.decode()
     assert not mail.outbox
 
 
@@ -203,3 +204,83 @@ def test_share_link_stops_showing_an_award_moved_to_another_learner(
         type(moved).objects.filter(pk=moved.pk).update(learner=other)
     page = visitor.get(f"/share/{link.token}").content.decode()
     assert moved_rto not in page and stays_rto in page
+
+
+# ---------------------------------------------------------------------------- issue 12.5
+# The sign-in must not confirm a person's details: the same answer, the same work, whether
+# or not USI + date of birth + family name match.
+
+
+def _answers(client, learner, capture, **override):
+    """The start POST's answer and the code page after it, with the queries the POST ran,
+    the CSRF token (the one part that differs by design) taken out."""
+    from django.db import connection
+
+    shapes = []
+
+    def record(execute, sql, params, many, context):
+        shapes.append(re.sub(r'"s\d+_x\d+"', "?", sql))  # the SQL, values aside
+        return execute(sql, params, many, context)
+
+    client.cookies.clear()
+    with connection.execute_wrapper(record), capture(execute=False) as callbacks:
+        post = _start(client, learner, **override)
+    page = client.get("/learner/code/")
+    body = re.sub(rb'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+"', b"", page.content)
+    return (post.status_code, post["Location"], page.status_code, body), shapes, callbacks
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "mismatch",
+    [
+        {"date_of_birth": "01/01/1990"},  # right USI and name, wrong date of birth
+        {"family_name": "Nobody"},
+        {"usi": "2345678ABC"},  # no such USI
+    ],
+)
+def test_match_and_mismatch_answer_alike_and_do_the_same_work(
+    client, learner, django_capture_on_commit_callbacks, mismatch
+):
+    match, match_sql, match_tasks = _answers(client, learner, django_capture_on_commit_callbacks)
+    other, other_sql, other_tasks = _answers(
+        client, learner, django_capture_on_commit_callbacks, **mismatch
+    )
+    assert match == other  # same redirect, same page (modulo the CSRF token)
+    assert b"If these details match a learner record" in match[3]
+    # the same statements in the same order (values aside): lookup, close codes, store row
+    assert match_sql == other_sql and len(match_sql) >= 3
+    assert len(match_tasks) == len(other_tasks) == 1  # one send task queued either way
+    rows = list(LearnerSignInCode.objects.order_by("id"))
+    assert [r.learner_id for r in rows] == [learner.pk, None]  # the second is a decoy
+    assert all(r.code_hash == "" for r in rows)  # the code is drawn by the task, not here
+
+
+@pytest.mark.django_db
+def test_a_decoy_gets_a_hash_no_mail_and_never_signs_in(client, learner, monkeypatch):
+    from verification import services
+
+    drawn = []
+    real = services._code_hash
+    monkeypatch.setattr(
+        services, "_code_hash", lambda cid, code: drawn.append(code) or real(cid, code)
+    )
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        _start(client, learner, family_name="Nobody")
+    row = LearnerSignInCode.objects.get()
+    assert row.learner_id is None and row.code_hash and len(drawn) == 1  # the same hash work
+    assert not mail.outbox
+    assert client.post("/learner/code/", {"code": drawn[0]}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_same_rate_limit_for_match_and_mismatch(client, learner, settings):
+    from verification.views_learner import SIGN_IN_LIMIT_PER_MINUTE
+
+    for i in range(SIGN_IN_LIMIT_PER_MINUTE):
+        ok = _start(client, learner, **({} if i % 2 else {"family_name": "Nobody"}))
+        assert ok.status_code == 302
+    assert _start(client, learner).status_code == 429
+    assert _start(client, learner, family_name="Nobody").status_code == 429

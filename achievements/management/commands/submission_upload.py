@@ -92,9 +92,10 @@ class Command(BaseCommand):
             if waiting and connection.in_atomic_block:
                 # Called inside an outer transaction (call_command in a test or a script):
                 # the on-commit dispatch cannot happen while we wait, so validate here.
-                from achievements.services import submission_validate
+                from achievements.services import submission_run
 
-                sub = submission_validate(sub.pk)
+                submission_run(sub.pk, "validation")
+                sub.refresh_from_db()
             deadline = time.monotonic() + o["timeout"]
             while waiting and sub.status in (
                 Submission.Status.RECEIVED,
@@ -119,10 +120,10 @@ class Command(BaseCommand):
             if sub.status == Submission.Status.COMMITTED:
                 doc["committed"] = sub.committed_count
                 doc["commit_summary"] = sub.commit_summary
-            if sub.status == Submission.Status.REJECTED:
+            if sub.status in (Submission.Status.REJECTED, Submission.Status.FAILED):
                 doc["reason"] = sub.rejected_reason
             self._emit(o, doc)
-        if sub.errors_count or sub.status == Submission.Status.REJECTED:
+        if sub.errors_count or sub.status in (Submission.Status.REJECTED, Submission.Status.FAILED):
             sys.exit(1)
 
     def _claim(self, rto, name: str, data: bytes, year: int, o) -> None:
