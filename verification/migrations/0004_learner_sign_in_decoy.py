@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('students', '0002_client_record_statement_level_versions'),
-        ('verification', '0002_verificationlookup_entry_id'),
+        ('verification', '0003_status_lists_vc'),
     ]
 
     operations = [

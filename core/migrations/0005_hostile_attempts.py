@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_reference_upload_tasks'),
+        ('core', '0004_auditevent_no_truncate_hprod'),
     ]
 
     operations = [
