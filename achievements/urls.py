@@ -12,6 +12,7 @@ urlpatterns = [
         views.submission_template,
         name="submission_template",
     ),
+    path("submissions/rules/", views.rules_page, name="rules"),
     path("submissions/<str:public_id>/", views.submission_detail, name="submission_detail"),
     path(
         "submissions/<str:public_id>/commit/",

@@ -18,6 +18,7 @@ from .forms import SubmissionUploadForm
 from .models import Submission
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+AVETMISS_SEVERITY = {"E": "Error", "W": "Warning", "E/W": "Error or warning"}
 #: Issues per page of a submission report (the downloads hold them all).
 ISSUES_PER_PAGE = 200
 
@@ -166,3 +167,23 @@ def submission_issues_download(request, rto_code, public_id, fmt):
         data = exports.xlsx_bytes([("Issues", exports.ISSUE_COLUMNS, exports.issue_rows(issues))])
         return _download(data, f"{name}.xlsx", XLSX)
     raise Http404
+
+
+@rto_perm_required(Perm.VIEW)
+def rules_page(request, rto_code):
+    """Every rule a submission is checked against: the register rules and the AVETMISS
+    rules of the NAT engine, with id, severity, what each reports and how to fix it."""
+    from avetmiss.rules import RULES as AVETMISS_RULES
+
+    from . import register_rules
+
+    return render(
+        request,
+        "achievements/rules.html",
+        {
+            "register_rules": register_rules.RULES,
+            "avetmiss_rules": [
+                (r, AVETMISS_SEVERITY.get(r.severity, r.severity)) for r in AVETMISS_RULES.values()
+            ],
+        },
+    )
