@@ -27,7 +27,9 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
+from avetmiss import plausible
 from avetmiss.dates import parse_date
 from avetmiss.issues import ERROR, WARNING, Issue
 from avetmiss.parser import open_natset
@@ -36,6 +38,7 @@ from avetmiss.usi import usi_problem
 
 from . import register_rules
 from .models import StagedAward, StagedClient, StagedOutcome, TrainingProduct
+from .reference_lookup import RegisterLookup
 
 BATCH = 100_000
 ACHIEVED = ("20", "51", "60")
@@ -58,6 +61,8 @@ TEMPLATE_COLUMNS = [
     "certificate_number",
     "issue_date",
 ]
+#: Columns an upload may have besides TEMPLATE_COLUMNS (in the downloadable template).
+TEMPLATE_OPTIONAL_COLUMNS = ["residential_state"]
 OUTCOME_CODES = {"20", "30", "40", "41", "51", "52", "60", "61", "70", "81", "82", "85"}
 
 #: Hints of the template rules (the register rules carry their own: ``register_rules``).
@@ -525,6 +530,8 @@ def stage_nat(
         release=submission.release or "8.0",
         collection_year=submission.collection_year,
         settings=settings,
+        lookup=RegisterLookup(),  # localities: CL-11/13, DL-05/06, CC-05/06 when loaded
+        today=timezone.localdate(),
     )
     extras: dict[str, dict] = defaultdict(dict)
     side_files = {"NAT00085": "postal", "NAT00090": "disabilities", "NAT00100": "prior"}
@@ -662,6 +669,15 @@ def template_rows(data: bytes, fmt: str) -> Iterator[list[str]]:
         wb.close()
 
 
+#: Template columns of the fields the shared record rules name by their NAT name.
+_TEMPLATE_FIELD = {
+    "unique_student_identifier": "usi",
+    "state_identifier": "residential_state",
+    "postcode": "residential_postcode",
+    "address_location_suburb_locality_or_town": "residential_suburb",
+}
+
+
 def stage_template(submission, data: bytes, progress) -> StageResult:
     """CQR CSV/XLSX template → the same staging shape as a NAT set."""
     result = StageResult()
@@ -688,11 +704,14 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
         return result
     idx = {h: i for i, h in enumerate(header)}
     rto_id, sub_id, rto_code = submission.rto_id, submission.pk, submission.rto.code
+    today = timezone.localdate()
+    lookup = RegisterLookup()
     clients: dict[str, tuple] = {}
     client_lines: dict[str, int] = {}
     outcomes: list[tuple] = []
     awards: list[tuple] = []
     achieved: dict[tuple[str, str], list[str]] = defaultdict(list)
+    last_end: dict[tuple[str, str], tuple[dt.date, str]] = {}  # (client, qual) -> last unit
     n = 0
     for line, raw in enumerate(rows, start=2):
         if not any((c or "").strip() for c in raw):
@@ -722,8 +741,13 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
         if v["gender"] and v["gender"] not in ("M", "F", "X", "@"):
             err("gender", "CL-07", "Gender must be M, F, X or @ (not stated).")
         pc = v["residential_postcode"]
-        if pc and not (re.fullmatch(r"\d{4}", pc) or pc in ("OSPC", "@@@@")):
+        pc_ok = not pc or re.fullmatch(r"\d{4}", pc) or pc in ("OSPC", "@@@@")
+        if not pc_ok:
             err("residential_postcode", "CL-11", f"Postcode {pc!r} must be 4 digits.")
+        state = v.get("residential_state", "")
+        if state and state not in plausible.STATE_NAMES and state != "@@":
+            err("residential_state", "CL-12", f"State {state!r} is not an AVETMISS state code.")
+            state = ""
         usi = v["usi"]
         if usi:
             problem = usi_problem(usi)
@@ -739,6 +763,25 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
         start = _template_date(v["activity_start_date"])
         end = _template_date(v["activity_end_date"])
         issued = _template_date(v["issue_date"])
+        # What cannot be true: the rules every door shares (avetmiss.plausible).
+        for problem in (
+            plausible.example_row_problem(cid, v["family_name"], v["given_names"]),
+            plausible.birth_date_problem(
+                dob, today=today, activity_start=None if award_type else start
+            ),
+            plausible.postcode_state_problem(pc, state),
+            pc_ok
+            and plausible.locality_problem(
+                lookup.localities_or_none(pc), pc, v["residential_suburb"], state
+            ),
+            plausible.usi_required_problem(usi, (end or issued) if award_type else end),
+            None
+            if award_type
+            else plausible.activity_dates_problem(start, end, v["outcome_code"], today=today),
+        ):
+            if problem:
+                err(_TEMPLATE_FIELD.get(problem.field, problem.field), problem.rule,
+                    problem.message)  # fmt: skip
         if not award_type:
             if not v["unit_code"]:
                 err("unit_code", "TA-04", "Unit code is required on a unit outcome row.")
@@ -748,8 +791,6 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
                 err("activity_start_date", "CQR-02", "Activity start date is required (a date).")
             if end is None:
                 err("activity_end_date", "CQR-02", "Activity end date is required (a date).")
-            if start and end and end < start:
-                err("activity_end_date", "TA-11", "The activity ends before it starts.")
             if v["outcome_code"] not in OUTCOME_CODES:
                 err(
                     "outcome_code",
@@ -786,6 +827,7 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
                 "date_of_birth": dob,
                 "postcode": pc[:4],
                 "address_location_suburb_locality_or_town": v["residential_suburb"][:50],
+                "state_identifier": state[:2],
                 "unique_student_identifier": usi[:10],
                 "postal_details": "{}",
                 "disabilities": "[]",
@@ -811,6 +853,9 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
             )
             if v["outcome_code"] in ACHIEVED:
                 achieved[(cid, v["qualification_code"])].append(v["unit_code"])
+            last = last_end.get((cid, v["qualification_code"]))
+            if end and (last is None or end > last[0]):
+                last_end[(cid, v["qualification_code"])] = (end, v["unit_code"])
         else:
             awards.append(
                 (
@@ -826,6 +871,15 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
                     },
                 )
             )
+    # CQR-12: no award completed before a unit of its program ended (every door's rule)
+    for k, (base, vals) in enumerate(awards):
+        last = last_end.get((vals["client_identifier"], vals["program_identifier"]))
+        p = last and plausible.unit_after_completion_problem(
+            last[1], last[0], vals["program_identifier"], vals["date_program_completed"]
+        )
+        if p:
+            issues.append(Issue(label, base[3], "activity_end_date", "", p.rule, ERROR, p.message))
+            awards[k] = ((*base[:5], True), vals)
     for table, cols, items in (
         (StagedClient._meta.db_table, STAGED_CLIENT_COLS, list(clients.values())),
         (StagedOutcome._meta.db_table, STAGED_OUTCOME_COLS, outcomes),

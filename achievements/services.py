@@ -30,7 +30,7 @@ from core.errors import ApplicationError
 from core.uploads import UploadRejected, inspect_upload
 from students.models import ClientNatFields, ClientRecord
 
-from . import ingest
+from . import ingest, record_checks
 from .models import (
     OutcomeNatFields,
     StagedAward,
@@ -153,6 +153,7 @@ def _validation_settings(sub: Submission) -> ValidationSettings:
         max_issues_per_rule=None,
         unused_parent_severity=None,
         require_nat00085=False,
+        register=True,
     )
 
 
@@ -563,6 +564,11 @@ def outcome_correct(
         for k in OUTCOME_EDITABLE:
             if k in data:
                 setattr(locked, k, data[k])
+        record_checks.refuse(
+            record_checks.outcome_problems(
+                locked.client_record, {k: getattr(locked, k) for k in OUTCOME_EDITABLE}
+            )
+        )
         locked.updated_by = actor
         locked.change_reason = reason.strip()[:500]
         locked.source_submission = None
@@ -588,8 +594,10 @@ def outcome_correct(
 
 
 def outcome_create(client_record: ClientRecord, *, actor, data: dict[str, Any]) -> UnitOutcome:
-    """Add one unit outcome by hand (same natural key rules as files)."""
+    """Add one unit outcome by hand (same natural key rules as files, and the record rules
+    every door shares: ``record_checks.outcome_problems``)."""
     _refuse_if_ceased(client_record.rto)
+    record_checks.refuse(record_checks.outcome_problems(client_record, data))
     with (
         transaction.atomic(),
         pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
@@ -703,6 +711,7 @@ def learner_create(*, rto, actor, data: dict[str, Any]) -> ClientRecord:
     usi = (values.get("unique_student_identifier") or "").strip().upper()
     values["unique_student_identifier"] = usi
     dob = values.get("date_of_birth")
+    record_checks.refuse(record_checks.client_problems(values))
     with (
         transaction.atomic(),
         pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
@@ -783,6 +792,7 @@ def award_create(client_record: ClientRecord, *, actor, data: dict[str, Any]):
         problem = training_product_problem(code, TrainingProduct.Type.UNIT)
         if problem:
             raise ApplicationError(problem)
+    record_checks.refuse(record_checks.award_problems(client_record, values))
     with (
         transaction.atomic(),
         pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
@@ -1124,6 +1134,11 @@ def client_record_correct(
             )
         if not cr.family_name:
             raise ApplicationError("Give the family name.", extra={"field": "family_name"})
+        record_checks.refuse(
+            record_checks.client_problems(
+                {k: getattr(cr, k) for k in CLIENT_EDITABLE}, client_record=cr
+            )
+        )
         if (
             cid != before["client_identifier"]
             and ClientRecord.objects.filter(rto=cr.rto, client_identifier=cid).exists()

@@ -173,6 +173,7 @@ def submission_issues_download(request, rto_code, public_id, fmt):
 def rules_page(request, rto_code):
     """Every rule a submission is checked against: the register rules and the AVETMISS
     rules of the NAT engine, with id, severity, what each reports and how to fix it."""
+    from avetmiss import plausible
     from avetmiss.rules import RULES as AVETMISS_RULES
 
     from . import register_rules
@@ -182,6 +183,7 @@ def rules_page(request, rto_code):
         "achievements/rules.html",
         {
             "register_rules": register_rules.RULES,
+            "record_rules": plausible.CATALOGUE,
             "avetmiss_rules": [
                 (r, AVETMISS_SEVERITY.get(r.severity, r.severity)) for r in AVETMISS_RULES.values()
             ],

@@ -161,7 +161,7 @@ def learner_correct(request, rto_code, public_id):
 @rto_perm_required(Perm.EDIT_RECORDS)
 def outcome_add(request, rto_code, public_id):
     cr = selectors.client_record_get_for_actor(rto=request.rto, public_id=public_id)
-    form = OutcomeForm(request.POST or None, rto_code=request.rto.code)
+    form = OutcomeForm(request.POST or None, rto_code=request.rto.code, client_record=cr)
     if request.method == "POST" and form.is_valid():
         try:
             services.outcome_create(cr, actor=request.user, data=form.cleaned_data)
@@ -183,7 +183,9 @@ def outcome_correct(request, rto_code, public_id):
     outcome = selectors.outcome_get_for_actor(rto=request.rto, public_id=public_id)
     cr = outcome.client_record
     initial = {k: getattr(outcome, k) for k in services.OUTCOME_EDITABLE}
-    form = OutcomeCorrectForm(request.POST or None, initial=initial, rto_code=request.rto.code)
+    form = OutcomeCorrectForm(
+        request.POST or None, initial=initial, rto_code=request.rto.code, client_record=cr
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in services.OUTCOME_EDITABLE}
         try:
@@ -212,7 +214,7 @@ def outcome_correct(request, rto_code, public_id):
 @rto_perm_required(Perm.EDIT_RECORDS)
 def award_add(request, rto_code, public_id):
     cr = selectors.client_record_get_for_actor(rto=request.rto, public_id=public_id)
-    form = AwardForm(request.POST or None, rto_code=request.rto.code)
+    form = AwardForm(request.POST or None, rto_code=request.rto.code, client_record=cr)
     if request.method == "POST" and form.is_valid():
         try:
             award = services.award_create(cr, actor=request.user, data=form.cleaned_data)

@@ -30,9 +30,15 @@ USI = "ABCDEFGH" + "2"
 USI += usi_check_character(USI)
 
 
+def _usi(cid: str) -> str:
+    """A valid USI of its own for each client (CL-30: required for training from 2015)."""
+    first_nine = ("BCDEFGHJK" + cid.translate(str.maketrans("C0123456789", "KQRSTUVWXYZ")))[-9:]
+    return first_nine + usi_check_character(first_nine)
+
+
 def _row(rto, cid="C1", **kw) -> str:
     v = {
-        "usi": "",
+        "usi": _usi(cid),
         "family": "Nguyen",
         "given": "Mai",
         "dob": "2000-01-02",
@@ -277,3 +283,8 @@ def test_rules_page_lists_every_register_and_avetmiss_rule(world, client_for):
         assert rule.hint.replace("'", "&#x27;") in html
     for rule_id in AVETMISS_RULES:
         assert f'<tr id="{rule_id}">' in html
+    from avetmiss.plausible import CATALOGUE
+
+    for rule_id, what, _fix in CATALOGUE:
+        what = what.replace("'", "&#x27;")
+        assert f'<tr id="record-{rule_id}"><td>{rule_id}</td><td>{what}</td>' in html

@@ -31,6 +31,7 @@ def _records(w):
                 name_for_encryption="Iso, Lation",
                 family_name="Iso",
                 given_names="Lation",
+                unique_student_identifier="INDIV",  # CL-30: a USI (exemption) from 2015 on
             )
             outcome = UnitOutcome.objects.create(
                 rto=w.rto_a,
