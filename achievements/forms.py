@@ -413,6 +413,41 @@ class AwardForm(_Checked):
         return data
 
 
+def _reason_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required. Kept with the new version, with your name and the time.",
+    )
+
+
+class OutcomeWithdrawForm(forms.Form):
+    """Withdraw a unit outcome reported in error: a reason, and a confirmation (it leaves
+    the learner's record, documents and verification; the history keeps it)."""
+
+    reason = _reason_field("Why is this outcome withdrawn?")
+    confirm = forms.BooleanField(
+        label="I understand: the learner, their documents and verification will no longer show"
+        " this outcome. It stays in the register's history and cannot be put back here.",
+    )
+
+
+class OutcomeMoveForm(forms.Form):
+    """Move a unit outcome to the right client record of the same RTO."""
+
+    client_identifier = forms.CharField(
+        label="Client identifier of the right learner",
+        max_length=10,
+        help_text="A client of this RTO. The outcome moves to that learner's record.",
+    )
+    reason = _reason_field("Why is it moved?")
+    confirm = forms.BooleanField(
+        label="I understand: the outcome leaves this learner's record and documents and"
+        " appears on the other learner's.",
+    )
+
+
 class LearnerSearchForm(forms.Form):
     q = forms.CharField(label="Name", required=False, max_length=100)
     client_id = forms.CharField(label="Client identifier", required=False, max_length=10)

@@ -44,6 +44,12 @@ urlpatterns = [
     ),
     path("learners/<str:public_id>/awards/new/", views_records.award_add, name="award_add"),
     path(
+        "outcomes/<str:public_id>/withdraw/",
+        views_records.outcome_withdraw,
+        name="outcome_withdraw",
+    ),
+    path("outcomes/<str:public_id>/move/", views_records.outcome_move, name="outcome_move"),
+    path(
         "outcomes/<str:public_id>/correct/",
         views_records.outcome_correct,
         name="outcome_correct",

@@ -128,7 +128,19 @@ def submission_detail(request, rto_code, public_id):
 @require_POST
 @rto_perm_required(Perm.SUBMIT)
 def submission_commit_view(request, rto_code, public_id):
+    """Commit is irreversible (nothing in the register is ever deleted), so it asks first:
+    the report's commit form has a confirmation box, and a POST without it commits nothing
+    and says why."""
     sub = selectors.submission_get_for_actor(rto=request.rto, public_id=public_id)
+    if request.POST.get("confirm") != "yes":
+        messages.error(
+            request,
+            "Nothing was committed: tick the box to confirm that these records go into the"
+            " permanent register, where they can be corrected but never deleted.",
+        )
+        return redirect(
+            "achievements:submission_detail", rto_code=request.rto.code, public_id=sub.public_id
+        )
     try:
         services.submission_request_commit(sub, actor=request.user)
     except ApplicationError as exc:

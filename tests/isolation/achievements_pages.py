@@ -46,6 +46,20 @@ def _records(w):
     return w.extra
 
 
+def _move_target(w):
+    """A second client record of RTO A (USI exemption INDIV), where an outcome may move."""
+    if "target" not in w.extra:
+        from students.models import ClientRecord, Learner
+
+        learner = Learner.objects.create(family_name="Right", given_names="Person")
+        w.extra["target"] = ClientRecord.objects.create(
+            rto=w.rto_a, learner=learner, client_identifier="ISO2",
+            name_for_encryption="Right, Person", family_name="Right", given_names="Person",
+            unique_student_identifier="INDIV",
+        )  # fmt: skip
+    return w.extra["target"]
+
+
 def _cr(w):
     return {"rto_code": w.rto_a.code, "public_id": _records(w)["cr"].public_id}
 
@@ -111,6 +125,24 @@ CASES = [
             "issued_flag": "Y",
             "issued_on": "15/07/2025",
             "certificate_number": "ISO-0001",
+        },
+    ),
+    Case(
+        "achievements:outcome_withdraw",
+        kwargs=_outcome,
+        get=rto_page(grant=403),
+        post=rto_page(ok=302, grant=403),
+        data=lambda w: {"reason": "Reported against the wrong unit", "confirm": "on"},
+    ),
+    Case(
+        "achievements:outcome_move",
+        kwargs=_outcome,
+        get=rto_page(grant=403),
+        post=rto_page(ok=302, grant=403),
+        data=lambda w: {
+            "client_identifier": _move_target(w).client_identifier,
+            "reason": "Reported against the wrong learner",
+            "confirm": "on",
         },
     ),
     Case(
