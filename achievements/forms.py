@@ -778,30 +778,12 @@ class ClientRecordCorrectForm(_Checked):
         return (self.cleaned_data.get("client_identifier") or "").strip()
 
     def clean(self):
-        from avetmiss import ValidationSettings
-
         from .record_checks import client_problems
 
         data = super().clean()  # text fields arrive stripped (FMT-04: no leading spaces)
-        dob = data.get("date_of_birth")
-        # CL-09: a system default is not a birth date
-        if dob and dob.strftime("%d%m%Y") in ValidationSettings().default_birth_dates:
-            self.add_error(
-                "date_of_birth",
-                f"{dob:%d/%m/%Y} looks like a system default, not a real birth date;"
-                " give the real date, or leave it blank if it was not stated.",
-            )
-        # CQR-10/11 birth date, CQR-15/CL-12 postcode and state, CL-11/13 localities
+        # CL-09 and CQR-10/11 birth date, CL-32 INTOFF, CQR-15/CL-12 postcode and state,
+        # CL-11/13 localities: the rules every door shares (avetmiss.plausible, record_checks)
         _add_problems(self, client_problems(data, client_record=self.client_record))
-        postcode, state = data.get("postcode"), data.get("state_identifier")
-        if data.get("unique_student_identifier") == "INTOFF" and (
-            postcode != "OSPC" or state != "99"
-        ):
-            self.add_error(  # CL-32 (the funding source 32 part is checked with each activity)
-                "unique_student_identifier",
-                "INTOFF is only for international students studying offshore: the postcode"
-                " must be OSPC and the state 99 — Overseas.",
-            )
         cr = self.client_record
         for flag, stored, file_id, rule in (
             ("disability_flag", cr.disabilities, "NAT00090", "disability types"),

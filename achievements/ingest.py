@@ -706,6 +706,7 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
     rto_id, sub_id, rto_code = submission.rto_id, submission.pk, submission.rto.code
     today = timezone.localdate()
     lookup = RegisterLookup()
+    default_dobs = ValidationSettings().default_birth_dates
     clients: dict[str, tuple] = {}
     client_lines: dict[str, int] = {}
     outcomes: list[tuple] = []
@@ -765,6 +766,8 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
         issued = _template_date(v["issue_date"])
         # What cannot be true: the rules every door shares (avetmiss.plausible).
         for problem in (
+            plausible.default_birth_date_problem(dob, default_dobs),
+            plausible.intoff_problem(usi, pc, state),
             plausible.example_row_problem(cid, v["family_name"], v["given_names"]),
             plausible.birth_date_problem(
                 dob, today=today, activity_start=None if award_type else start

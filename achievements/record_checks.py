@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Min
 from django.utils import timezone
 
-from avetmiss import plausible
+from avetmiss import ValidationSettings, plausible
 from avetmiss.plausible import Problem
 from core.errors import ApplicationError
 
@@ -26,7 +26,8 @@ def _clean(problems) -> list[Problem]:
 
 
 def client_problems(data: dict[str, Any], *, client_record=None) -> list[Problem]:
-    """A learner's identity: the example row (CQR-14), a birth date in the future (CQR-10)
+    """A learner's identity: a system-default birth date (CL-09), INTOFF outside OSPC/99
+    (CL-32), the example row (CQR-14), a birth date in the future (CQR-10)
     or after the start of their recorded activity (CQR-11), postcode and state (CQR-15,
     CL-12) and, with a localities list loaded, suburb/postcode/state (CL-11/CL-13)."""
     today = timezone.localdate()
@@ -39,6 +40,8 @@ def client_problems(data: dict[str, Any], *, client_record=None) -> list[Problem
     localities = RegisterLookup().localities_or_none(pc) if pc else None
     return _clean(
         (
+            plausible.default_birth_date_problem(dob, ValidationSettings().default_birth_dates),
+            plausible.intoff_problem(data.get("unique_student_identifier", ""), pc, state),
             plausible.example_row_problem(
                 data.get("client_identifier", ""),
                 data.get("family_name", ""),

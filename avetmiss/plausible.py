@@ -39,7 +39,9 @@ __all__ = [
     "Problem",
     "activity_dates_problem",
     "birth_date_problem",
+    "default_birth_date_problem",
     "example_row_problem",
+    "intoff_problem",
     "locality_problem",
     "postcode_state_problem",
     "unit_after_completion_problem",
@@ -138,6 +140,34 @@ def birth_date_problem(
             f" {_d(activity_start)}; one of the two dates is wrong.",
         )
     return None
+
+
+def default_birth_date_problem(dob: dt.date | None, defaults: frozenset[str]) -> Problem | None:
+    """CL-09: a birth date that is a system default (``ValidationSettings.default_birth_dates``,
+    DDMMYYYY), not a real one."""
+    if dob is None or f"{dob:%d%m%Y}" not in defaults:
+        return None
+    return Problem(
+        "CL-09",
+        "date_of_birth",
+        f"The date of birth {_d(dob)} looks like a system default, not a real birth date; give"
+        " the real date, or report it as not stated.",
+    )
+
+
+def intoff_problem(usi: str, postcode: str, state: str) -> Problem | None:
+    """CL-32: the USI exemption INTOFF is for clients studying offshore only — postcode OSPC
+    and state 99 (the funding source 32 part is checked with each activity)."""
+    if (usi or "").strip() != "INTOFF" or (
+        (postcode or "").strip() == "OSPC" and (state or "").strip() == "99"
+    ):
+        return None
+    return Problem(
+        "CL-32",
+        "unique_student_identifier",
+        "USI exemption INTOFF is only for clients studying offshore: postcode must be OSPC and"
+        " state 99 (and the activity funded 32).",
+    )
 
 
 def activity_dates_problem(

@@ -1168,16 +1168,8 @@ class Validator:
             age = None
             if dob_o is not None:
                 if dob in defaults:
-                    self._issue(
-                        file_id,
-                        n,
-                        "date_of_birth",
-                        dob,
-                        "CL-09",
-                        ERROR,
-                        f"Date of birth {dob} looks like a system default, not a real birth"
-                        " date; give the real date or @@@@@@@@ if not stated.",
-                    )
+                    p = plausible.default_birth_date_problem(_dt.date.fromordinal(dob_o), defaults)
+                    self._issue(file_id, n, p.field, dob, p.rule, ERROR, p.message)
                 elif dob_o > o_pe:
                     self._issue(
                         file_id,
@@ -1353,17 +1345,8 @@ class Validator:
                     "Flat/unit details must not contain a PO box or street details.",
                 )
             usi = row[i_usi].rstrip()
-            if usi == "INTOFF" and (pc != "OSPC" or st != "99"):
-                self._issue(
-                    file_id,
-                    n,
-                    "unique_student_identifier",
-                    usi,
-                    "CL-32",
-                    ERROR,
-                    "USI exemption INTOFF is only for clients studying offshore: postcode must"
-                    " be OSPC and state 99 (and the activity funded 32).",
-                )
+            if p := plausible.intoff_problem(usi, pc, st):
+                self._issue(file_id, n, p.field, usi, p.rule, ERROR, p.message)
             if i_scs is not None:
                 scs = row[i_scs]
                 if scs == "A" and age is not None and age < s.survey_minor_age:
@@ -2431,8 +2414,8 @@ class Validator:
                             f"Client identifier {show(client)} is not in NAT00080.",
                         )
                     self.clients_completed.add(client)
-                    if (int(d) >= 2015 if r7 else DATE_ORDINALS.get(d, 0) >= _ORD_2015) and (
-                        dname not in bad
+                    if dname not in bad and (
+                        int(d) >= 2015 if r7 else DATE_ORDINALS.get(d, 0) >= _ORD_2015
                     ):
                         self.usi_needed.add(client)
                 if dname not in bad:

@@ -384,3 +384,31 @@ def test_demo_learner_usi_passes_the_check_character():
     from verification.demo import DEMO_USI
 
     assert usi_problem(DEMO_USI) is None
+
+
+def test_system_default_birth_date_and_intoff_outside_offshore(world, client_for, products):
+    from avetmiss import ValidationSettings
+
+    default = plausible.default_birth_date_problem(
+        D(1900, 1, 1), ValidationSettings().default_birth_dates
+    )
+    intoff = plausible.intoff_problem("INTOFF", "4000", "03")
+    assert (default.rule, intoff.rule) == ("CL-09", "CL-32")
+    assert plausible.intoff_problem("INTOFF", "OSPC", "99") is None
+    c = client_for("data_a")
+    r = _hand(c, "learner_create", world, _learner_post(date_of_birth="01/01/1900"))
+    assert r.status_code == 400 and default.message in _errors(r)
+    onshore = _learner_post(unique_student_identifier="INTOFF", postcode="4000",
+                            state_identifier="03")  # fmt: skip
+    r = _hand(c, "learner_create", world, onshore)
+    assert r.status_code == 400 and intoff.message in _errors(r)
+    issues = _template(world, _row(world.rto_a, dob="1900-01-01"),
+                       _row(world.rto_a, "C2", usi="INTOFF"))  # fmt: skip
+    assert _has(issues, default) and _has(issues, intoff)
+
+    def default_and_intoff(files):
+        files["NAT00080"][0]["date_of_birth"] = "01011900"
+        files["NAT00080"][1]["unique_student_identifier"] = "INTOFF"
+
+    issues = _nat(world, default_and_intoff)
+    assert _has(issues, default) and _has(issues, intoff)
