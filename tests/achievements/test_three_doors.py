@@ -412,3 +412,20 @@ def test_system_default_birth_date_and_intoff_outside_offshore(world, client_for
 
     issues = _nat(world, default_and_intoff)
     assert _has(issues, default) and _has(issues, intoff)
+
+
+def test_demo_learner_identity_can_be_corrected(world, products):
+    """The demo learner's USI used to fail its own check character, so every identity
+    correction of that learner was refused."""
+    import io
+
+    from achievements import services
+    from verification.demo import DEMO_USI, load_demo_learner
+
+    with scopes_disabled():
+        load_demo_learner(io.StringIO())
+        cr = ClientRecord.objects.get(unique_student_identifier=DEMO_USI)
+        fixed = services.client_record_correct(
+            cr, actor=world.data_a.user, data={"given_names": "Jordan Lee"}, reason="Spelling"
+        )
+    assert fixed.given_names == "Jordan Lee" and fixed.learner.usi == DEMO_USI
