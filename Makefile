@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test system-deps lint format install stop bench-smoke clean
+.PHONY: run test test-pg15 system-deps lint format install stop bench-smoke clean
 
 $(VENV)/.installed: requirements-dev.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,22 @@ test: system-deps install
 	@$(VENV)/bin/ruff format --check .
 	@$(PY) -m pytest -p no:cacheprovider -m "not e2e" -q
 	@DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -p no:cacheprovider -m e2e -q
+	@$(MAKE) --no-print-directory test-pg15
+
+## The migrations and the database-heavy tests on a second PostgreSQL major version (15):
+## the server on PG15_HOST:PG15_PORT (trust auth, user postgres), in its own test database.
+## Skipped, with a message, when no server answers there.
+PG15_HOST ?= 127.0.0.1
+PG15_PORT ?= 5432
+PG15_URL ?= postgres://postgres@$(PG15_HOST):$(PG15_PORT)/postgres
+PG15_DB_SUFFIX ?= pg15
+test-pg15: install
+	@if $(PY) -c "import socket; socket.create_connection(('$(PG15_HOST)', $(PG15_PORT)), 2)" 2>/dev/null; then \
+		DATABASE_URL=$(PG15_URL) CQR_TEST_DB_SUFFIX=$(PG15_DB_SUFFIX) $(PY) -m pytest -p no:cacheprovider \
+			-m "not e2e and not slow" -q --create-db tests/achievements tests/pqs_claims tests/core; \
+	else \
+		echo "test-pg15: skipped, no PostgreSQL server answers on $(PG15_HOST):$(PG15_PORT)"; \
+	fi
 
 lint: install
 	@$(VENV)/bin/ruff check .

@@ -200,6 +200,17 @@ class _Checked(forms.Form):
         return data
 
 
+def _add_problems(form, problems, fields: dict[str, str] | None = None) -> None:
+    """Show each problem of the shared record rules (``achievements.record_checks``) next
+    to its field (or above the form when the form has no such field), once per field."""
+    for p in problems:
+        name = (fields or {}).get(p.field, p.field)
+        if name not in form.fields:
+            form.add_error(None, p.message)
+        elif name not in form.errors:
+            form.add_error(name, p.message)
+
+
 def _product_field(form, name: str, kind: str):
     from .services import training_product_problem
 
@@ -249,6 +260,13 @@ class LearnerForm(_Checked):
     def clean_unique_student_identifier(self):
         return (self.cleaned_data.get("unique_student_identifier") or "").strip().upper()
 
+    def clean(self):
+        from .record_checks import client_problems
+
+        data = super().clean()
+        _add_problems(self, client_problems(data))
+        return data
+
 
 class OutcomeForm(_Checked):
     """A unit outcome (NAT00120). ``client_record`` is narrowed to the current RTO."""
@@ -277,8 +295,9 @@ class OutcomeForm(_Checked):
     training_contract_identifier = forms.CharField(max_length=10, required=False)
     hours_attended = forms.IntegerField(min_value=0, max_value=9999, required=False)
 
-    def __init__(self, *args, rto_code: str, **kwargs):
+    def __init__(self, *args, rto_code: str, client_record=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.client_record = client_record
         u = self.fields["subject_identifier"]
         u.widget.attrs.update(_lookup_attrs(rto_code, "unit-lookup"))
         u.help_text = _lookup_help("A current unit of competency code.", "unit-lookup")
@@ -297,10 +316,11 @@ class OutcomeForm(_Checked):
         return _product_field(self, "program_identifier", TrainingProduct.Type.QUALIFICATION)
 
     def clean(self):
+        from .record_checks import outcome_problems
+
         data = super().clean()
-        start, end = data.get("activity_start_date"), data.get("activity_end_date")
-        if start and end and end < start:
-            self.add_error("activity_end_date", "The end date is before the start date.")
+        if self.client_record is not None:
+            _add_problems(self, outcome_problems(self.client_record, data))
         return data
 
 
@@ -352,8 +372,9 @@ class AwardForm(_Checked):
         help_text="Unit codes separated by spaces or commas.",
     )
 
-    def __init__(self, *args, rto_code: str, **kwargs):
+    def __init__(self, *args, rto_code: str, client_record=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.client_record = client_record
         p = self.fields["program_identifier"]
         p.widget.attrs.update(_lookup_attrs(rto_code, "award-lookup"))
         p.help_text = _lookup_help("A current qualification code.", "award-lookup")
@@ -381,7 +402,50 @@ class AwardForm(_Checked):
         data = super().clean()
         if data.get("issued_flag") == "Y" and not data.get("issued_on"):
             self.add_error("issued_on", "Give the parchment issue date of an issued award.")
+        if self.client_record is not None:
+            from .record_checks import award_problems
+
+            _add_problems(
+                self,
+                award_problems(self.client_record, data),
+                {"activity_end_date": "date_program_completed"},
+            )
         return data
+
+
+def _reason_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required. Kept with the new version, with your name and the time.",
+    )
+
+
+class OutcomeWithdrawForm(forms.Form):
+    """Withdraw a unit outcome reported in error: a reason, and a confirmation (it leaves
+    the learner's record, documents and verification; the history keeps it)."""
+
+    reason = _reason_field("Why is this outcome withdrawn?")
+    confirm = forms.BooleanField(
+        label="I understand: the learner, their documents and verification will no longer show"
+        " this outcome. It stays in the register's history and cannot be put back here.",
+    )
+
+
+class OutcomeMoveForm(forms.Form):
+    """Move a unit outcome to the right client record of the same RTO."""
+
+    client_identifier = forms.CharField(
+        label="Client identifier of the right learner",
+        max_length=10,
+        help_text="A client of this RTO. The outcome moves to that learner's record.",
+    )
+    reason = _reason_field("Why is it moved?")
+    confirm = forms.BooleanField(
+        label="I understand: the outcome leaves this learner's record and documents and"
+        " appears on the other learner's.",
+    )
 
 
 class LearnerSearchForm(forms.Form):
@@ -714,36 +778,12 @@ class ClientRecordCorrectForm(_Checked):
         return (self.cleaned_data.get("client_identifier") or "").strip()
 
     def clean(self):
-        from django.utils import timezone
-
-        from avetmiss import ValidationSettings
+        from .record_checks import client_problems
 
         data = super().clean()  # text fields arrive stripped (FMT-04: no leading spaces)
-        dob = data.get("date_of_birth")
-        if dob:
-            # CL-09: a system default or a date after today is not a birth date
-            if dob.strftime("%d%m%Y") in ValidationSettings().default_birth_dates:
-                self.add_error(
-                    "date_of_birth",
-                    f"{dob:%d/%m/%Y} looks like a system default, not a real birth date;"
-                    " give the real date, or leave it blank if it was not stated.",
-                )
-            elif dob > timezone.localdate():
-                self.add_error("date_of_birth", "The date of birth is in the future.")
-        postcode, state = data.get("postcode"), data.get("state_identifier")
-        if postcode == "OSPC" and state and state != "99" and "state_identifier" not in self.errors:
-            self.add_error(  # CL-12
-                "state_identifier",
-                "Postcode OSPC (overseas resident) goes with state 99 — Overseas.",
-            )
-        if data.get("unique_student_identifier") == "INTOFF" and (
-            postcode != "OSPC" or state != "99"
-        ):
-            self.add_error(  # CL-32 (the funding source 32 part is checked with each activity)
-                "unique_student_identifier",
-                "INTOFF is only for international students studying offshore: the postcode"
-                " must be OSPC and the state 99 — Overseas.",
-            )
+        # CL-09 and CQR-10/11 birth date, CL-32 INTOFF, CQR-15/CL-12 postcode and state,
+        # CL-11/13 localities: the rules every door shares (avetmiss.plausible, record_checks)
+        _add_problems(self, client_problems(data, client_record=self.client_record))
         cr = self.client_record
         for flag, stored, file_id, rule in (
             ("disability_flag", cr.disabilities, "NAT00090", "disability types"),

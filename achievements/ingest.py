@@ -27,14 +27,18 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
+from avetmiss import plausible
 from avetmiss.dates import parse_date
 from avetmiss.issues import ERROR, WARNING, Issue
 from avetmiss.parser import open_natset
 from avetmiss.settings import ValidationSettings
 from avetmiss.usi import usi_problem
 
+from . import register_rules
 from .models import StagedAward, StagedClient, StagedOutcome, TrainingProduct
+from .reference_lookup import RegisterLookup
 
 BATCH = 100_000
 ACHIEVED = ("20", "51", "60")
@@ -57,24 +61,12 @@ TEMPLATE_COLUMNS = [
     "certificate_number",
     "issue_date",
 ]
+#: Columns an upload may have besides TEMPLATE_COLUMNS (in the downloadable template).
+TEMPLATE_OPTIONAL_COLUMNS = ["residential_state"]
 OUTCOME_CODES = {"20", "30", "40", "41", "51", "52", "60", "61", "70", "81", "82", "85"}
 
+#: Hints of the template rules (the register rules carry their own: ``register_rules``).
 HINTS = {
-    "REG-01": "Check the unit code on training.gov.au; a local (non-national) unit cannot be"
-    " recorded in the CQR register.",
-    "REG-02": "Report the superseding unit if the learner was trained in it; otherwise the"
-    " superseded code is accepted for activity that began before it was superseded.",
-    "REG-03": "Check the qualification code on training.gov.au.",
-    "REG-04": "Use the superseding qualification for new enrolments.",
-    "REG-05": "Copy the title exactly as training.gov.au shows it.",
-    "REG-06": "The same USI is recorded with another date of birth: check both with the learner"
-    " and the USI registry before submitting again.",
-    "REG-07": "Each parchment (certificate) number may be used once per RTO.",
-    "REG-08": "This row changes a record already in the register; the earlier version is kept"
-    " in its history. No action needed if the change is intended.",
-    "REG-09": "Add the client to NAT00080 (or the template row), or correct the client identifier.",
-    "REG-10": "Remove the duplicate row: the same record appears twice in this submission.",
-    "REG-11": "Fix the client's errors listed above; the client's records go in once it is clean.",
     "CQR-01": "Use the column layout of the CQR template (download it from the upload page).",
     "CQR-02": "Enter the date as YYYY-MM-DD or DD/MM/YYYY.",
 }
@@ -538,6 +530,8 @@ def stage_nat(
         release=submission.release or "8.0",
         collection_year=submission.collection_year,
         settings=settings,
+        lookup=RegisterLookup(),  # localities: CL-11/13, DL-05/06, CC-05/06 when loaded
+        today=timezone.localdate(),
     )
     extras: dict[str, dict] = defaultdict(dict)
     side_files = {"NAT00085": "postal", "NAT00090": "disabilities", "NAT00100": "prior"}
@@ -571,7 +565,8 @@ def stage_nat(
     result.collection_year = vr.collection_year
     if extras:
         _apply_client_extras(submission, extras)
-    result.issues.extend(_title_issues(names))
+    if register_rules.enabled("REG-05"):
+        result.issues.extend(_title_issues(names))
     return result
 
 
@@ -674,6 +669,15 @@ def template_rows(data: bytes, fmt: str) -> Iterator[list[str]]:
         wb.close()
 
 
+#: Template columns of the fields the shared record rules name by their NAT name.
+_TEMPLATE_FIELD = {
+    "unique_student_identifier": "usi",
+    "state_identifier": "residential_state",
+    "postcode": "residential_postcode",
+    "address_location_suburb_locality_or_town": "residential_suburb",
+}
+
+
 def stage_template(submission, data: bytes, progress) -> StageResult:
     """CQR CSV/XLSX template → the same staging shape as a NAT set."""
     result = StageResult()
@@ -700,11 +704,15 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
         return result
     idx = {h: i for i, h in enumerate(header)}
     rto_id, sub_id, rto_code = submission.rto_id, submission.pk, submission.rto.code
+    today = timezone.localdate()
+    lookup = RegisterLookup()
+    default_dobs = ValidationSettings().default_birth_dates
     clients: dict[str, tuple] = {}
     client_lines: dict[str, int] = {}
     outcomes: list[tuple] = []
     awards: list[tuple] = []
     achieved: dict[tuple[str, str], list[str]] = defaultdict(list)
+    last_end: dict[tuple[str, str], tuple[dt.date, str]] = {}  # (client, qual) -> last unit
     n = 0
     for line, raw in enumerate(rows, start=2):
         if not any((c or "").strip() for c in raw):
@@ -734,8 +742,13 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
         if v["gender"] and v["gender"] not in ("M", "F", "X", "@"):
             err("gender", "CL-07", "Gender must be M, F, X or @ (not stated).")
         pc = v["residential_postcode"]
-        if pc and not (re.fullmatch(r"\d{4}", pc) or pc in ("OSPC", "@@@@")):
+        pc_ok = not pc or re.fullmatch(r"\d{4}", pc) or pc in ("OSPC", "@@@@")
+        if not pc_ok:
             err("residential_postcode", "CL-11", f"Postcode {pc!r} must be 4 digits.")
+        state = v.get("residential_state", "")
+        if state and state not in plausible.STATE_NAMES and state != "@@":
+            err("residential_state", "CL-12", f"State {state!r} is not an AVETMISS state code.")
+            state = ""
         usi = v["usi"]
         if usi:
             problem = usi_problem(usi)
@@ -751,6 +764,27 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
         start = _template_date(v["activity_start_date"])
         end = _template_date(v["activity_end_date"])
         issued = _template_date(v["issue_date"])
+        # What cannot be true: the rules every door shares (avetmiss.plausible).
+        for problem in (
+            plausible.default_birth_date_problem(dob, default_dobs),
+            plausible.intoff_problem(usi, pc, state),
+            plausible.example_row_problem(cid, v["family_name"], v["given_names"]),
+            plausible.birth_date_problem(
+                dob, today=today, activity_start=None if award_type else start
+            ),
+            plausible.postcode_state_problem(pc, state),
+            pc_ok
+            and plausible.locality_problem(
+                lookup.localities_or_none(pc), pc, v["residential_suburb"], state
+            ),
+            plausible.usi_required_problem(usi, (end or issued) if award_type else end),
+            None
+            if award_type
+            else plausible.activity_dates_problem(start, end, v["outcome_code"], today=today),
+        ):
+            if problem:
+                err(_TEMPLATE_FIELD.get(problem.field, problem.field), problem.rule,
+                    problem.message)  # fmt: skip
         if not award_type:
             if not v["unit_code"]:
                 err("unit_code", "TA-04", "Unit code is required on a unit outcome row.")
@@ -760,8 +794,6 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
                 err("activity_start_date", "CQR-02", "Activity start date is required (a date).")
             if end is None:
                 err("activity_end_date", "CQR-02", "Activity end date is required (a date).")
-            if start and end and end < start:
-                err("activity_end_date", "TA-11", "The activity ends before it starts.")
             if v["outcome_code"] not in OUTCOME_CODES:
                 err(
                     "outcome_code",
@@ -798,6 +830,7 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
                 "date_of_birth": dob,
                 "postcode": pc[:4],
                 "address_location_suburb_locality_or_town": v["residential_suburb"][:50],
+                "state_identifier": state[:2],
                 "unique_student_identifier": usi[:10],
                 "postal_details": "{}",
                 "disabilities": "[]",
@@ -823,6 +856,9 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
             )
             if v["outcome_code"] in ACHIEVED:
                 achieved[(cid, v["qualification_code"])].append(v["unit_code"])
+            last = last_end.get((cid, v["qualification_code"]))
+            if end and (last is None or end > last[0]):
+                last_end[(cid, v["qualification_code"])] = (end, v["unit_code"])
         else:
             awards.append(
                 (
@@ -838,6 +874,15 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
                     },
                 )
             )
+    # CQR-12: no award completed before a unit of its program ended (every door's rule)
+    for k, (base, vals) in enumerate(awards):
+        last = last_end.get((vals["client_identifier"], vals["program_identifier"]))
+        p = last and plausible.unit_after_completion_problem(
+            last[1], last[0], vals["program_identifier"], vals["date_program_completed"]
+        )
+        if p:
+            issues.append(Issue(label, base[3], "activity_end_date", "", p.rule, ERROR, p.message))
+            awards[k] = ((*base[:5], True), vals)
     for table, cols, items in (
         (StagedClient._meta.db_table, STAGED_CLIENT_COLS, list(clients.values())),
         (StagedOutcome._meta.db_table, STAGED_OUTCOME_COLS, outcomes),
@@ -877,161 +922,12 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
 
 # ---------------------------------------------------------------------------- register rules
 
-# Each statement inserts issue rows into a temp table ``_reg_issues`` for one submission.
-# Parameters: %(sub)s submission id, %(rto)s rto id.
+# The rules themselves: ``register_rules.RULES`` (ids, messages, hints, statements).
 _O = StagedOutcome._meta.db_table
 _C = StagedClient._meta.db_table
 _A = StagedAward._meta.db_table
 _TP = TrainingProduct._meta.db_table
 _ISSUE_COLS = "(file, line, field, value, rule, severity, message, record_key)"
-
-REGISTER_RULES: list[str] = [
-    # REG-01 / REG-02 unit codes
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT o.file, o.line_no, 'subject_identifier', o.subject_identifier, 'REG-01', 'error',
-           'Unit ' || o.subject_identifier || ' is not a national unit of competency known to'
-           || ' the register (training.gov.au list).', o.record_key
-    FROM {_O} o LEFT JOIN {_TP} tp ON tp.code = o.subject_identifier
-    WHERE o.submission_id = %(sub)s AND o.rto_id = %(rto)s AND tp.id IS NULL
-      AND EXISTS (SELECT 1 FROM {_TP})""",
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT o.file, o.line_no, 'subject_identifier', o.subject_identifier, 'REG-02', 'warning',
-           'Unit ' || o.subject_identifier || ' is superseded'
-           || COALESCE(' by ' || NULLIF(tp.superseded_by, ''), '') || '.', o.record_key
-    FROM {_O} o JOIN {_TP} tp ON tp.code = o.subject_identifier
-    WHERE o.submission_id = %(sub)s AND o.rto_id = %(rto)s AND tp.status = 'superseded'""",
-    # REG-03 / REG-04 qualification codes (outcomes and awards)
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT x.file, x.line_no, 'program_identifier', x.program_identifier, 'REG-03', 'error',
-           'Qualification ' || x.program_identifier || ' is not known to the register'
-           || ' (training.gov.au list).', x.record_key
-    FROM (SELECT file, line_no, program_identifier, record_key FROM {_O}
-          WHERE submission_id = %(sub)s AND rto_id = %(rto)s AND program_identifier <> ''
-          UNION ALL
-          SELECT file, line_no, program_identifier, record_key FROM {_A}
-          WHERE submission_id = %(sub)s AND rto_id = %(rto)s AND program_identifier <> '') x
-    LEFT JOIN {_TP} tp ON tp.code = x.program_identifier
-    WHERE tp.id IS NULL AND EXISTS (SELECT 1 FROM {_TP})""",
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT x.file, x.line_no, 'program_identifier', x.program_identifier, 'REG-04', 'warning',
-           'Qualification ' || x.program_identifier || ' is superseded'
-           || COALESCE(' by ' || NULLIF(tp.superseded_by, ''), '') || '.', x.record_key
-    FROM (SELECT file, line_no, program_identifier, record_key FROM {_O}
-          WHERE submission_id = %(sub)s AND rto_id = %(rto)s AND program_identifier <> ''
-          UNION ALL
-          SELECT file, line_no, program_identifier, record_key FROM {_A}
-          WHERE submission_id = %(sub)s AND rto_id = %(rto)s AND program_identifier <> '') x
-    JOIN {_TP} tp ON tp.code = x.program_identifier WHERE tp.status = 'superseded'""",
-    # REG-06 USI held by a learner with a different date of birth (register or this file)
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT c.file, c.line_no, 'unique_student_identifier', c.unique_student_identifier,
-           'REG-06', 'error', 'USI ' || c.unique_student_identifier || ' is already held by a'
-           || ' learner with a different date of birth.', c.record_key
-    FROM {_C} c JOIN students_learner l ON l.usi = c.unique_student_identifier
-    WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s
-      AND c.date_of_birth IS NOT NULL AND l.date_of_birth IS NOT NULL
-      AND l.date_of_birth <> c.date_of_birth""",
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT c.file, c.line_no, 'unique_student_identifier', c.unique_student_identifier,
-           'REG-06', 'error', 'USI ' || c.unique_student_identifier || ' is given to clients'
-           || ' with different dates of birth in this submission.', c.record_key
-    FROM {_C} c
-    WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s AND c.unique_student_identifier
-          ~ '^[2-9A-HJ-NP-Z]{{10}}$' AND EXISTS (
-        SELECT 1 FROM {_C} c2 WHERE c2.submission_id = c.submission_id
-          AND c2.unique_student_identifier = c.unique_student_identifier
-          AND c2.date_of_birth IS DISTINCT FROM c.date_of_birth)""",
-    # REG-07 certificate numbers: used by another award of this RTO, or twice in the file
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT a.file, a.line_no, 'parchment_number', a.certificate_number, 'REG-07', 'error',
-           'Certificate number ' || a.certificate_number || ' is already used by another'
-           || ' award of this RTO.', a.record_key
-    FROM {_A} a
-    JOIN achievements_award aw
-      ON aw.rto_id = a.rto_id AND aw.certificate_number = a.certificate_number
-    JOIN students_clientrecord cr ON cr.id = aw.client_record_id
-    WHERE a.submission_id = %(sub)s AND a.rto_id = %(rto)s AND a.certificate_number <> ''
-      AND (cr.client_identifier <> a.client_identifier
-           OR aw.program_identifier <> a.program_identifier
-           OR aw.award_type <> a.award_type
-           OR aw.date_program_completed IS DISTINCT FROM a.date_program_completed)""",
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT a.file, a.line_no, 'parchment_number', a.certificate_number, 'REG-07', 'error',
-           'Certificate number ' || a.certificate_number || ' appears more than once in this'
-           || ' submission.', a.record_key
-    FROM {_A} a WHERE a.submission_id = %(sub)s AND a.rto_id = %(rto)s
-      AND a.certificate_number <> '' AND EXISTS (
-        SELECT 1 FROM {_A} a2 WHERE a2.submission_id = a.submission_id AND a2.id <> a.id
-          AND a2.certificate_number = a.certificate_number)""",
-    # REG-08 changes to records already in the register (warnings)
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT c.file, c.line_no, 'date_of_birth', COALESCE(to_char(c.date_of_birth, 'DDMMYYYY'), ''),
-           'REG-08', 'warning', 'This changes the date of birth recorded for client '
-           || c.client_identifier || '.', c.record_key
-    FROM {_C} c JOIN students_clientrecord cr
-      ON cr.rto_id = c.rto_id AND cr.client_identifier = c.client_identifier
-    WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s
-      AND cr.date_of_birth IS DISTINCT FROM c.date_of_birth""",
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT o.file, o.line_no, 'outcome_identifier_national', o.outcome_identifier_national,
-           'REG-08', 'warning', 'This changes the outcome of ' || o.subject_identifier
-           || ' from ' || u.outcome_identifier_national || ' to '
-           || o.outcome_identifier_national || '.', o.record_key
-    FROM {_O} o
-    JOIN students_clientrecord cr
-      ON cr.rto_id = o.rto_id AND cr.client_identifier = o.client_identifier
-    JOIN achievements_unitoutcome u ON u.rto_id = o.rto_id AND u.client_record_id = cr.id
-      AND u.subject_identifier = o.subject_identifier
-      AND u.program_identifier = o.program_identifier
-      AND u.activity_start_date = o.activity_start_date
-      AND u.training_organisation_delivery_location_identifier
-          = o.training_organisation_delivery_location_identifier
-    WHERE o.submission_id = %(sub)s AND o.rto_id = %(rto)s
-      AND u.outcome_identifier_national <> o.outcome_identifier_national""",
-    # REG-09 client unknown (not in this submission, not in the register)
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT x.file, x.line_no, 'client_identifier', x.client_identifier, 'REG-09', 'error',
-           'Client ' || x.client_identifier || ' is neither in this submission''s client'
-           || ' records nor in the register.', x.record_key
-    FROM (SELECT file, line_no, client_identifier, record_key, rto_id FROM {_O}
-          WHERE submission_id = %(sub)s AND rto_id = %(rto)s
-          UNION ALL
-          SELECT file, line_no, client_identifier, record_key, rto_id FROM {_A}
-          WHERE submission_id = %(sub)s AND rto_id = %(rto)s) x
-    WHERE NOT EXISTS (SELECT 1 FROM {_C} c WHERE c.submission_id = %(sub)s
-                      AND c.client_identifier = x.client_identifier)
-      AND NOT EXISTS (SELECT 1 FROM students_clientrecord cr WHERE cr.rto_id = x.rto_id
-                      AND cr.client_identifier = x.client_identifier)""",
-    # REG-10 duplicate keys inside the submission
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT c.file, c.line_no, 'client_identifier', c.client_identifier, 'REG-10', 'error',
-           'Client ' || c.client_identifier || ' appears more than once.', c.record_key
-    FROM {_C} c WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s AND EXISTS (
-      SELECT 1 FROM {_C} c2 WHERE c2.submission_id = c.submission_id AND c2.id <> c.id
-        AND c2.client_identifier = c.client_identifier)""",
-    # (window counts: PARTITION BY groups NULLs together, i.e. IS NOT DISTINCT FROM, and
-    # runs as one sort instead of a correlated self-join per row; COLLATE "C" because only
-    # equality matters here and byte order sorts faster than the locale's)
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT o.file, o.line_no, 'subject_identifier', o.subject_identifier, 'REG-10', 'error',
-           'The same activity (client, unit, program, start date, location) appears more than'
-           || ' once.', o.record_key
-    FROM (SELECT file, line_no, subject_identifier, record_key, count(*) OVER (
-            PARTITION BY client_identifier COLLATE "C", subject_identifier COLLATE "C",
-                         program_identifier COLLATE "C", activity_start_date,
-                         training_organisation_delivery_location_identifier COLLATE "C"
-          ) AS n FROM {_O} WHERE submission_id = %(sub)s AND rto_id = %(rto)s) o
-    WHERE o.n > 1""",
-    f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-    SELECT a.file, a.line_no, 'program_identifier', a.program_identifier, 'REG-10', 'error',
-           'The same award (client, program, completion date) appears more than once.',
-           a.record_key
-    FROM (SELECT file, line_no, program_identifier, record_key, count(*) OVER (
-            PARTITION BY client_identifier, program_identifier, award_type,
-                         date_program_completed
-          ) AS n FROM {_A} WHERE submission_id = %(sub)s AND rto_id = %(rto)s) a
-    WHERE a.n > 1""",
-]
 
 # Rows that must stay out even without an issue of their own: NOT NULL columns missing.
 _INTEGRITY = [
@@ -1080,39 +976,31 @@ def apply_register_rules(submission, issues: list[Issue]) -> None:
         cur.execute(f"ANALYZE {_C}, {_O}, {_A}")
         # The duplicate-key window sorts a million rows: in memory, not in 4 MB runs on disk.
         cur.execute("SET LOCAL work_mem = '128MB'")
-        for sql in REGISTER_RULES:
-            cur.execute(sql, params)
+        rules = register_rules.RULES  # read now: a test may run the set without a rule
+        for rule in rules:
+            if rule.stage == "staged":
+                for sql in rule.statements:
+                    cur.execute(sql, params)
         cur.execute("ANALYZE _reg_issues")
-        # mark rows with their own errors
-        for table in (_C, _O, _A):
-            cur.execute(
-                f"""UPDATE {table} t SET has_error = true FROM _reg_issues i
-                WHERE t.submission_id = %(sub)s AND t.rto_id = %(rto)s AND NOT t.has_error
-                  AND i.severity = 'error' AND i.file = t.file AND i.line = t.line_no""",
-                params,
-            )
+
+        def mark_rows_with_errors(tables):
+            for table in tables:
+                cur.execute(
+                    f"""UPDATE {table} t SET has_error = true FROM _reg_issues i
+                    WHERE t.submission_id = %(sub)s AND t.rto_id = %(rto)s AND NOT t.has_error
+                      AND i.severity = 'error' AND i.file = t.file AND i.line = t.line_no""",
+                    params,
+                )
+
+        mark_rows_with_errors((_C, _O, _A))
         for sql in _INTEGRITY:
             cur.execute(sql, params)
-        # outcomes and awards whose client stays out, stay out too (and are listed)
-        for table in (_O, _A):
-            cur.execute(
-                f"""INSERT INTO _reg_issues {_ISSUE_COLS}
-                SELECT t.file, t.line_no, 'client_identifier', t.client_identifier, 'REG-11',
-                       'error', 'Client ' || t.client_identifier || ' has errors, so this record'
-                       || ' cannot go in yet.', t.record_key
-                FROM {table} t WHERE t.submission_id = %(sub)s AND t.rto_id = %(rto)s
-                  AND NOT t.has_error AND EXISTS (
-                    SELECT 1 FROM {_C} c WHERE c.submission_id = t.submission_id
-                      AND c.client_identifier = t.client_identifier AND c.has_error)""",
-                params,
-            )
-            cur.execute(
-                f"""UPDATE {table} t SET has_error = true FROM {_C} c
-                WHERE t.submission_id = %(sub)s AND t.rto_id = %(rto)s AND NOT t.has_error
-                  AND c.submission_id = t.submission_id
-                  AND c.client_identifier = t.client_identifier AND c.has_error""",
-                params,
-            )
+        # outcomes and awards whose client stays out are listed (REG-11), so they stay out too
+        for rule in rules:
+            if rule.stage == "cascade":
+                for sql in rule.statements:
+                    cur.execute(sql, params)
+        mark_rows_with_errors((_O, _A))
         # record keys for grouping: the client identifier of the row at (file, line)
         cur.execute(
             f"""UPDATE _reg_issues i SET record_key = s.record_key FROM (
@@ -1131,7 +1019,8 @@ def apply_register_rules(submission, issues: list[Issue]) -> None:
             FROM _reg_issues ORDER BY file, line, field""",
             params,
         )
-        for rule, hint in HINTS.items():
+        hints = {**HINTS, **{r.id: r.hint for r in register_rules.RULES}}
+        for rule, hint in hints.items():
             cur.execute(
                 f"UPDATE {SubmissionIssue._meta.db_table} SET hint = %s"
                 " WHERE submission_id = %s AND rule = %s",

@@ -269,6 +269,15 @@ class UnitOutcome(OutcomeNatFields, Provenance, TenantOwnedModel):
     learner = models.ForeignKey(
         "students.Learner", on_delete=models.PROTECT, related_name="outcomes"
     )
+    # Withdrawn: reported in error (``services.outcome_withdraw``). The row stays, with its
+    # versions (who, when, why); the learner portal, verification, documents and exports
+    # leave it out. No per-row FOREIGN KEY on the user, like ``updated_by``.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_constraint=False, db_index=False,
+    )  # fmt: skip
+    withdrawn_reason = models.CharField(max_length=500, blank=True, db_default="")
 
     class Meta:
         ordering = ["-activity_end_date", "subject_identifier"]

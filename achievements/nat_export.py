@@ -40,7 +40,7 @@ def _nat_names(file_id: str) -> set[str]:
 
 def _outcomes(rto, year: int | None):
     # Why scopes_disabled: the caller names the RTO explicitly; every query filters on rto.
-    qs = UnitOutcome.objects.filter(rto=rto)
+    qs = UnitOutcome.objects.filter(rto=rto, withdrawn_at__isnull=True)
     if year:
         qs = qs.filter(
             activity_start_date__lte=dt.date(year, 12, 31),

@@ -30,7 +30,7 @@ from core.errors import ApplicationError
 from core.uploads import UploadRejected, inspect_upload
 from students.models import ClientNatFields, ClientRecord
 
-from . import ingest
+from . import ingest, record_checks
 from .models import (
     OutcomeNatFields,
     StagedAward,
@@ -171,6 +171,7 @@ def _validation_settings(sub: Submission) -> ValidationSettings:
         max_issues_per_rule=None,
         unused_parent_severity=None,
         require_nat00085=False,
+        register=True,
     )
 
 
@@ -613,6 +614,11 @@ def outcome_correct(
         for k in OUTCOME_EDITABLE:
             if k in data:
                 setattr(locked, k, data[k])
+        record_checks.refuse(
+            record_checks.outcome_problems(
+                locked.client_record, {k: getattr(locked, k) for k in OUTCOME_EDITABLE}
+            )
+        )
         locked.updated_by = actor
         locked.change_reason = reason.strip()[:500]
         locked.source_submission = None
@@ -638,8 +644,10 @@ def outcome_correct(
 
 
 def outcome_create(client_record: ClientRecord, *, actor, data: dict[str, Any]) -> UnitOutcome:
-    """Add one unit outcome by hand (same natural key rules as files)."""
+    """Add one unit outcome by hand (same natural key rules as files, and the record rules
+    every door shares: ``record_checks.outcome_problems``)."""
     _refuse_if_ceased(client_record.rto)
+    record_checks.refuse(record_checks.outcome_problems(client_record, data))
     with (
         transaction.atomic(),
         pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
@@ -661,6 +669,104 @@ def outcome_create(client_record: ClientRecord, *, actor, data: dict[str, Any]) 
             ) from None
         audit_record("outcome.create", actor=actor, rto=outcome.rto, obj=outcome)
     return outcome
+
+
+def _manual_change_reason(reason: str, what: str, rto) -> str:
+    """The reason a hand change of the register needs (at most 500 characters), refused
+    when blank or when the RTO has ceased."""
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ApplicationError(f"Give the reason for the {what}.", extra={"field": "reason"})
+    _refuse_if_ceased(rto)
+    return reason
+
+
+def outcome_withdraw(outcome: UnitOutcome, *, actor, reason: str) -> UnitOutcome:
+    """Withdraw a unit outcome reported in error: a new version with who, when and why.
+
+    Nothing in the register is deleted: the row stays (and its versions), marked withdrawn,
+    and the learner portal, verification, documents and NAT exports leave it out. Refused:
+    no reason, a ceased RTO, an outcome already withdrawn.
+    """
+    reason = _manual_change_reason(reason, "withdrawal", outcome.rto)
+    with (
+        transaction.atomic(),
+        pghistory.context(user=actor.pk, reason=reason, source="manual"),
+    ):
+        locked = UnitOutcome.objects.select_for_update(of=("self",)).get(pk=outcome.pk)
+        if locked.withdrawn_at is not None:
+            raise ApplicationError("This outcome is already withdrawn.")
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = actor
+        locked.withdrawn_reason = reason
+        locked.updated_by = actor
+        locked.change_reason = f"Withdrawn: {reason}"[:500]
+        locked.save()
+        audit_record(
+            "outcome.withdraw", actor=actor, rto=locked.rto, obj=locked, extra={"reason": reason}
+        )
+    return locked
+
+
+def outcome_move(
+    outcome: UnitOutcome, *, actor, client_identifier: str, reason: str
+) -> UnitOutcome:
+    """Move a unit outcome reported against the wrong learner to the right client record
+    of the same RTO: a new version (who/when/why) with the new client record and learner.
+
+    Refused: no reason, a ceased RTO, a withdrawn outcome, a client identifier the RTO does
+    not have, the same record, the target already holding this activity (natural key), and
+    whatever the record rules refuse for the target learner (``record_checks``: born after
+    the activity started, no USI for activity from 2015 on, ...).
+    """
+    reason = _manual_change_reason(reason, "move", outcome.rto)
+    cid = (client_identifier or "").strip()
+    with (
+        transaction.atomic(),
+        pghistory.context(user=actor.pk, reason=reason, source="manual"),
+    ):
+        locked = UnitOutcome.objects.select_for_update(of=("self",)).get(pk=outcome.pk)
+        if locked.withdrawn_at is not None:
+            raise ApplicationError("A withdrawn outcome cannot be moved.")
+        target = ClientRecord.objects.filter(rto_id=locked.rto_id, client_identifier=cid).first()
+        if target is None:
+            raise ApplicationError(
+                f"This RTO has no client with identifier {cid!r}.",
+                extra={"field": "client_identifier"},
+            )
+        if target.pk == locked.client_record_id:
+            raise ApplicationError(
+                "The outcome is already on this client's record.",
+                extra={"field": "client_identifier"},
+            )
+        record_checks.refuse(
+            record_checks.outcome_problems(
+                target, {k: getattr(locked, k) for k in OUTCOME_EDITABLE}
+            )
+        )
+        before = locked.client_record.client_identifier
+        locked.client_record = target
+        locked.learner_id = target.learner_id
+        locked.updated_by = actor
+        locked.change_reason = f"Moved from client {before}: {reason}"[:500]
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            raise ApplicationError(
+                f"Client {cid} already has an outcome for this unit, program and start date.",
+                extra={"field": "client_identifier"},
+            ) from None
+        audit_record(
+            "outcome.move",
+            actor=actor,
+            rto=locked.rto,
+            obj=locked,
+            before={"client_identifier": before},
+            after={"client_identifier": cid},
+            extra={"reason": reason},
+        )
+    return locked
 
 
 def outcome_versions(outcome: UnitOutcome):
@@ -753,6 +859,7 @@ def learner_create(*, rto, actor, data: dict[str, Any]) -> ClientRecord:
     usi = (values.get("unique_student_identifier") or "").strip().upper()
     values["unique_student_identifier"] = usi
     dob = values.get("date_of_birth")
+    record_checks.refuse(record_checks.client_problems(values))
     with (
         transaction.atomic(),
         pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
@@ -833,6 +940,7 @@ def award_create(client_record: ClientRecord, *, actor, data: dict[str, Any]):
         problem = training_product_problem(code, TrainingProduct.Type.UNIT)
         if problem:
             raise ApplicationError(problem)
+    record_checks.refuse(record_checks.award_problems(client_record, values))
     with (
         transaction.atomic(),
         pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
@@ -1263,6 +1371,11 @@ def client_record_correct(
             )
         if not cr.family_name:
             raise ApplicationError("Give the family name.", extra={"field": "family_name"})
+        record_checks.refuse(
+            record_checks.client_problems(
+                {k: getattr(cr, k) for k in CLIENT_EDITABLE}, client_record=cr
+            )
+        )
         if (
             cid != before["client_identifier"]
             and ClientRecord.objects.filter(rto=cr.rto, client_identifier=cid).exists()

@@ -12,6 +12,7 @@ urlpatterns = [
         views.submission_template,
         name="submission_template",
     ),
+    path("submissions/rules/", views.rules_page, name="rules"),
     path("submissions/<str:public_id>/", views.submission_detail, name="submission_detail"),
     path(
         "submissions/<str:public_id>/commit/",
@@ -42,6 +43,12 @@ urlpatterns = [
         name="outcome_add",
     ),
     path("learners/<str:public_id>/awards/new/", views_records.award_add, name="award_add"),
+    path(
+        "outcomes/<str:public_id>/withdraw/",
+        views_records.outcome_withdraw,
+        name="outcome_withdraw",
+    ),
+    path("outcomes/<str:public_id>/move/", views_records.outcome_move, name="outcome_move"),
     path(
         "outcomes/<str:public_id>/correct/",
         views_records.outcome_correct,

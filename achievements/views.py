@@ -18,6 +18,7 @@ from .forms import SubmissionUploadForm
 from .models import Submission
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+AVETMISS_SEVERITY = {"E": "Error", "W": "Warning", "E/W": "Error or warning"}
 #: Issues per page of a submission report (the downloads hold them all).
 ISSUES_PER_PAGE = 200
 
@@ -128,7 +129,19 @@ def submission_detail(request, rto_code, public_id):
 @require_POST
 @rto_perm_required(Perm.SUBMIT)
 def submission_commit_view(request, rto_code, public_id):
+    """Commit is irreversible (nothing in the register is ever deleted), so it asks first:
+    the report's commit form has a confirmation box, and a POST without it commits nothing
+    and says why."""
     sub = selectors.submission_get_for_actor(rto=request.rto, public_id=public_id)
+    if request.POST.get("confirm") != "yes":
+        messages.error(
+            request,
+            "Nothing was committed: tick the box to confirm that these records go into the"
+            " permanent register, where they can be corrected but never deleted.",
+        )
+        return redirect(
+            "achievements:submission_detail", rto_code=request.rto.code, public_id=sub.public_id
+        )
     try:
         services.submission_request_commit(sub, actor=request.user)
     except ApplicationError as exc:
@@ -167,3 +180,25 @@ def submission_issues_download(request, rto_code, public_id, fmt):
         data = exports.xlsx_bytes([("Issues", exports.ISSUE_COLUMNS, exports.issue_rows(issues))])
         return _download(data, f"{name}.xlsx", XLSX)
     raise Http404
+
+
+@rto_perm_required(Perm.VIEW)
+def rules_page(request, rto_code):
+    """Every rule a submission is checked against: the register rules and the AVETMISS
+    rules of the NAT engine, with id, severity, what each reports and how to fix it."""
+    from avetmiss import plausible
+    from avetmiss.rules import RULES as AVETMISS_RULES
+
+    from . import register_rules
+
+    return render(
+        request,
+        "achievements/rules.html",
+        {
+            "register_rules": register_rules.RULES,
+            "record_rules": plausible.CATALOGUE,
+            "avetmiss_rules": [
+                (r, AVETMISS_SEVERITY.get(r.severity, r.severity)) for r in AVETMISS_RULES.values()
+            ],
+        },
+    )

@@ -20,6 +20,8 @@ from .forms import (
     LearnerSearchForm,
     OutcomeCorrectForm,
     OutcomeForm,
+    OutcomeMoveForm,
+    OutcomeWithdrawForm,
 )
 from .models import Award, TrainingProduct, UnitOutcome
 
@@ -161,7 +163,7 @@ def learner_correct(request, rto_code, public_id):
 @rto_perm_required(Perm.EDIT_RECORDS)
 def outcome_add(request, rto_code, public_id):
     cr = selectors.client_record_get_for_actor(rto=request.rto, public_id=public_id)
-    form = OutcomeForm(request.POST or None, rto_code=request.rto.code)
+    form = OutcomeForm(request.POST or None, rto_code=request.rto.code, client_record=cr)
     if request.method == "POST" and form.is_valid():
         try:
             services.outcome_create(cr, actor=request.user, data=form.cleaned_data)
@@ -183,7 +185,9 @@ def outcome_correct(request, rto_code, public_id):
     outcome = selectors.outcome_get_for_actor(rto=request.rto, public_id=public_id)
     cr = outcome.client_record
     initial = {k: getattr(outcome, k) for k in services.OUTCOME_EDITABLE}
-    form = OutcomeCorrectForm(request.POST or None, initial=initial, rto_code=request.rto.code)
+    form = OutcomeCorrectForm(
+        request.POST or None, initial=initial, rto_code=request.rto.code, client_record=cr
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in services.OUTCOME_EDITABLE}
         try:
@@ -209,10 +213,59 @@ def outcome_correct(request, rto_code, public_id):
     )
 
 
+def _outcome_action(request, public_id, *, form_class, act, done: str, kind: str):
+    """The confirmation page of an irreversible step on one outcome (withdraw, move): GET
+    shows what will happen and asks for a reason and a confirmation; POST does it."""
+    outcome = selectors.outcome_get_for_actor(rto=request.rto, public_id=public_id)
+    cr = outcome.client_record
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(outcome, form.cleaned_data)
+        except ApplicationError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, done)
+            return redirect(_learner_url(request.rto, cr) + "#history")
+    return render(
+        request,
+        "achievements/outcome_action.html",
+        {"form": form, "cr": cr, "outcome": outcome, "kind": kind},
+        status=400 if form.errors else 200,
+    )
+
+
+@rto_perm_required(Perm.EDIT_RECORDS)
+def outcome_withdraw(request, rto_code, public_id):
+    return _outcome_action(
+        request,
+        public_id,
+        form_class=OutcomeWithdrawForm,
+        act=lambda o, d: services.outcome_withdraw(o, actor=request.user, reason=d["reason"]),
+        done="Outcome withdrawn; the earlier version is kept in the history.",
+        kind="withdraw",
+    )
+
+
+@rto_perm_required(Perm.EDIT_RECORDS)
+def outcome_move(request, rto_code, public_id):
+    return _outcome_action(
+        request,
+        public_id,
+        form_class=OutcomeMoveForm,
+        act=lambda o, d: services.outcome_move(
+            o, actor=request.user, client_identifier=d["client_identifier"], reason=d["reason"]
+        ),
+        done="Outcome moved to the other client record; this learner's history keeps it.",
+        kind="move",
+    )
+
+
 @rto_perm_required(Perm.EDIT_RECORDS)
 def award_add(request, rto_code, public_id):
     cr = selectors.client_record_get_for_actor(rto=request.rto, public_id=public_id)
-    form = AwardForm(request.POST or None, rto_code=request.rto.code)
+    form = AwardForm(request.POST or None, rto_code=request.rto.code, client_record=cr)
     if request.method == "POST" and form.is_valid():
         try:
             award = services.award_create(cr, actor=request.user, data=form.cleaned_data)

@@ -139,7 +139,9 @@ FIELD_RULES: dict[str, dict[str, Spec]] = {
         "at_school_flag": S("code", codes="flag", rule="CL-23", blank_rule="CL-23"),
         "proficiency_in_spoken_english_identifier": S("code", codes="proficiency", rule="CL-16"),
         "address_location_suburb_locality_or_town": S(blank_rule="CL-26"),
-        "unique_student_identifier": S("usi", rule="CL-31", blank_rule="CL-30"),
+        # Blank is allowed here: CL-30 needs the client's activity dates (the USI is required
+        # from 2015 on only), so the validator checks it with the files (avetmiss.plausible).
+        "unique_student_identifier": S("usi", rule="CL-31", blank_rule="CL-30", required=False),
         "state_identifier": S("code", codes="state_client", rule="CL-27", blank_rule="CL-27"),
         "address_building_property_name": S(),
         "address_flat_unit_details": S(),

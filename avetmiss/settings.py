@@ -76,6 +76,11 @@ class ValidationSettings:
     #: definition, so by default those rows are ignored when choosing the year; if every row
     #: is 70/85 the latest start date decides. False = use every row literally.
     default_year_ignores_continuing: bool = True
+    #: The permanent register's door (achievements.ingest): its stricter record rules
+    #: (avetmiss.plausible) replace the AVETMISS warnings they sharpen — a completion dated
+    #: before the last activity of its program is CQR-12 (error) instead of PC-11 (warning) —
+    #: and the CQR template's example learner is refused (CQR-14).
+    register: bool = False
     #: FMT-02: report LF-only line endings (accepted on import) as a warning.
     warn_lf_line_endings: bool = True
 

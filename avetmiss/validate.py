@@ -52,6 +52,7 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 
 from . import codes as C
+from . import plausible
 from .dates import DATE_ORDINALS, add_years, date_ordinal, from_ordinal
 from .fieldchecks import _email_ok, compile_checks, show
 from .issues import ERROR, RECORD, WARNING, Issue, IssueCollector, ValidationResult
@@ -67,6 +68,14 @@ _EMPTY: frozenset[str] = frozenset()
 _PO_BOX = re.compile(r"\b(P\.?\s*O\.?\s*BOX|GPO\s+BOX|LOCKED\s+BAG|PRIVATE\s+BAG)\b", re.I)
 _TITLES = frozenset({"MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV", "SIR", "HON"})
 _ORD_2015 = _dt.date(2015, 1, 1).toordinal()
+_USI_YEAR = plausible.USI_REQUIRED_FROM
+# CQR-15: every (postcode, state) pair inside the state's postcode ranges (fast path).
+_PC_STATE_OK = frozenset(
+    f"{n:04d}{st}"
+    for st, ranges in plausible.STATE_POSTCODES.items()
+    for lo, hi in ranges
+    for n in range(lo, hi + 1)
+)
 # Program levels that recognition 15 (higher-level qualification) may carry (PR-10).
 _HIGHER_LEVELS = frozenset({"211", "213", "221", "222", "311", "312", "411", "413", "421"})
 _SKILL_SETS = frozenset({"13", "16"})
@@ -215,8 +224,14 @@ class Validator:
         period_end: _dt.date | str | None = None,
         lookup: ReferenceLookup | None = None,
         settings: ValidationSettings | None = None,
+        today: _dt.date | None = None,
     ):
         self.layouts: dict[str, Layout] = layouts(release)  # raises UnknownReleaseError
+        #: What cannot be true is judged against today (avetmiss.plausible: CQR-10, CQR-13).
+        self.today = today or _dt.date.today()
+        self.o_today = self.today.toordinal()
+        self.client_dobs: dict[str, int] = {}  # client -> date of birth ordinal (CQR-11)
+        self.usi_needed: set[str] = set()  # clients with activity from 2015 on (CL-30)
         self.release = release
         self.settings = settings or ValidationSettings()
         self.lookup: ReferenceLookup = lookup or NullLookup()
@@ -489,6 +504,26 @@ class Validator:
         if key not in self._ref_cache:
             self._ref_cache[key] = self.lookup.code_known(kind, code)
         return self._ref_cache[key]  # type: ignore[return-value]
+
+    def _activity_truth(self, file_id, n, client, out, start, end, s_o, e_o) -> None:
+        """CQR-11 (born after the activity started) and CQR-13 (a final outcome dated after
+        today) on a NAT00120 row: the rules every door shares (``avetmiss.plausible``). An
+        activity that ends before it starts is TA-09 of the row rules, not reported twice."""
+        fromord = _dt.date.fromordinal
+        dob_o = self.client_dobs.get(client)
+        if s_o is not None and dob_o is not None and s_o < dob_o <= self.o_today:
+            p = plausible.birth_date_problem(fromord(dob_o), today=self.today,
+                                             activity_start=fromord(s_o))  # fmt: skip
+            if p:
+                self._issue(file_id, n, "activity_start_date", start, p.rule, ERROR, p.message)
+        if s_o is not None and e_o is not None and s_o > e_o:
+            return
+        p = plausible.activity_dates_problem(
+            s_o and fromord(s_o), e_o and fromord(e_o), out, today=self.today
+        )
+        if p:
+            value = start if p.field == "activity_start_date" else end
+            self._issue(file_id, n, p.field, value, p.rule, ERROR, p.message)
 
     def _localities(self, postcode: str):
         key = ("pc", postcode)
@@ -1091,6 +1126,8 @@ class Validator:
         dates = DATE_ORDINALS
         usis = self.usis
         usi_ok = usi_ok_fast
+        client_dobs = self.client_dobs
+        register = s.register
 
         def slow(n: int, row: tuple) -> frozenset[str] | set[str]:
             bad = self._format(file_id, n, row)
@@ -1131,16 +1168,8 @@ class Validator:
             age = None
             if dob_o is not None:
                 if dob in defaults:
-                    self._issue(
-                        file_id,
-                        n,
-                        "date_of_birth",
-                        dob,
-                        "CL-09",
-                        ERROR,
-                        f"Date of birth {dob} looks like a system default, not a real birth"
-                        " date; give the real date or @@@@@@@@ if not stated.",
-                    )
+                    p = plausible.default_birth_date_problem(_dt.date.fromordinal(dob_o), defaults)
+                    self._issue(file_id, n, p.field, dob, p.rule, ERROR, p.message)
                 elif dob_o > o_pe:
                     self._issue(
                         file_id,
@@ -1165,7 +1194,19 @@ class Validator:
                             f"Date of birth {dob} makes the client {age} at the end of the"
                             " collection period; check it.",
                         )
+            # CQR-10: born in the future (besides CL-09's collection period), every door's rule
+            if dob_o is not None and dob_o > self.o_today:
+                p = plausible.birth_date_problem(_dt.date.fromordinal(dob_o), today=self.today)
+                self._issue(file_id, n, p.field, dob, p.rule, ERROR, p.message)
             pc, st = row[i_pc], row[i_st]
+            # CQR-15 postcode within the state's ranges (CL-12 below covers OSPC).
+            if (
+                pc != "OSPC"
+                and "postcode" not in bad
+                and "state_identifier" not in bad
+                and (problem := plausible.postcode_state_problem(pc, st))
+            ):
+                self._issue(file_id, n, problem.field, st, problem.rule, ERROR, problem.message)
             # CL-12 OSPC => state 99.
             if pc == "OSPC" and st != "99" and "state_identifier" not in bad:
                 self._issue(
@@ -1192,38 +1233,11 @@ class Validator:
                         f"Suburb should be 'Not specified' when the postcode is {pc}.",
                     )
             elif localities and "postcode" not in bad and pc.strip():
-                locs = self._localities(pc)
-                if not locs:
-                    self._issue(
-                        file_id,
-                        n,
-                        "postcode",
-                        pc,
-                        "CL-11",
-                        ERROR,
-                        f"Postcode {pc} is not a known Australian residential postcode.",
-                    )
-                elif sub and sub.upper() not in {loc for loc, _ in locs}:
-                    self._issue(
-                        file_id,
-                        n,
-                        "address_location_suburb_locality_or_town",
-                        sub,
-                        "CL-13",
-                        ERROR,
-                        f"Suburb {show(sub)} is not a locality of postcode {pc} (Australia"
-                        " Post list); check the spelling or the postcode.",
-                    )
-                elif st not in ("@@",) and st not in {x for _, x in locs}:
-                    self._issue(
-                        file_id,
-                        n,
-                        "state_identifier",
-                        st,
-                        "CL-13",
-                        ERROR,
-                        f"State identifier {st} does not match postcode {pc}.",
-                    )
+                # CL-11 / CL-13 with the localities list: the rule every door shares
+                p = plausible.locality_problem(self._localities(pc), pc, sub, st)
+                if p:
+                    value = {"postcode": pc, "state_identifier": st}.get(p.field, sub)
+                    self._issue(file_id, n, p.field, value, p.rule, ERROR, p.message)
             lang = row[i_lang]
             if (
                 "language_identifier" not in bad
@@ -1331,17 +1345,8 @@ class Validator:
                     "Flat/unit details must not contain a PO box or street details.",
                 )
             usi = row[i_usi].rstrip()
-            if usi == "INTOFF" and (pc != "OSPC" or st != "99"):
-                self._issue(
-                    file_id,
-                    n,
-                    "unique_student_identifier",
-                    usi,
-                    "CL-32",
-                    ERROR,
-                    "USI exemption INTOFF is only for clients studying offshore: postcode must"
-                    " be OSPC and state 99 (and the activity funded 32).",
-                )
+            if p := plausible.intoff_problem(usi, pc, st):
+                self._issue(file_id, n, p.field, usi, p.rule, ERROR, p.message)
             if i_scs is not None:
                 scs = row[i_scs]
                 if scs == "A" and age is not None and age < s.survey_minor_age:
@@ -1400,6 +1405,7 @@ class Validator:
                     and sub[0] not in " @"
                     and usi_ok(usi)
                     and st in state_ok
+                    and (pc + st in _PC_STATE_OK or st == "@@")
                     and (bld == b50 or bld[0] not in " @")
                     and (flat == b30 or (flat[0] not in " @" and not _PO_BOX.search(flat)))
                     and sno[0] not in " @"
@@ -1431,6 +1437,13 @@ class Validator:
                             n, row[i_dis], row[i_pea], row[i_sch], row[i_pc], row[i_st],
                             row[i_usi].rstrip(),
                         )  # fmt: skip
+                        dob_o = dates.get(row[i_dob])
+                        if dob_o is not None:
+                            client_dobs[cid] = dob_o
+                    if register and cid.rstrip() == plausible.EXAMPLE_CLIENT:
+                        fam, _c, giv = row[i_name].partition(",")
+                        if p := plausible.example_row_problem(cid, fam, giv):
+                            self._issue(file_id, n, p.field, cid, p.rule, ERROR, p.message)
                 usi = row[i_usi].rstrip()
                 if (
                     usi
@@ -1753,6 +1766,8 @@ class Validator:
         used_subjects, used_programs = self.subjects_used, self.programs_used
         slow = self._slow_120
         emit = self.emit
+        client_dobs, usi_needed = self.client_dobs, self.usi_needed
+        o_today, not_final = self.o_today, plausible.NOT_FINAL_OUTCOMES
         state_ok = self._state_120_ok
         count = 0
         for lines, block in blocks:
@@ -1811,6 +1826,12 @@ class Validator:
                 ):
                     slow(file_id, n, f, s_o, e_o)
                 # Stateful rules, for every row whatever the path.
+                if (s_o is not None and s_o < client_dobs.get(client, 0)) or (
+                    ((s_o or 0) > o_today or (e_o or 0) > o_today) and out not in not_final
+                ):
+                    self._activity_truth(file_id, n, client, out, start, end, s_o, e_o)
+                if e_o is not None and e_o >= _ORD_2015:
+                    usi_needed.add(client)
                 first = seen.setdefault(actkey, n)
                 if first != n:
                     emit(
@@ -2037,8 +2058,9 @@ class Validator:
                     start,
                     "TA-09",
                     ERROR,
-                    f"Activity start date {start} is after the activity end date {end}; the"
-                    " start must be on or before the end.",
+                    plausible.activity_dates_problem(
+                        _dt.date.fromordinal(s_o), _dt.date.fromordinal(e_o), out, today=self.today
+                    ).message,
                 )
             elif e_o > add_years(s_o, 5):
                 iss(
@@ -2392,6 +2414,10 @@ class Validator:
                             f"Client identifier {show(client)} is not in NAT00080.",
                         )
                     self.clients_completed.add(client)
+                    if dname not in bad and (
+                        int(d) >= 2015 if r7 else DATE_ORDINALS.get(d, 0) >= _ORD_2015
+                    ):
+                        self.usi_needed.add(client)
                 if dname not in bad:
                     if r7:
                         y = int(d)
@@ -2467,7 +2493,12 @@ class Validator:
                             )
                         if d_o is not None:
                             st = self.client_programs.get(client + prog)
-                            if st is not None and st[1] and d_o < st[1]:
+                            if st is not None and st[1] and d_o < st[1] and self.settings.register:
+                                p = plausible.unit_after_completion_problem(
+                                    "", _dt.date.fromordinal(st[1]),
+                                    prog.rstrip(), _dt.date.fromordinal(d_o))  # fmt: skip
+                                self._issue(file_id, n, dname, d, p.rule, ERROR, p.message)
+                            elif st is not None and st[1] and d_o < st[1]:
                                 self._issue(
                                     file_id,
                                     n,
@@ -2686,6 +2717,9 @@ class Validator:
                     f"Client {cid.rstrip()} has no training activity or completion in this"
                     " submission; remove the client or report their activity.",
                 )
+            if not usi and cid in self.usi_needed:
+                problem = plausible.usi_required_problem("", _USI_YEAR)
+                iss("NAT00080", line, problem.field, usi, problem.rule, ERROR, problem.message)
             if intoff_check and usi == "INTOFF" and cid not in self.fund32:
                 iss(
                     "NAT00080",

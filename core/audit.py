@@ -44,6 +44,8 @@ ACTION_LABELS = {
     "officer_grant.created": "Officer access granted",
     "officer_grant.revoked": "Officer access revoked",
     "outcome.correct": "Unit outcome corrected",
+    "outcome.withdraw": "Unit outcome withdrawn (reported in error)",
+    "outcome.move": "Unit outcome moved to another client record",
     "outcome.create": "Unit outcome added",
     "payment_batch.approve": "Payment batch approved",
     "payment_chunk.failed": "Payment calculation stopped with an error",

@@ -662,7 +662,9 @@ class PaymentLine(TenantOwnedModel):
                         "update",
                         pgtrigger.Update,
                         {"old": "old_rows", "new": "new_rows"},
-                        "(SELECT batch_id FROM old_rows UNION ALL SELECT batch_id FROM new_rows)",
+                        # The alias is required before PostgreSQL 16.
+                        "(SELECT batch_id FROM old_rows UNION ALL SELECT batch_id FROM new_rows)"
+                        " AS changed",
                     ),
                     ("delete", pgtrigger.Delete, {"old": "old_rows"}, "old_rows"),
                 )

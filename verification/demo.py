@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-DEMO_USI = "DEMQ7RH9KA"
+DEMO_USI = "DEMQ7RH9KS"  # passes the USI check character (avetmiss.usi), so corrections work
+#: The demo USI before it was fixed: it failed the check character. Demo data loaded with it
+#: is corrected in place, so the loader stays idempotent.
+_OLD_DEMO_USI = "DEMQ7RH9KA"
 DEMO_CERTIFICATE = "DEMO-2025-0001"
 
 
@@ -23,6 +26,11 @@ def load_demo_learner(out) -> None:
         units = list(TrainingProduct.objects.filter(type="UNIT").order_by("code")[:3])
         if rto is None or qual is None:
             return
+        if not Learner.objects.filter(usi=DEMO_USI).exists():
+            Learner.objects.filter(usi=_OLD_DEMO_USI).update(usi=DEMO_USI)
+        ClientRecord.objects.filter(unique_student_identifier=_OLD_DEMO_USI).update(
+            unique_student_identifier=DEMO_USI
+        )
         learner, _ = Learner.objects.get_or_create(
             usi=DEMO_USI,
             defaults={

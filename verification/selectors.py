@@ -157,7 +157,7 @@ def learner_awards(learner) -> list[Award]:
 def learner_outcomes(learner) -> list[UnitOutcome]:
     with scopes_disabled():
         outcomes = list(
-            UnitOutcome.objects.filter(learner=learner)
+            UnitOutcome.objects.filter(learner=learner, withdrawn_at__isnull=True)
             .select_related("rto")
             .order_by("-activity_end_date", "subject_identifier")
         )

@@ -420,7 +420,9 @@ def _record_of_results_rows(award: Award) -> list[dict]:
 
     outcomes = list(
         UnitOutcome.objects.filter(
-            client_record=award.client_record, program_identifier=award.program_identifier
+            client_record=award.client_record,
+            program_identifier=award.program_identifier,
+            withdrawn_at__isnull=True,  # reported in error: not on any document
         ).order_by("activity_end_date", "subject_identifier")
     )
     titles = titles_for([o.subject_identifier for o in outcomes])

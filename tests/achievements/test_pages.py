@@ -170,7 +170,7 @@ def test_add_learner_field_errors_and_link_by_usi(world, client_for):
 
 
 def test_add_outcome_checks_codes(world, client_for, products):
-    cr = _cr(world.rto_a, "C001", "Smith")
+    cr = _cr(world.rto_a, "C001", "Smith", usi="INDIV")  # CL-30: a USI (here the exemption)
     c = client_for("data_a")
     url = _url("outcome_add", world, public_id=cr.public_id)
     base = {"subject_identifier": "ZZZ999", "activity_start_date": "01/02/2025",
@@ -202,7 +202,7 @@ def test_add_outcome_checks_codes(world, client_for, products):
 
 
 def test_correct_outcome_requires_reason_and_shows_both_versions(world, client_for, products):
-    cr = _cr(world.rto_a, "C001", "Smith")
+    cr = _cr(world.rto_a, "C001", "Smith", usi="INDIV")  # CL-30: a USI (here the exemption)
     o = _outcome(cr, start=dt.date(2024, 2, 1), end=dt.date(2024, 6, 1))
     c = client_for("data_a")
     url = _url("outcome_correct", world, public_id=o.public_id)
@@ -227,7 +227,7 @@ def test_correct_outcome_requires_reason_and_shows_both_versions(world, client_f
 
 
 def test_add_award_and_lookup(world, client_for, products):
-    cr = _cr(world.rto_a, "C001", "Smith")
+    cr = _cr(world.rto_a, "C001", "Smith", usi="INDIV")  # CL-30: a USI (here the exemption)
     c = client_for("data_a")
     url = _url("award_add", world, public_id=cr.public_id)
     r = c.post(url, {"award_type": "QUALIFICATION", "program_identifier": "BSBWHS311",

@@ -142,9 +142,9 @@ def test_csv_template_values_are_data(world):
         "residential_postcode,residential_suburb,qualification_code,unit_code,"
         "activity_start_date,activity_end_date,outcome_code,award_type,certificate_number,"
         "issue_date\n"
-        f'{world.rto_a.code},C1,,=HYPERLINK("x"),@Jo,2000-01-02,F,4000,+Brisbane,CPC30220,'
+        f'{world.rto_a.code},C1,INDIV,=HYPERLINK("x"),@Jo,2000-01-02,F,4000,+Brisbane,CPC30220,'
         "CPCCWHS2001,2024-01-01,01/06/2024,20,,,\n"
-        f'{world.rto_a.code},C1,,=HYPERLINK("x"),@Jo,2000-01-02,F,4000,+Brisbane,CPC30220,'
+        f'{world.rto_a.code},C1,INDIV,=HYPERLINK("x"),@Jo,2000-01-02,F,4000,+Brisbane,CPC30220,'
         ",,2024-06-01,,STATEMENT_OF_ATTAINMENT,SOA-1,2024-07-01\n"
     )
     sub = upload(world.rto_a, text.encode(), "t.csv")

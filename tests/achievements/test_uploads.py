@@ -128,12 +128,17 @@ def test_web_journey_upload_report_issues_download_commit(
     csv_resp = client.get(url.replace("xlsx", "csv"))
     assert b"'=HYPERLINK(1" in csv_resp.content  # neutralised in CSV
     with django_capture_on_commit_callbacks(execute=True):
-        resp = client.post(
-            reverse(
-                "achievements:submission_commit",
-                kwargs={"rto_code": code, "public_id": sub.public_id},
-            )
+        commit_url = reverse(
+            "achievements:submission_commit",
+            kwargs={"rto_code": code, "public_id": sub.public_id},
         )
+        # irreversible, so it asks first: without the confirmation nothing goes in
+        resp = client.post(commit_url)
+        assert resp.status_code == 302
+        with scopes_disabled():
+            assert UnitOutcome.objects.filter(rto=world.rto_a).count() == 0
+        assert "Nothing was committed" in client.get(resp["Location"]).content.decode()
+        resp = client.post(commit_url, {"confirm": "yes"})
     assert resp.status_code == 302
     with scopes_disabled():
         assert UnitOutcome.objects.filter(rto=world.rto_a).count() == 49

@@ -123,7 +123,8 @@ def test_upload_report_commit_fix_commit(page, world, tmp_path, slow_worker):
     }
     assert any(r[4] == "REG-01" and r[3] == "NOSUCH001" for r in errors)
 
-    # commit the 47 good records (progress while committing, then the result)
+    # commit the 47 good records (asks first; progress while committing, then the result)
+    page.get_by_label(re.compile("I have read this report")).check()
     commit.click()
     page.get_by_text(
         re.compile(r"Committed on .*: 47 records added or corrected; 3 with errors")
@@ -137,6 +138,7 @@ def test_upload_report_commit_fix_commit(page, world, tmp_path, slow_worker):
     commit = page.get_by_role("button", name="Commit 50 records")
     commit.wait_for(timeout=30_000)
     assert "No issues" in page.locator("main").inner_text() or page.get_by_text("0 errors").count()
+    page.get_by_label(re.compile("I have read this report")).check()
     commit.click()
     page.get_by_text(re.compile(r"Committed on .*: 3 records added or corrected")).wait_for(
         timeout=30_000

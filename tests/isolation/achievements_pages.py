@@ -31,6 +31,7 @@ def _records(w):
                 name_for_encryption="Iso, Lation",
                 family_name="Iso",
                 given_names="Lation",
+                unique_student_identifier="INDIV",  # CL-30: a USI (exemption) from 2015 on
             )
             outcome = UnitOutcome.objects.create(
                 rto=w.rto_a,
@@ -43,6 +44,20 @@ def _records(w):
             )
         w.extra["cr"], w.extra["outcome"], w.extra["learner"] = cr, outcome, learner
     return w.extra
+
+
+def _move_target(w):
+    """A second client record of RTO A (USI exemption INDIV), where an outcome may move."""
+    if "target" not in w.extra:
+        from students.models import ClientRecord, Learner
+
+        learner = Learner.objects.create(family_name="Right", given_names="Person")
+        w.extra["target"] = ClientRecord.objects.create(
+            rto=w.rto_a, learner=learner, client_identifier="ISO2",
+            name_for_encryption="Right, Person", family_name="Right", given_names="Person",
+            unique_student_identifier="INDIV",
+        )  # fmt: skip
+    return w.extra["target"]
 
 
 def _cr(w):
@@ -110,6 +125,24 @@ CASES = [
             "issued_flag": "Y",
             "issued_on": "15/07/2025",
             "certificate_number": "ISO-0001",
+        },
+    ),
+    Case(
+        "achievements:outcome_withdraw",
+        kwargs=_outcome,
+        get=rto_page(grant=403),
+        post=rto_page(ok=302, grant=403),
+        data=lambda w: {"reason": "Reported against the wrong unit", "confirm": "on"},
+    ),
+    Case(
+        "achievements:outcome_move",
+        kwargs=_outcome,
+        get=rto_page(grant=403),
+        post=rto_page(ok=302, grant=403),
+        data=lambda w: {
+            "client_identifier": _move_target(w).client_identifier,
+            "reason": "Reported against the wrong learner",
+            "confirm": "on",
         },
     ),
     Case(

@@ -1,0 +1,36 @@
+"""The register's reference data for the AVETMISS engine's "(ref)" rules.
+
+:class:`RegisterLookup` answers ``localities`` from the localities list (imported with
+``manage.py import_reference localities``; ``pqs_claims.Locality``), so a register upload
+runs CL-11/CL-13, DL-05/DL-06 and CC-05/CC-06 whenever that list is loaded, and hand entry
+and the CQR templates check suburbs against the same list (``avetmiss.plausible``). Training
+products are checked by the register rules (REG-01..REG-05), so they are not asked here.
+"""
+
+from __future__ import annotations
+
+from avetmiss.reference import STATE_IDS, NullLookup
+
+
+class RegisterLookup(NullLookup):
+    def __init__(self) -> None:
+        from pqs_claims.models import Locality
+
+        self._model = Locality
+        self._has_localities = Locality.objects.exists()
+        self._cache: dict[str, frozenset[tuple[str, str]]] = {}  # one query per postcode
+
+    def has(self, kind: str) -> bool:
+        return kind == "localities" and self._has_localities
+
+    def localities(self, postcode: str) -> frozenset[tuple[str, str]]:
+        if postcode not in self._cache:
+            rows = self._model.objects.filter(postcode=postcode).values_list("locality", "state")
+            self._cache[postcode] = frozenset(
+                (loc.upper(), STATE_IDS.get(st.upper(), st)) for loc, st in rows
+            )
+        return self._cache[postcode]
+
+    def localities_or_none(self, postcode: str) -> frozenset[tuple[str, str]] | None:
+        """The localities of ``postcode``, or None when no list is loaded (nothing to check)."""
+        return self.localities(postcode) if self._has_localities else None
