@@ -23,6 +23,11 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_dir():
+    yield
+
+
 @pytest.fixture
 def nat() -> dict[str, list[dict]]:
     """A small valid 8.0 set (collection year 2025) as editable dicts."""
