@@ -1,4 +1,5 @@
-"""Template helpers used everywhere: accessible form fields, AUD money, status badges."""
+"""Template helpers used everywhere: accessible form fields, AUD money, status badges,
+codes in words (``core.glossary``)."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -38,6 +39,64 @@ def widget_aria(field):
 @register.simple_tag
 def badge(status: str, label: str = ""):
     return format_html('<span class="badge badge-{}">{}</span>', status, label or status)
+
+
+@register.filter
+def code_label(code, kind: str) -> str:
+    """A code for people, with the code kept for experts: "Competency achieved / pass (20)"."""
+    from core.glossary import label
+
+    return label(code, kind)
+
+
+@register.filter
+def code_meaning(code, kind: str) -> str:
+    """Only what a code means ("Sent for payment"); the code itself when unknown."""
+    from core.glossary import meaning
+
+    return meaning(code, kind) or ("" if code is None else str(code))
+
+
+@register.filter
+def code_detail(code, kind: str) -> str:
+    """The longer explanation of a code (a statement status, a claim check)."""
+    from core.glossary import detail
+
+    return detail(code, kind)
+
+
+@register.simple_tag
+def code_badge(status: str, code, kind: str):
+    """A badge that says what the code means, with the code and the longer explanation in
+    its tooltip (``title``) and for screen readers after the meaning."""
+    from core.glossary import detail, meaning
+
+    text = meaning(code, kind)
+    if not text:
+        return badge(status, code)
+    return format_html(
+        '<span class="badge badge-{}" title="{}">{} <span class="code">({})</span></span>',
+        status,
+        detail(code, kind),
+        text,
+        code,
+    )
+
+
+@register.filter
+def field_label(name: str) -> str:
+    """A stored field's name in words (``core.glossary.field_label``)."""
+    from core.glossary import field_label as label_of
+
+    return label_of(name)
+
+
+@register.filter
+def history_value(value, field: str) -> str:
+    """A value in a history entry: codes with meanings, dates DD/MM/YYYY."""
+    from core.glossary import history_value as describe
+
+    return describe(value, field)
 
 
 @register.filter
