@@ -189,6 +189,10 @@ FIELD_LABELS = {
     "revoked_reason": "Reason revoked",
     "unique_student_identifier": "USI",
     "address_location_suburb_locality_or_town": "Suburb, locality or town",
+    "sha256": "SHA-256",
+    "size": "Size (bytes)",
+    "rto": "RTO",
+    "usi": "USI",
 }
 
 
@@ -296,7 +300,9 @@ def field_label(name: str) -> str:
         return FIELD_LABELS[name]
     if name in _avetmiss_field_names():
         return _avetmiss_field_names()[name]
-    return name.replace("_", " ").capitalize() if "_" in name else name
+    if " " in name:  # already words ("linked person")
+        return name
+    return name.replace("_", " ").capitalize()
 
 
 def field_kind(name: str) -> str:

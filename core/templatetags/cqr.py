@@ -107,12 +107,46 @@ def audit_action(action: str) -> str:
     return action_label(action or "")
 
 
+def _plain(value, key: str) -> str:
+    """One audited value in words: nested dicts as "key: value" pairs, lists joined,
+    codes and dates through the glossary."""
+    from core.glossary import field_label, history_value
+
+    if isinstance(value, dict):
+        return "; ".join(f"{field_label(k)}: {_plain(v, k)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v, key) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return history_value(value, key) or "(blank)"
+
+
 @register.filter
-def audit_summary(summary) -> str:
-    """An audit event's summary as ``key: value`` pairs, for people rather than Python."""
+def audit_details(summary):
+    """An audit event's details for people rather than Python: a list of field → value
+    pairs (field names in words), and "old → new" where the event records a before and an
+    after."""
+    from django.utils.html import format_html_join
+
+    from core.glossary import field_label
+
     if not isinstance(summary, dict):
         return "" if summary in (None, "") else str(summary)
-    return " · ".join(f"{k}: {v}" for k, v in summary.items())
+    summary = dict(summary)
+    before, after = summary.pop("before", None), summary.pop("after", None)
+    rows = []
+    if isinstance(before, dict) or isinstance(after, dict):
+        before, after = before or {}, after or {}
+        for k in dict.fromkeys([*before, *after]):
+            rows.append(
+                (field_label(k), f"{_plain(before.get(k, ''), k)} → {_plain(after.get(k, ''), k)}")
+            )
+    rows += [(field_label(k), _plain(v, k)) for k, v in summary.items()]
+    if not rows:
+        return ""
+    return format_html(
+        '<dl class="kv">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows)
+    )
 
 
 @register.filter
