@@ -161,7 +161,11 @@ def statement_remittance(request, rto_code, public_id):
 # ----------------------------------------------------------------- department: batches
 @department_required()
 def batch_list(request):
-    form = BatchRunForm(request.POST) if request.method == "POST" else BatchRunForm()
+    form = (
+        BatchRunForm(request.POST)
+        if request.method == "POST"
+        else BatchRunForm(initial={"period": request.GET.get("period", "")[:7]})
+    )
     if request.method == "POST" and form.is_valid():
         try:
             batch = services.payment_batch_run(
