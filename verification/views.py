@@ -16,7 +16,12 @@ from .clients import client_key, rate_limit, verify_limit_per_minute
 from .credentials import award_credential_jwt, jwks_document
 from .forms import VerifyForm
 from .models import VerificationLookup
-from .selectors import award_get_public, share_link_awards, share_link_get_public
+from .selectors import (
+    award_get_public,
+    award_units_achieved,
+    share_link_awards,
+    share_link_get_public,
+)
 from .services import (
     public_answer,
     rate_limited_log,
@@ -113,7 +118,7 @@ def credential_detail(request, public_id):
         request,
         "verification/credential.html",
         {
-            "answer": answer.body,
+            "answer": {**answer.body, "unit_rows": award_units_achieved([award])[award.pk]},
             "award": award,
             "kid": signing.kid_of(signing.private_key()),
         },
@@ -154,7 +159,9 @@ def share_view(request, token):
     except Http404:
         return render(request, "verification/share_gone.html", status=404)
     share_view_record(link=link)
-    items = [public_answer(a) for a in share_link_awards(link)]
+    awards = share_link_awards(link)
+    units = award_units_achieved(awards)
+    items = [{**public_answer(a), "unit_rows": units[a.pk]} for a in awards]
     response = render(request, "verification/share_view.html", {"link": link, "items": items})
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
