@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.spreadsheets import csv_bytes, xlsx_bytes
+from core.spreadsheets import csv_bytes, xlsx_bytes  # noqa: F401  (views: exports.xlsx_bytes)
 
-from .ingest import TEMPLATE_COLUMNS
+from .ingest import OUTCOME_CODES, TEMPLATE_COLUMNS
 
 ISSUE_COLUMNS = ["file", "line", "field", "value", "rule", "severity", "message", "hint"]
 TEMPLATE_EXAMPLE = [
@@ -31,7 +31,83 @@ def template_csv() -> bytes:
     return csv_bytes(TEMPLATE_COLUMNS, [TEMPLATE_EXAMPLE])
 
 
+# Dropdowns of the Excel template: column -> (allowed codes, glossary code set).
+TEMPLATE_CHOICES = {
+    "gender": (["M", "F", "X", "@"], "gender"),
+    "outcome_code": (sorted(OUTCOME_CODES), "outcome"),
+    "award_type": (["QUALIFICATION", "STATEMENT_OF_ATTAINMENT"], ""),
+}
+AWARD_TYPE_MEANINGS = {
+    "QUALIFICATION": "Qualification (testamur)",
+    "STATEMENT_OF_ATTAINMENT": "Statement of attainment (some units of a qualification)",
+}
+TEMPLATE_ROWS_CHECKED = 5000
+
+
+def _meaning(code: str, kind: str) -> str:
+    from core.glossary import meaning
+
+    return meaning(code, kind) if kind else AWARD_TYPE_MEANINGS.get(code, "")
+
+
 def template_xlsx() -> bytes:
-    return xlsx_bytes(
-        [("Records", TEMPLATE_COLUMNS, [TEMPLATE_EXAMPLE]), ("Notes", None, TEMPLATE_NOTES)]
-    )
+    """The CQR Excel template: the Records sheet with an example row and dropdowns (Excel
+    data validation) for gender, outcome and award type, whose prompt says what each code
+    means; a Notes sheet; a Codes sheet listing every allowed value with its meaning.
+    Every cell is a string or number cell — never a formula (core.spreadsheets)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Records"
+    _append_text(ws, TEMPLATE_COLUMNS)
+    _append_text(ws, TEMPLATE_EXAMPLE)
+    ws.freeze_panes = "A2"
+    for i, name in enumerate(TEMPLATE_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(12, len(name) + 2)
+        if name not in TEMPLATE_CHOICES:
+            continue
+        codes, kind = TEMPLATE_CHOICES[name]
+        prompt = "; ".join(f"{c} {_meaning(c, kind)}" for c in codes)
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(codes) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=f"Not a {name} code",
+            error="Choose a value from the list (see the Codes sheet).",
+            promptTitle=name,
+            prompt=prompt[:250],
+            showInputMessage=True,
+        )
+        col = get_column_letter(i)
+        dv.add(f"{col}2:{col}{TEMPLATE_ROWS_CHECKED}")
+        ws.add_data_validation(dv)
+    notes = wb.create_sheet("Notes")
+    for (line,) in [
+        *TEMPLATE_NOTES,
+        ("gender, outcome_code and award_type offer a dropdown; the Codes sheet says what each"
+         " value means.",),
+    ]:  # fmt: skip
+        _append_text(notes, [line])
+    notes.column_dimensions["A"].width = 100
+    codes_ws = wb.create_sheet("Codes")
+    _append_text(codes_ws, ["column", "code", "meaning"])
+    for name, (codes, kind) in TEMPLATE_CHOICES.items():
+        for c in codes:
+            _append_text(codes_ws, [name, c, _meaning(c, kind)])
+    for col, width in (("A", 16), ("B", 26), ("C", 70)):
+        codes_ws.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _append_text(ws, values) -> None:
+    ws.append(["" if v is None else str(v) for v in values])
+    for cell in ws[ws.max_row]:
+        cell.data_type = "s"
