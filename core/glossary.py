@@ -25,6 +25,7 @@ __all__ = [
     "history_value",
     "label",
     "meaning",
+    "search",
 ]
 
 
@@ -251,6 +252,25 @@ def code_sets() -> dict[str, CodeSet]:
         ),
     ]
     return {s.kind: s for s in sets}
+
+
+def search(q: str = "") -> list[dict]:
+    """The glossary page's sets, each with the (code, meaning, detail) rows matching ``q``
+    (case-insensitive, in the code, the meaning or the explanation); every row without q."""
+    needle = (q or "").strip().casefold()
+    out = []
+    for cs in code_sets().values():
+        rows = [
+            (code, text, cs.details.get(code, ""))
+            for code, text in cs.codes.items()
+            if not needle
+            or needle in code.casefold()
+            or needle in text.casefold()
+            or needle in cs.details.get(code, "").casefold()
+        ]
+        if rows:
+            out.append({"kind": cs.kind, "title": cs.title, "source": cs.source, "rows": rows})
+    return out
 
 
 def meaning(code, kind: str) -> str:

@@ -83,6 +83,16 @@ def code_badge(status: str, code, kind: str):
     )
 
 
+@register.simple_tag
+def glossary_link(kind: str, text: str = "What the codes mean"):
+    """A link to the glossary's list of one code set, for pages that show its codes."""
+    from django.urls import reverse
+
+    return format_html(
+        '<a class="glossary-link" href="{}#{}">{}</a>', reverse("glossary"), kind, text
+    )
+
+
 @register.filter
 def field_label(name: str) -> str:
     """A stored field's name in words (``core.glossary.field_label``)."""

@@ -80,4 +80,5 @@ def test_learner_page_shows_outcomes_and_history_in_words(world, client_for, pro
     ) in html
     assert "Activity end date: 01/05/2024 → 30/06/2024" in html
     assert "outcome_identifier_national" not in html
+    assert 'href="/glossary/#outcome"' in html
     assert "2024-06-30" not in html

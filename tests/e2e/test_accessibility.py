@@ -49,7 +49,7 @@ def test_pages_meet_wcag_aa(browser, live_server, world, content):
         return ctx, ctx.new_page()
 
     ctx, page = context()
-    for path in ("/", "/verify/", "/verify/help/", "/learner/", "/accounts/login/"):
+    for path in ("/", "/verify/", "/verify/help/", "/learner/", "/accounts/login/", "/glossary/"):
         problems += _audit(page, path)
     ctx.close()
 

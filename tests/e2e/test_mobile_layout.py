@@ -1,13 +1,13 @@
-"""Phones (390 px wide): the learner's share page (Withdraw reachable) and the public
-credential page (the long signing key id wraps) fit the screen without sideways
-scrolling (issue 13)."""
+"""Phones (390 px wide): the learner's share page (Withdraw reachable), the public
+credential page (the long signing key id wraps) and a staff learner page fit the screen
+without sideways scrolling (issue 13)."""
 
 import re
 
 import pytest
 from django_scopes import scopes_disabled
 
-from tests.e2e.conftest import ARTIFACTS, assert_accessible, learner_sign_in
+from tests.e2e.conftest import ARTIFACTS, assert_accessible, learner_sign_in, sign_in
 from tests.factories import make_world
 from tests.verification.factories import make_award, make_learner
 
@@ -66,3 +66,12 @@ def test_share_and_credential_pages_fit_a_phone(browser, live_server, settings):
     withdraw.click()
     lp.get_by_text("Link withdrawn").wait_for()
     ctx.close()
+
+    # staff on a phone: a learner's page (its tables scroll inside their frame; the
+    # screen-reader-only header of the actions column must not widen the page)
+    staff_ctx, sp = _phone(browser, live_server)
+    sign_in(sp, world.admin_a.user)
+    sp.goto(f"/rto/{world.rto_a.code}/learners/{award.client_record.public_id}/")
+    sp.get_by_role("heading", name="Unit outcomes").wait_for()
+    _fits(sp, "staff-learner")
+    staff_ctx.close()
