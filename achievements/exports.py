@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.spreadsheets import csv_bytes, xlsx_bytes  # noqa: F401  (views: exports.xlsx_bytes)
+from core.spreadsheets import csv_bytes, xlsx_bytes
 
 from .ingest import OUTCOME_CODES, TEMPLATE_COLUMNS
 
@@ -19,6 +19,53 @@ TEMPLATE_NOTES = [
     ("usi: the learner's Unique Student Identifier (10 characters) when known.",),
     ("Enter values only: cells with formulas are refused.",),
 ]
+
+
+LEARNER_COLUMNS = [
+    "family_name", "given_names", "client_identifier", "usi", "date_of_birth", "unit_outcomes",
+]  # fmt: skip
+REGISTER_COLUMNS = [
+    "family_name", "given_names", "rto_code", "rto_name", "client_identifier", "usi",
+    "date_of_birth",
+]  # fmt: skip
+
+
+def _au(d) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+def learner_rows(records_with_counts):
+    """The learner list as a download: one row per client record, dates DD/MM/YYYY."""
+    for cr, n in records_with_counts:
+        yield [
+            cr.family_name, cr.given_names, cr.client_identifier, cr.unique_student_identifier,
+            _au(cr.date_of_birth), n,
+        ]  # fmt: skip
+
+
+def register_rows(records):
+    """The department's register search results as a download."""
+    for cr in records:
+        yield [
+            cr.family_name, cr.given_names, cr.rto.code, cr.rto.display_name,
+            cr.client_identifier, cr.unique_student_identifier, _au(cr.date_of_birth),
+        ]  # fmt: skip
+
+
+def table_download(fmt: str, name: str, header: list[str], rows):
+    """CSV or XLSX of a list the user is looking at (safe writers: core.spreadsheets),
+    as an attachment that is not cached."""
+    from django.http import HttpResponse
+
+    if fmt == "xlsx":
+        data = xlsx_bytes([(name.capitalize(), header, rows)])
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data, content_type = csv_bytes(header, rows), "text/csv; charset=utf-8"
+    resp = HttpResponse(data, content_type=content_type)
+    resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
 
 
 def issue_rows(issues):
