@@ -264,8 +264,10 @@ def award_add(request, rto_code, public_id):
 
 @rto_perm_required(Perm.VIEW)
 def product_lookup(request, rto_code):
-    """htmx fragment: "BSBWHS311 — Assist with maintaining workplace safety" or "Unknown code"."""
-    code = ""
+    """htmx fragment: "BSBWHS311 — Assist with maintaining workplace safety" for a known
+    code; otherwise training products whose title holds the words typed (look-up by
+    title), each a button that fills the field in; "Unknown code" when nothing matches."""
+    code, key = "", ""
     for key in ("code", "subject_identifier", "program_identifier"):
         if request.GET.get(key):
             code = request.GET[key].strip().upper()[:12]
@@ -274,6 +276,14 @@ def product_lookup(request, rto_code):
         return HttpResponse("")
     tp = TrainingProduct.objects.filter(code=code).first()
     if tp is None:
+        kind = {"subject_identifier": "UNIT", "program_identifier": "QUALIFICATION"}.get(key, "")
+        matches = selectors.products_by_title(request.GET[key], kind=kind)
+        if matches:
+            return render(
+                request,
+                "achievements/_product_matches.html",
+                {"matches": matches, "field_id": f"id_{key}"},
+            )
         return HttpResponse('<span class="lookup-bad">Unknown code</span>')
     note = ""
     if tp.status == TrainingProduct.Status.SUPERSEDED:
