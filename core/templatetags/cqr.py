@@ -84,7 +84,7 @@ def code_badge(status: str, code, kind: str):
 
 
 @register.simple_tag
-def glossary_link(kind: str, text: str = "What the codes mean"):
+def glossary_link(kind: str, text: str = "Codes explained"):
     """A link to the glossary's list of one code set, for pages that show its codes."""
     from django.urls import reverse
 
