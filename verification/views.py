@@ -77,7 +77,20 @@ def verify(request):
             channel=Channel.FORM,
             client_hash=key,
         ).body
+        answer = _with_units(answer)
     return render(request, "verification/verify.html", {"form": form, "answer": answer})
+
+
+def _with_units(answer: dict) -> dict:
+    """The page (not the API) also lists the units a matched award rests on."""
+    credential = answer.get("credential") if answer else None
+    if not credential:
+        return answer
+    try:
+        award = award_get_public(credential.rstrip("/").rsplit("/", 1)[-1])
+    except Http404:
+        return answer
+    return {**answer, "unit_rows": award_units_achieved([award])[award.pk]}
 
 
 @require_GET

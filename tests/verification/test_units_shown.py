@@ -34,3 +34,18 @@ def test_share_link_lists_the_units_of_a_statement_of_attainment(world, client):
     html = client.get(f"/share/{link.token}").content.decode()
     assert html.count("Competency achieved / pass, 01/06/2025") == 2
     assert "BSBTWK301</span> Use inclusive work practices" in html
+
+
+def test_verify_page_lists_units_but_the_api_answer_is_unchanged(world, client):
+    with scopes_disabled():
+        award = make_award(world.rto_a)
+    params = {
+        "certificate_number": award.certificate_number,
+        "family_name": award.learner.family_name,
+    }
+    html = client.get("/verify/", params).content.decode()
+    assert "Units achieved" in html and "Competency achieved / pass, 01/06/2025" in html
+    body = client.get("/api/v1/verify", params).json()
+    assert "unit_rows" not in body
+    html = client.get("/verify/", {**params, "family_name": "Nobody"}).content.decode()
+    assert "Units achieved" not in html
