@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.spreadsheets import csv_bytes, xlsx_bytes
 
-from .ingest import TEMPLATE_COLUMNS, TEMPLATE_OPTIONAL_COLUMNS
+from .ingest import OUTCOME_CODES, TEMPLATE_COLUMNS, TEMPLATE_OPTIONAL_COLUMNS
 
 #: The downloadable template's header: every column an upload may have.
 TEMPLATE_HEADER = TEMPLATE_COLUMNS + TEMPLATE_OPTIONAL_COLUMNS
@@ -35,6 +35,53 @@ TEMPLATE_NOTES = [
 ]
 
 
+LEARNER_COLUMNS = [
+    "family_name", "given_names", "client_identifier", "usi", "date_of_birth", "unit_outcomes",
+]  # fmt: skip
+REGISTER_COLUMNS = [
+    "family_name", "given_names", "rto_code", "rto_name", "client_identifier", "usi",
+    "date_of_birth",
+]  # fmt: skip
+
+
+def _au(d) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+def learner_rows(records_with_counts):
+    """The learner list as a download: one row per client record, dates DD/MM/YYYY."""
+    for cr, n in records_with_counts:
+        yield [
+            cr.family_name, cr.given_names, cr.client_identifier, cr.unique_student_identifier,
+            _au(cr.date_of_birth), n,
+        ]  # fmt: skip
+
+
+def register_rows(records):
+    """The department's register search results as a download."""
+    for cr in records:
+        yield [
+            cr.family_name, cr.given_names, cr.rto.code, cr.rto.display_name,
+            cr.client_identifier, cr.unique_student_identifier, _au(cr.date_of_birth),
+        ]  # fmt: skip
+
+
+def table_download(fmt: str, name: str, header: list[str], rows):
+    """CSV or XLSX of a list the user is looking at (safe writers: core.spreadsheets),
+    as an attachment that is not cached."""
+    from django.http import HttpResponse
+
+    if fmt == "xlsx":
+        data = xlsx_bytes([(name.capitalize(), header, rows)])
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data, content_type = csv_bytes(header, rows), "text/csv; charset=utf-8"
+    resp = HttpResponse(data, content_type=content_type)
+    resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
 def issue_rows(issues):
     for i in issues:
         # line as text, like every other cell of the report (as it has always been)
@@ -46,12 +93,87 @@ def template_csv() -> bytes:
     return csv_bytes(TEMPLATE_HEADER, [])
 
 
+# Dropdowns of the Excel template: column -> (allowed codes, glossary code set).
+TEMPLATE_CHOICES = {
+    "gender": (["M", "F", "X", "@"], "gender"),
+    "outcome_code": (sorted(OUTCOME_CODES), "outcome"),
+    "award_type": (["QUALIFICATION", "STATEMENT_OF_ATTAINMENT"], ""),
+}
+AWARD_TYPE_MEANINGS = {
+    "QUALIFICATION": "Qualification (testamur)",
+    "STATEMENT_OF_ATTAINMENT": "Statement of attainment (some units of a qualification)",
+}
+TEMPLATE_ROWS_CHECKED = 5000
+
+
+def _meaning(code: str, kind: str) -> str:
+    from core.glossary import meaning
+
+    return meaning(code, kind) if kind else AWARD_TYPE_MEANINGS.get(code, "")
+
+
 def template_xlsx() -> bytes:
-    """Data sheet first and empty; the example row lives on its own sheet."""
-    return xlsx_bytes(
-        [
-            ("Records", TEMPLATE_HEADER, []),
-            ("Example", TEMPLATE_HEADER, [TEMPLATE_EXAMPLE]),
-            ("Notes", None, TEMPLATE_NOTES),
-        ]
-    )
+    """The CQR Excel template: the Records sheet, empty but for its header, with dropdowns
+    (Excel data validation) for gender, outcome and award type whose prompt says what each
+    code means; the example row on its own Example sheet, never in the data (an example
+    uploaded with the data is refused: CQR-14); a Notes sheet; a Codes sheet listing every
+    allowed value with its meaning.
+    Every cell is a string or number cell — never a formula (core.spreadsheets)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Records"
+    _append_text(ws, TEMPLATE_HEADER)
+    ws.freeze_panes = "A2"
+    for i, name in enumerate(TEMPLATE_HEADER, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(12, len(name) + 2)
+        if name not in TEMPLATE_CHOICES:
+            continue
+        codes, kind = TEMPLATE_CHOICES[name]
+        prompt = "; ".join(f"{c} {_meaning(c, kind)}" for c in codes)
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(codes) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=f"Not a {name} code",
+            error="Choose a value from the list (see the Codes sheet).",
+            promptTitle=name,
+            prompt=prompt[:250],
+            showInputMessage=True,
+        )
+        col = get_column_letter(i)
+        dv.add(f"{col}2:{col}{TEMPLATE_ROWS_CHECKED}")
+        ws.add_data_validation(dv)
+    example = wb.create_sheet("Example")
+    _append_text(example, TEMPLATE_HEADER)
+    _append_text(example, TEMPLATE_EXAMPLE)
+    notes = wb.create_sheet("Notes")
+    for (line,) in [
+        *TEMPLATE_NOTES,
+        ("gender, outcome_code and award_type offer a dropdown; the Codes sheet says what each"
+         " value means.",),
+    ]:  # fmt: skip
+        _append_text(notes, [line])
+    notes.column_dimensions["A"].width = 100
+    codes_ws = wb.create_sheet("Codes")
+    _append_text(codes_ws, ["column", "code", "meaning"])
+    for name, (codes, kind) in TEMPLATE_CHOICES.items():
+        for c in codes:
+            _append_text(codes_ws, [name, c, _meaning(c, kind)])
+    for col, width in (("A", 16), ("B", 26), ("C", 70)):
+        codes_ws.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _append_text(ws, values) -> None:
+    ws.append(["" if v is None else str(v) for v in values])
+    for cell in ws[ws.max_row]:
+        cell.data_type = "s"

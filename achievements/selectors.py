@@ -165,6 +165,22 @@ def product_titles(codes) -> dict[str, str]:
     return dict(TrainingProduct.objects.filter(code__in=codes).values_list("code", "title"))
 
 
+def products_by_title(text: str, *, kind: str = "", limit: int = 8) -> list:
+    """Training products whose title holds every word typed (at least 3 letters in all),
+    current ones first — the hand-entry look-up by title. One query."""
+    from .models import TrainingProduct
+
+    words = [w for w in (text or "").split() if w][:4]
+    if sum(len(w) for w in words) < 3:
+        return []
+    qs = TrainingProduct.objects.all()
+    if kind:
+        qs = qs.filter(type=kind)
+    for w in words:
+        qs = qs.filter(title__icontains=w)
+    return list(qs.order_by("status", "code").only("code", "title", "status")[:limit])
+
+
 HISTORY_SKIP = {"pgh_id", "pgh_created_at", "pgh_label", "pgh_obj", "pgh_context",
                 "pgh_obj_id", "pgh_context_id", "updated_at", "created_at", "id"}  # fmt: skip
 

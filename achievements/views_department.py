@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from core.audit import audit_record
 from core.decorators import department_required
 
-from . import selectors
+from . import exports, selectors
 from .forms import RegisterSearchForm
 from .models import TrainingProduct
 
@@ -31,9 +31,15 @@ def register_search(request):
                 "reason": d["reason"][:300],
                 "search": {k: d[k] for k in ("q", "usi", "certificate") if d[k]},
                 "results": len(results),
+                **({"download": request.GET["format"]} if request.GET.get("format") else {}),
             },
         )
         request.session[SESSION_REASON] = d["reason"][:300]
+        fmt = request.GET.get("format")
+        if fmt in ("csv", "xlsx"):
+            return exports.table_download(
+                fmt, "register-search", exports.REGISTER_COLUMNS, exports.register_rows(results)
+            )
     return render(
         request,
         "achievements/department/register_search.html",

@@ -12,7 +12,7 @@ from core.decorators import rto_perm_required
 from core.errors import ApplicationError
 from rtos.models import Perm
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import (
     AwardForm,
     ClientRecordCorrectForm,
@@ -40,6 +40,9 @@ def learner_list(request, rto_code):
     filters = form.cleaned_data if form.is_valid() else {}
     filtered = any(filters.values()) if filters else False
     qs = selectors.learner_list(rto=request.rto, **filters)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return _learner_list_download(request, qs, filters, fmt)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     counts = selectors.outcome_counts(rto=request.rto, client_record_ids=[c.pk for c in page])
     rows = [(cr, counts.get(cr.pk, 0)) for cr in page]
@@ -57,6 +60,34 @@ def learner_list(request, rto_code):
             "can_edit": request.rto_access.has(Perm.EDIT_RECORDS),
         },
     )
+
+
+def _learner_list_download(request, qs, filters, fmt):
+    """Every learner the filters match (not only this page), with their outcome counts —
+    counted per chunk of 2,000 records — audited like any other export of personal data."""
+    from core.audit import audit_record
+
+    def rows():
+        chunk = []
+        for cr in qs.iterator(chunk_size=2000):
+            chunk.append(cr)
+            if len(chunk) == 2000:
+                yield from _with_counts(request.rto, chunk)
+                chunk = []
+        yield from _with_counts(request.rto, chunk)
+
+    audit_record(
+        "learner_list.export",
+        actor=request.user,
+        rto=request.rto,
+        extra={"format": fmt, "filters": {k: str(v) for k, v in filters.items() if v}},
+    )
+    return exports.table_download(fmt, "learners", exports.LEARNER_COLUMNS, rows())
+
+
+def _with_counts(rto, records):
+    counts = selectors.outcome_counts(rto=rto, client_record_ids=[c.pk for c in records])
+    return exports.learner_rows((cr, counts.get(cr.pk, 0)) for cr in records)
 
 
 @rto_perm_required(Perm.VIEW)
@@ -286,8 +317,10 @@ def award_add(request, rto_code, public_id):
 
 @rto_perm_required(Perm.VIEW)
 def product_lookup(request, rto_code):
-    """htmx fragment: "BSBWHS311 — Assist with maintaining workplace safety" or "Unknown code"."""
-    code = ""
+    """htmx fragment: "BSBWHS311 — Assist with maintaining workplace safety" for a known
+    code; otherwise training products whose title holds the words typed (look-up by
+    title), each a button that fills the field in; "Unknown code" when nothing matches."""
+    code, key = "", ""
     for key in ("code", "subject_identifier", "program_identifier"):
         if request.GET.get(key):
             code = request.GET[key].strip().upper()[:12]
@@ -296,6 +329,14 @@ def product_lookup(request, rto_code):
         return HttpResponse("")
     tp = TrainingProduct.objects.filter(code=code).first()
     if tp is None:
+        kind = {"subject_identifier": "UNIT", "program_identifier": "QUALIFICATION"}.get(key, "")
+        matches = selectors.products_by_title(request.GET[key], kind=kind)
+        if matches:
+            return render(
+                request,
+                "achievements/_product_matches.html",
+                {"matches": matches, "field_id": f"id_{key}"},
+            )
         return HttpResponse('<span class="lookup-bad">Unknown code</span>')
     note = ""
     if tp.status == TrainingProduct.Status.SUPERSEDED:

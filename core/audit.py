@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "adjustment_review.resolve": "Adjustment review decided",
     "audit_log.export": "Audit log downloaded",
     "auth.login": "Signed in",
+    "learner_list.export": "Learner list downloaded",
     "auth.login_failed": "Sign-in failed",
     "auth.logout": "Signed out",
     "award.create": "Award added",

@@ -2,7 +2,7 @@
 every document (certificates, transcripts, remittance advice).
 
 Templates reference assets as ``cqr-static:<path under static/>`` (CSS, the NRT logo
-placeholder) and the QR code as a ``data:`` URI. The URL fetcher refuses everything else —
+when one is configured) and the QR code as a ``data:`` URI. The URL fetcher refuses everything else —
 no network, no file:// paths — so a value in a document can never make the renderer read a
 file or call a server.
 

@@ -8,6 +8,21 @@ def home(request):
     return render(request, "core/home.html")
 
 
+def glossary(request):
+    """Every code the portal shows, on one public page (core.glossary), searchable by code
+    or meaning with ?q= (works without scripts; htmx narrows the list as one types)."""
+    from core.glossary import search
+
+    q = request.GET.get("q", "").strip()[:100]
+    sets = search(q)
+    template = (
+        "core/_glossary_sets.html" if request.headers.get("HX-Request") else "core/glossary.html"
+    )
+    return render(
+        request, template, {"q": q, "sets": sets, "total": sum(len(s["rows"]) for s in sets)}
+    )
+
+
 def error_404(request, exception=None):
     return render(request, "errors/404.html", status=404)
 

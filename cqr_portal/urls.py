@@ -24,6 +24,7 @@ rto_patterns = [
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("workspace/", home_workspace, name="home_workspace"),
+    path("glossary/", core_views.glossary, name="glossary"),
     path("accounts/", include("allauth.urls")),
     path("invite/<str:token>/", invitation_accept_view, name="invitation_accept"),
     path("rto/<str:rto_code>/", include(rto_patterns)),

@@ -478,3 +478,44 @@ def department_claims_overview(*, today) -> dict:
         "lodged": lodged,
         "latest_batch": latest,
     }
+
+
+def claims_waiting() -> dict | None:
+    """The month whose lodged claims wait for a payment batch (department overview).
+
+    Lines lodged after the cut-off of the newest approved (or exported, paid) batch are
+    waiting; they fall in the batch of the month whose cut-off (23:59 on its last business
+    day, payment-rules.md) is the first on or after their lodgement. Answers that month,
+    how many lines and PQSs wait, and its batch if one has been run; None when nothing
+    waits. Two aggregate queries.
+    """
+    from django.db.models import Max, Min
+
+    from .models import FROZEN_BATCH_STATUSES
+    from .services import BRISBANE, batch_cutoff
+
+    with scopes_disabled():
+        done_until = PaymentBatch.objects.filter(status__in=FROZEN_BATCH_STATUSES).aggregate(
+            c=Max("cutoff")
+        )["c"]
+        lines = ClaimLine.objects.filter(lodged_at__isnull=False)
+        if done_until is not None:
+            lines = lines.filter(lodged_at__gt=done_until)
+        agg = lines.aggregate(
+            first=Min("lodged_at"), n=Count("id"), rtos=Count("rto_id", distinct=True)
+        )
+        if not agg["n"]:
+            return None
+        lodged = agg["first"].astimezone(BRISBANE)
+        period = f"{lodged:%Y-%m}"
+        if agg["first"] > batch_cutoff(period):
+            nxt = (lodged.date().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+            period = f"{nxt:%Y-%m}"
+        batch = PaymentBatch.objects.filter(period=period).first()
+    return {
+        "period": period,
+        "month": dt.date(int(period[:4]), int(period[5:]), 1),
+        "lines": agg["n"],
+        "rtos": agg["rtos"],
+        "batch": batch,
+    }

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -113,7 +114,9 @@ def claim_lodge(request, rto_code, public_id):
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, f"Claim lodged: {sub.valid_lines} lines, estimated value ${sub.estimate:,.2f}."
+            request,
+            f"Claim lodged: {sub.valid_lines} line{pluralize(sub.valid_lines)}, estimated value"
+            f" ${sub.estimate:,.2f}.",
         )
     return redirect("claims:submission", rto_code=request.rto.code, public_id=sub.public_id)
 
@@ -161,7 +164,11 @@ def statement_remittance(request, rto_code, public_id):
 # ----------------------------------------------------------------- department: batches
 @department_required()
 def batch_list(request):
-    form = BatchRunForm(request.POST) if request.method == "POST" else BatchRunForm()
+    form = (
+        BatchRunForm(request.POST)
+        if request.method == "POST"
+        else BatchRunForm(initial={"period": request.GET.get("period", "")[:7]})
+    )
     if request.method == "POST" and form.is_valid():
         try:
             batch = services.payment_batch_run(

@@ -17,6 +17,7 @@ from core.audit import audit_record, audit_verify
 from core.decorators import department_required
 from core.errors import ApplicationError
 
+from .access import rto_access_for
 from .forms import AuditLogFilterForm, RtoCeaseForm, RtoRegisterForm
 from .models import Rto
 from .selectors import audit_events, membership_list, rto_get, rto_list
@@ -29,7 +30,7 @@ def overview(request):
     claims lodged vs expected, the newest payment batch, public verification this week.
     A fixed number of aggregate queries (tests/core/test_department_overview.py)."""
     from achievements.selectors import department_submission_counts
-    from pqs_claims.selectors import department_claims_overview
+    from pqs_claims.selectors import claims_waiting, department_claims_overview
     from verification.selectors import verification_mix
 
     today = timezone.localdate()
@@ -49,6 +50,7 @@ def overview(request):
             ),
             "submissions_total": sum(submissions.values()),
             "claims": department_claims_overview(today=today),
+            "waiting": claims_waiting(),
             "verification": mix,
             "verification_not_current": mix.get("revoked", 0) + mix.get("superseded", 0),
             "verification_total": sum(mix.values()),
@@ -91,6 +93,9 @@ def rto_detail(request, code):
             "members": membership_list(rto=rto),
             "cease_form": RtoCeaseForm(),
             "panels": [],
+            # Links into the RTO's workspace only where the officer's grant opens it
+            # (rtos.access.rto_access_for); otherwise the page says how to get one.
+            "workspace_access": rto_access_for(request.user, rto.code),
         },
     )
 

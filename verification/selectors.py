@@ -87,6 +87,57 @@ def share_link_awards(link: ShareLink) -> list[Award]:
         )
 
 
+def _award_units_q(award) -> Q:
+    if award.units:
+        return Q(client_record_id=award.client_record_id, subject_identifier__in=award.units)
+    return Q(client_record_id=award.client_record_id, program_identifier=award.program_identifier)
+
+
+def award_units_achieved(awards) -> dict[int, list[dict]]:
+    """The units each award rests on, for the credential and share pages: the learner's
+    achieved outcomes (statements.ACHIEVED_OUTCOMES) on the award's client record — the
+    units a statement of attainment names, or those reported under the qualification's
+    code — with code, title, result in words and end date.
+    One query for all the awards, one for the titles."""
+    from .statements import ACHIEVED_OUTCOMES, OUTCOME_LABELS
+
+    awards = list(awards)
+    if not awards:
+        return {}
+    wanted = Q()
+    for a in awards:
+        # a statement of attainment names its units; a qualification has the outcomes
+        # reported under its code
+        wanted |= _award_units_q(a)
+    with scopes_disabled():
+        outcomes = list(
+            UnitOutcome.objects.filter(wanted, outcome_identifier_national__in=ACHIEVED_OUTCOMES)
+            .order_by("activity_end_date", "subject_identifier")
+            .values(
+                "client_record_id", "program_identifier", "subject_identifier",
+                "outcome_identifier_national", "activity_end_date",
+            )
+        )  # fmt: skip
+    titles = titles_for({o["subject_identifier"] for o in outcomes})
+    out: dict[int, list[dict]] = {a.pk: [] for a in awards}
+    for a in awards:
+        for o in outcomes:
+            if o["client_record_id"] == a.client_record_id and (
+                o["subject_identifier"] in a.units
+                if a.units
+                else o["program_identifier"] == a.program_identifier
+            ):
+                out[a.pk].append(
+                    {
+                        "code": o["subject_identifier"],
+                        "title": titles.get(o["subject_identifier"], ""),
+                        "result": OUTCOME_LABELS.get(o["outcome_identifier_national"], ""),
+                        "end": o["activity_end_date"],
+                    }
+                )
+    return out
+
+
 # ------------------------------------------------------------------ RTO side
 
 

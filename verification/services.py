@@ -451,6 +451,7 @@ def _document_context(award: Award, kind: str) -> dict:
         "statement": statement,
         "rto": award.rto,
         "rto_logo": rto_logo_data_uri(award.rto),
+        "nrt_logo": settings.CQR_NRT_LOGO,
         "issued_on": award.issued_on or award.date_program_completed,
         "verify_url": verify_url,
         "qr": qr_data_uri(verify_url),

@@ -17,23 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from achievements.models import AwardType, TrainingProduct
+from core.glossary import OUTCOMES
 
-OUTCOME_LABELS = {
-    "20": "Competency achieved / pass",
-    "30": "Competency not achieved / fail",
-    "40": "Withdrawn / discontinued",
-    "51": "Recognition of prior learning granted",
-    "52": "Recognition of prior learning not granted",
-    "53": "Recognition of current competency granted",
-    "54": "Recognition of current competency not granted",
-    "60": "Credit transfer / national recognition",
-    "65": "Transitional gap training granted",
-    "66": "Transitional gap training not granted",
-    "70": "Continuing enrolment",
-    "81": "Non-assessable enrolment — satisfactorily completed",
-    "82": "Non-assessable enrolment — withdrawn or not satisfactorily completed",
-    "85": "Not yet started",
-}
+# What each outcome means: the one glossary (core.glossary).
+OUTCOME_LABELS = OUTCOMES
 ACHIEVED_OUTCOMES = {"20", "51", "53", "60", "65", "81"}
 
 

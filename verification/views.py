@@ -27,6 +27,7 @@ from .forms import VerifyForm
 from .models import VerificationLookup
 from .selectors import (
     award_get_public,
+    award_units_achieved,
     share_link_awards,
     share_link_get_public,
     status_list_get_public,
@@ -89,7 +90,20 @@ def verify(request):
             channel=Channel.FORM,
             client_hash=key,
         ).body
+        answer = _with_units(answer)
     return render(request, "verification/verify.html", {"form": form, "answer": answer})
+
+
+def _with_units(answer: dict) -> dict:
+    """The page (not the API) also lists the units a matched award rests on."""
+    credential = answer.get("credential") if answer else None
+    if not credential:
+        return answer
+    try:
+        award = award_get_public(credential.rstrip("/").rsplit("/", 1)[-1])
+    except Http404:
+        return answer
+    return {**answer, "unit_rows": award_units_achieved([award])[award.pk]}
 
 
 @require_GET
@@ -130,7 +144,7 @@ def credential_detail(request, public_id):
         request,
         "verification/credential.html",
         {
-            "answer": answer.body,
+            "answer": {**answer.body, "unit_rows": award_units_achieved([award])[award.pk]},
             "award": award,
             "kid": signing.kid_of(signing.private_key()),
             "issuer_did": issuer_did(),
@@ -225,7 +239,9 @@ def share_view(request, token):
     except Http404:
         return render(request, "verification/share_gone.html", status=404)
     share_view_record(link=link)
-    items = [public_answer(a) for a in share_link_awards(link)]
+    awards = share_link_awards(link)
+    units = award_units_achieved(awards)
+    items = [{**public_answer(a), "unit_rows": units[a.pk]} for a in awards]
     response = render(request, "verification/share_view.html", {"link": link, "items": items})
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"

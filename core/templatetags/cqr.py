@@ -1,4 +1,5 @@
-"""Template helpers used everywhere: accessible form fields, AUD money, status badges."""
+"""Template helpers used everywhere: accessible form fields, AUD money, status badges,
+codes in words (``core.glossary``)."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -41,6 +42,74 @@ def badge(status: str, label: str = ""):
 
 
 @register.filter
+def code_label(code, kind: str) -> str:
+    """A code for people, with the code kept for experts: "Competency achieved / pass (20)"."""
+    from core.glossary import label
+
+    return label(code, kind)
+
+
+@register.filter
+def code_meaning(code, kind: str) -> str:
+    """Only what a code means ("Sent for payment"); the code itself when unknown."""
+    from core.glossary import meaning
+
+    return meaning(code, kind) or ("" if code is None else str(code))
+
+
+@register.filter
+def code_detail(code, kind: str) -> str:
+    """The longer explanation of a code (a statement status, a claim check)."""
+    from core.glossary import detail
+
+    return detail(code, kind)
+
+
+@register.simple_tag
+def code_badge(status: str, code, kind: str):
+    """A badge that says what the code means, with the code and the longer explanation in
+    its tooltip (``title``) and for screen readers after the meaning."""
+    from core.glossary import detail, meaning
+
+    text = meaning(code, kind)
+    if not text:
+        return badge(status, code)
+    return format_html(
+        '<span class="badge badge-{}" title="{}">{} <span class="code">({})</span></span>',
+        status,
+        detail(code, kind),
+        text,
+        code,
+    )
+
+
+@register.simple_tag
+def glossary_link(kind: str, text: str = "Codes explained"):
+    """A link to the glossary's list of one code set, for pages that show its codes."""
+    from django.urls import reverse
+
+    return format_html(
+        '<a class="glossary-link" href="{}#{}">{}</a>', reverse("glossary"), kind, text
+    )
+
+
+@register.filter
+def field_label(name: str) -> str:
+    """A stored field's name in words (``core.glossary.field_label``)."""
+    from core.glossary import field_label as label_of
+
+    return label_of(name)
+
+
+@register.filter
+def history_value(value, field: str) -> str:
+    """A value in a history entry: codes with meanings, dates DD/MM/YYYY."""
+    from core.glossary import history_value as describe
+
+    return describe(value, field)
+
+
+@register.filter
 def audit_action(action: str) -> str:
     """An audited action in plain English (``core.audit.action_label``)."""
     from core.audit import action_label
@@ -48,12 +117,46 @@ def audit_action(action: str) -> str:
     return action_label(action or "")
 
 
+def _plain(value, key: str) -> str:
+    """One audited value in words: nested dicts as "key: value" pairs, lists joined,
+    codes and dates through the glossary."""
+    from core.glossary import field_label, history_value
+
+    if isinstance(value, dict):
+        return "; ".join(f"{field_label(k)}: {_plain(v, k)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v, key) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return history_value(value, key) or "(blank)"
+
+
 @register.filter
-def audit_summary(summary) -> str:
-    """An audit event's summary as ``key: value`` pairs, for people rather than Python."""
+def audit_details(summary):
+    """An audit event's details for people rather than Python: a list of field → value
+    pairs (field names in words), and "old → new" where the event records a before and an
+    after."""
+    from django.utils.html import format_html_join
+
+    from core.glossary import field_label
+
     if not isinstance(summary, dict):
         return "" if summary in (None, "") else str(summary)
-    return " · ".join(f"{k}: {v}" for k, v in summary.items())
+    summary = dict(summary)
+    before, after = summary.pop("before", None), summary.pop("after", None)
+    rows = []
+    if isinstance(before, dict) or isinstance(after, dict):
+        before, after = before or {}, after or {}
+        for k in dict.fromkeys([*before, *after]):
+            rows.append(
+                (field_label(k), f"{_plain(before.get(k, ''), k)} → {_plain(after.get(k, ''), k)}")
+            )
+    rows += [(field_label(k), _plain(v, k)) for k, v in summary.items()]
+    if not rows:
+        return ""
+    return format_html(
+        '<dl class="kv">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows)
+    )
 
 
 @register.filter

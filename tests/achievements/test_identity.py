@@ -127,7 +127,7 @@ def test_form_prefilled_and_correction_versioned_audited_and_in_history(world, c
     assert "Smyth" not in str(ev.summary)  # personal values stay in the versions
     html = c.get(_url(world, cr, "learner_detail")).content.decode()
     assert "Name misspelt at enrolment" in html
-    assert "family_name</span>: Smith → Smyth" in html
+    assert "Family name: Smith → Smyth" in html
     assert world.data_a.user.full_name in html
 
 

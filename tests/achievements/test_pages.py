@@ -222,7 +222,10 @@ def test_correct_outcome_requires_reason_and_shows_both_versions(world, client_f
         assert AuditEvent.objects.filter(action="outcome.correct").exists()
     html = c.get(_url("learner_detail", world, public_id=cr.public_id)).content.decode()
     assert "RPL evidence found" in html
-    assert "outcome_identifier_national</span>: 20 → 51" in html
+    assert (
+        "Outcome identifier – national: Competency achieved / pass (20) → "
+        "Recognition of prior learning granted (51)"
+    ) in html
     assert world.data_a.user.full_name in html
 
 

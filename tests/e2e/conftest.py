@@ -84,6 +84,25 @@ def sign_in(page, user) -> None:
     page.get_by_role("button", name="Sign In").click()
 
 
+def learner_sign_in(page, learner, date_of_birth: str, family_name: str) -> None:
+    """The learner portal's sign-in: USI, date of birth and family name, then the 6-digit
+    code from the (test) mailbox."""
+    import re
+
+    from django.core import mail
+
+    page.goto("/learner/")
+    page.get_by_label("Unique Student Identifier (USI)").fill(learner.usi)
+    page.get_by_label("Date of birth").fill(date_of_birth)
+    page.get_by_label("Family name").fill(family_name)
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_text("If these details match a learner record").wait_for()
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="My records").wait_for()
+
+
 # ---------------------------------------------------------------- accessibility (WCAG 2.2 AA)
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

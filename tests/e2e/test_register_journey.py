@@ -165,7 +165,10 @@ def test_upload_report_commit_fix_commit(page, world, tmp_path, slow_worker):
     history = page.locator("#history")
     text = history.inner_text()
     assert "Withdrawn: enrolment ended early" in text
-    assert re.search(r"outcome_identifier_national: 20 → 40", text)
+    assert (
+        "Outcome identifier – national: Competency achieved / pass (20) → "
+        "Withdrawn / discontinued (40)"
+    ) in text
     assert "june-fixed.zip" in text or "june.zip" in text  # the first version's source
     with scopes_disabled():
         versions = list(
@@ -183,7 +186,7 @@ def test_upload_report_commit_fix_commit(page, world, tmp_path, slow_worker):
     page.get_by_text("Identity corrected").wait_for()
     text = page.locator("#history").inner_text()
     assert "Family name misspelt at enrolment" in text
-    assert f"family_name: {old_family} → {old_family}e" in text
+    assert f"Family name: {old_family} → {old_family}e" in text
     with scopes_disabled():
         cr.refresh_from_db()
         assert cr.family_name == old_family + "e"

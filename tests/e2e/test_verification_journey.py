@@ -8,11 +8,10 @@ import re
 import subprocess
 
 import pytest
-from django.core import mail
 from django_scopes import scopes_disabled
 from PIL import Image
 
-from tests.e2e.conftest import ARTIFACTS, assert_accessible, sign_in
+from tests.e2e.conftest import ARTIFACTS, assert_accessible, learner_sign_in, sign_in
 from tests.factories import make_world
 from tests.verification.factories import make_award, make_learner
 
@@ -91,16 +90,7 @@ def test_certificate_qr_revoke_and_learner_share(page, browser, live_server, set
 
     # --- the learner signs in with a code from the mailbox
     learner_ctx, lp = _anonymous(browser, live_server)
-    lp.goto("/learner/")
-    lp.get_by_label("Unique Student Identifier (USI)").fill(learner.usi)
-    lp.get_by_label("Date of birth").fill("14/03/1995")
-    lp.get_by_label("Family name").fill("nguyen")
-    lp.get_by_role("button", name="Send me a code").click()
-    lp.get_by_text("If these details match a learner record").wait_for()
-    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
-    lp.get_by_label("Code").fill(code)
-    lp.get_by_role("button", name="Sign in").click()
-    lp.get_by_role("heading", name="My records").wait_for()
+    learner_sign_in(lp, learner, "14/03/1995", "nguyen")
     assert lp.get_by_text(world.rto_a.display_name).first.is_visible()
     assert_accessible(lp)
 

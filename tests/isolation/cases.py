@@ -62,6 +62,7 @@ def _invitation(w):
 
 CASES = [
     Case("home", get=PUBLIC),
+    Case("glossary", get=PUBLIC),
     Case(
         "home_workspace",
         get={
