@@ -1,10 +1,10 @@
 """HTML → PDF with WeasyPrint, fetching only our own static files — the one renderer for
 every document (certificates, transcripts, remittance advice).
 
-Templates reference assets as ``cqr-static:<path under static/>`` (CSS, the NRT logo
-when one is configured) and the QR code as a ``data:`` URI. The URL fetcher refuses everything else —
-no network, no file:// paths — so a value in a document can never make the renderer read a
-file or call a server.
+Templates reference assets as ``cqr-static:<path under static/>`` (CSS, the NRT logo when
+one is configured) and the QR code as a ``data:`` URI. The URL fetcher refuses everything
+else — no network, no file:// paths — so a value in a document can never make the renderer
+read a file or call a server.
 
 ``static/css/documents.css`` names its fonts by plain relative URLs (``../fonts/…``), the
 only form the production manifest storage (``collectstatic``) can resolve and hash;
