@@ -35,6 +35,7 @@ from avetmiss.settings import ValidationSettings
 from avetmiss.usi import usi_problem
 
 from .models import StagedAward, StagedClient, StagedOutcome, TrainingProduct
+from .nat_fill import fill_client, fill_outcome
 
 BATCH = 100_000
 ACHIEVED = ("20", "51", "60")
@@ -789,20 +790,22 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
         family, given = v["family_name"][:40], v["given_names"][:40]
         if cid not in clients:
             client_lines[cid] = line
-            values = {
-                "client_identifier": cid[:10],
-                "name_for_encryption": f"{family}, {given}".strip(", ")[:60],
-                "family_name": family,
-                "given_names": given,
-                "gender": v["gender"][:1],
-                "date_of_birth": dob,
-                "postcode": pc[:4],
-                "address_location_suburb_locality_or_town": v["residential_suburb"][:50],
-                "unique_student_identifier": usi[:10],
-                "postal_details": "{}",
-                "disabilities": "[]",
-                "prior_educational_achievements": "[]",
-            }
+            values = fill_client(
+                {
+                    "client_identifier": cid[:10],
+                    "name_for_encryption": f"{family}, {given}".strip(", ")[:60],
+                    "family_name": family,
+                    "given_names": given,
+                    "gender": v["gender"][:1],
+                    "date_of_birth": dob,
+                    "postcode": pc[:4],
+                    "address_location_suburb_locality_or_town": v["residential_suburb"][:50],
+                    "unique_student_identifier": usi[:10],
+                    "disabilities": "[]",
+                    "prior_educational_achievements": "[]",
+                }
+            )
+            values["postal_details"] = json.dumps(values["postal_details"])
             clients[cid] = _row_for(
                 STAGED_CLIENT_COLS, (rto_id, sub_id, label, line, cid, bad), values
             )
@@ -811,14 +814,16 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
                 _row_for(
                     STAGED_OUTCOME_COLS,
                     (rto_id, sub_id, label, line, cid, bad),
-                    {
-                        "client_identifier": cid[:10],
-                        "subject_identifier": v["unit_code"][:12],
-                        "program_identifier": v["qualification_code"][:10],
-                        "activity_start_date": start,
-                        "activity_end_date": end,
-                        "outcome_identifier_national": v["outcome_code"][:2],
-                    },
+                    fill_outcome(
+                        {
+                            "client_identifier": cid[:10],
+                            "subject_identifier": v["unit_code"][:12],
+                            "program_identifier": v["qualification_code"][:10],
+                            "activity_start_date": start,
+                            "activity_end_date": end,
+                            "outcome_identifier_national": v["outcome_code"][:2],
+                        }
+                    ),
                 )
             )
             if v["outcome_code"] in ACHIEVED:

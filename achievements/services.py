@@ -39,6 +39,7 @@ from .models import (
     Submission,
     UnitOutcome,
 )
+from .nat_fill import fill_client, fill_outcome
 
 log = logging.getLogger(__name__)
 S = Submission.Status
@@ -600,7 +601,7 @@ def outcome_create(client_record: ClientRecord, *, actor, data: dict[str, Any]) 
             learner_id=client_record.learner_id,
             updated_by=actor,
             change_reason="Manual entry",
-            **{k: v for k, v in data.items() if k in OUTCOME_EDITABLE},
+            **fill_outcome({k: v for k, v in data.items() if k in OUTCOME_EDITABLE}),
         )
         try:
             with transaction.atomic():
@@ -731,6 +732,7 @@ def learner_create(*, rto, actor, data: dict[str, Any]) -> ClientRecord:
                 date_of_birth=dob,
             )
         nfe = name_for_encryption(family=values["family_name"], given=values.get("given_names", ""))
+        values = fill_client(values)
         cr = ClientRecord(
             rto=rto,
             learner=learner,

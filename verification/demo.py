@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-DEMO_USI = "DEMQ7RH9KA"
+DEMO_USI = "DEMQ7RH9KS"  # passes the USI check character (avetmiss.usi)
+_OLD_DEMO_USI = "DEMQ7RH9KA"  # the first demo's USI, whose check character was wrong
 DEMO_CERTIFICATE = "DEMO-2025-0001"
 
 
@@ -14,6 +15,7 @@ def load_demo_learner(out) -> None:
     from django_scopes import scopes_disabled
 
     from achievements.models import Award, AwardType, TrainingProduct, UnitOutcome
+    from achievements.nat_fill import MAIN_LOCATION, fill_client, fill_outcome
     from rtos.models import Rto
     from students.models import ClientRecord, Learner
 
@@ -23,6 +25,11 @@ def load_demo_learner(out) -> None:
         units = list(TrainingProduct.objects.filter(type="UNIT").order_by("code")[:3])
         if rto is None or qual is None:
             return
+        # a database loaded with the first demo: correct its learner's USI in place
+        Learner.objects.filter(usi=_OLD_DEMO_USI).update(usi=DEMO_USI)
+        ClientRecord.objects.filter(unique_student_identifier=_OLD_DEMO_USI).update(
+            unique_student_identifier=DEMO_USI
+        )
         learner, _ = Learner.objects.get_or_create(
             usi=DEMO_USI,
             defaults={
@@ -35,14 +42,17 @@ def load_demo_learner(out) -> None:
         record, _ = ClientRecord.objects.get_or_create(
             rto=rto,
             client_identifier="DEMO0001",
-            defaults={
-                "learner": learner,
-                "name_for_encryption": "Citizen, Jordan",
-                "family_name": "Citizen",
-                "given_names": "Jordan",
-                "date_of_birth": learner.date_of_birth,
-                "unique_student_identifier": DEMO_USI,
-            },
+            defaults=fill_client(
+                {
+                    "learner": learner,
+                    "name_for_encryption": "Citizen, Jordan",
+                    "family_name": "Citizen",
+                    "given_names": "Jordan",
+                    "date_of_birth": learner.date_of_birth,
+                    "unique_student_identifier": DEMO_USI,
+                    "client_identifier": "DEMO0001",
+                }
+            ),
         )
         for unit in units:
             UnitOutcome.objects.get_or_create(
@@ -51,12 +61,15 @@ def load_demo_learner(out) -> None:
                 subject_identifier=unit.code,
                 program_identifier=qual.code,
                 activity_start_date=date(2025, 2, 3),
-                training_organisation_delivery_location_identifier="",
-                defaults={
-                    "learner": learner,
-                    "activity_end_date": date(2025, 6, 13),
-                    "outcome_identifier_national": "20",
-                },
+                training_organisation_delivery_location_identifier=MAIN_LOCATION,
+                defaults=fill_outcome(
+                    {
+                        "learner": learner,
+                        "program_identifier": qual.code,
+                        "activity_end_date": date(2025, 6, 13),
+                        "outcome_identifier_national": "20",
+                    }
+                ),
             )
         Award.objects.get_or_create(
             rto=rto,
