@@ -12,6 +12,7 @@ urlpatterns = [
         views.submission_template,
         name="submission_template",
     ),
+    path("submissions/register.zip", views.register_export, name="register_export"),
     path("submissions/<str:public_id>/", views.submission_detail, name="submission_detail"),
     path(
         "submissions/<str:public_id>/commit/",

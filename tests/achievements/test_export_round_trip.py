@@ -305,3 +305,35 @@ def test_synthetic_100k_round_trip(world, tmp_path, capsys):
     counts = _round_trip(world.rto_a, world.data_a.user, tmp_path, capsys, year=2024)
     assert counts["NAT00120"] == 100_000
 
+
+def test_page_download_is_the_same_validated_set(world, client_for, tmp_path, capsys):
+    """The submissions page's download: the same zip as ``register_export`` (validated,
+    0 errors), for people who may submit; audited; a bad year is a 400."""
+    import zipfile
+
+    from django.urls import reverse
+
+    from core.models import AuditEvent
+
+    _commit_nat_set(world, nat_set(toid=world.rto_a.code))
+    url = reverse("achievements:register_export", kwargs={"rto_code": world.rto_a.code})
+    page = client_for("data_a").get(
+        reverse("achievements:submission_list", kwargs={"rto_code": world.rto_a.code})
+    )
+    assert url.encode() in page.content
+    resp = client_for("data_a").get(url, {"year": "2024"})
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/zip"
+    assert f"register-{world.rto_a.code}-2024.zip" in resp["Content-Disposition"]
+    got = tmp_path / "page.zip"
+    got.write_bytes(b"".join(resp.streaming_content))
+    out = tmp_path / "command"
+    counts = _export_validated(world.rto_a, out, capsys)
+    with zipfile.ZipFile(got) as z:
+        assert {n: z.read(n) for n in z.namelist()} == {
+            p.name: p.read_bytes() for p in out.iterdir()
+        }
+    assert counts["NAT00120"] == 50
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(action="register.export", rto=world.rto_a).count() == 1
+    assert client_for("data_a").get(url, {"year": "20x4"}).status_code == 400
+    assert client_for("viewer_a").get(url).status_code == 403
