@@ -10,11 +10,11 @@ with no errors and importing it again for the same RTO changes nothing (round tr
   were completed when written (``nat_fill``: "not stated" values, NAT00085 from the
   residential address), and the same fill covers any row written before that existed;
 * delivery locations (NAT00020), programs (NAT00030) and subjects (NAT00060) as the RTO's
-  committed NAT submissions reported them (their raw bytes are kept for good; only these
-  three small files are read, newest submission last); otherwise from reference data:
+  committed NAT files last reported them (kept by the commit: ``nat_reference``);
+  otherwise from reference data:
   the training product's title and nominal hours, VET flag Y, field of education blank
   (allowed for a training.gov.au unit, SU-05), and the RTO's main location
-  (``nat_fill.main_location_row``).
+  (``nat_fill.reference_row``).
 
 Reads are set-based: one query per file, streamed with ``iterator()``; no per-row queries.
 ``year`` keeps the outcomes whose activity overlaps that calendar year, the awards completed
@@ -24,7 +24,6 @@ in it, and the clients / programs / units those records refer to.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 from collections.abc import Iterator
 
@@ -39,10 +38,10 @@ from .nat_fill import (
     POSTAL_FROM_CLIENT,
     fill_client,
     fill_outcome,
-    main_location_row,
+    reference_row,
 )
+from .nat_reference import kept_rows
 
-log = logging.getLogger(__name__)
 RELEASE = "8.0"
 CHUNK = 20_000
 OUTCOME_FIELDS = [f.name for f in OutcomeNatFields._meta.fields if f.name != "id"]
@@ -157,45 +156,6 @@ def _nat00130(rto, awards) -> Iterator[dict]:
         }
 
 
-def _from_stored_files(rto) -> tuple[dict[str, dict], dict[str, dict], dict[str, dict]]:
-    """NAT00020 / NAT00030 / NAT00060 rows as the RTO last reported them.
-
-    The register keeps no delivery-location addresses or unit fields of education, so they
-    come from the RTO's committed NAT submissions (raw bytes are kept): only those three
-    small files are read, newest submission last so its rows win.
-    """
-    from avetmiss.parser import open_natset
-
-    from .models import Submission
-
-    locations: dict[str, dict] = {}
-    programs: dict[str, dict] = {}
-    units: dict[str, dict] = {}
-    subs = Submission.objects.filter(
-        rto=rto,
-        kind=Submission.Kind.REGISTER,
-        source_format=Submission.Format.NAT,
-        status=Submission.Status.COMMITTED,
-    ).order_by("committed_at", "id")
-    for sub in subs.only("file", "release"):
-        try:
-            with sub.file.open("rb") as fh, open_natset(fh, release=sub.release or RELEASE) as ns:
-                have = set(ns.file_ids())
-                for file_id, key, into in (
-                    ("NAT00020", "training_organisation_delivery_location_identifier", locations),
-                    ("NAT00030", "program_identifier", programs),
-                    ("NAT00060", "subject_identifier", units),
-                ):
-                    if file_id in have:
-                        for rec in ns.records(file_id):
-                            v = rec.values()
-                            if v.get(key):
-                                into[v[key]] = v
-        except Exception:  # an unreadable old upload: its rows are simply not known
-            log.warning("register_export: stored submission %s unreadable", sub.pk)
-    return locations, programs, units
-
-
 def _products(codes: set[str]) -> dict[str, TrainingProduct]:
     return {p.code: p for p in TrainingProduct.objects.filter(code__in=codes)}
 
@@ -222,53 +182,25 @@ def export_register(rto, target: str | os.PathLike, *, year: int | None = None) 
             ).distinct()
         }
         products = _products(prog_codes | unit_codes)
-        known_locs, known_progs, known_units = _from_stored_files(rto)
-        n20, n30, n60 = (_nat_names(f) for f in ("NAT00020", "NAT00030", "NAT00060"))
+        kept = kept_rows(rto)
+        known_locs, known_progs, known_units = (
+            kept[f] for f in ("NAT00020", "NAT00030", "NAT00060")
+        )
 
-        def loc_rows():
-            for code in sorted(loc_codes):
-                if code not in known_locs:
-                    yield main_location_row(rto, code)
-                    continue
-                row = {k: v for k, v in known_locs[code].items() if k in n20}
-                row["training_organisation_identifier"] = rto.code
-                row["training_organisation_delivery_location_identifier"] = code
-                yield row
-
-        def prog_rows():
-            for code in sorted(prog_codes):
-                p = products.get(code)
-                if code in known_progs:
-                    yield {k: v for k, v in known_progs[code].items() if k in n30}
-                    continue
-                yield {
-                    "program_identifier": code,
-                    "program_name": (p.title if p else code)[:100],
-                    "nominal_hours": p.nominal_hours if p and p.nominal_hours else 0,
-                }
-
-        def unit_rows():
-            for code in sorted(unit_codes):
-                p = products.get(code)
-                if code in known_units:
-                    yield {k: v for k, v in known_units[code].items() if k in n60}
-                    continue
-                # Field of education "may be blank if on TGA" (SU-05): the register's
-                # units are training.gov.au units (record entry refuses any other code).
-                yield {
-                    "subject_identifier": code,
-                    "subject_name": (p.title if p else code)[:100],
-                    "subject_field_of_education_identifier": "",
-                    "vet_flag": "Y",
-                    "nominal_hours": p.nominal_hours if p and p.nominal_hours else 0,
-                }
+        def rows(file_id: str, codes: set[str], known: dict[str, dict]):
+            names = _nat_names(file_id)
+            for code in sorted(codes):
+                if code in known:
+                    yield {k: v for k, v in known[code].items() if k in names}
+                else:
+                    yield reference_row(file_id, code, rto, products.get(code))
 
         postal, dis, prior = _side_files(clients)
         files: dict = {
             "NAT00010": _nat00010(rto),
-            "NAT00020": loc_rows(),
-            "NAT00030": prog_rows(),
-            "NAT00060": unit_rows(),
+            "NAT00020": rows("NAT00020", loc_codes, known_locs),
+            "NAT00030": rows("NAT00030", prog_codes, known_progs),
+            "NAT00060": rows("NAT00060", unit_codes, known_units),
             "NAT00080": _nat00080(clients),
             "NAT00085": postal,
             "NAT00090": dis,

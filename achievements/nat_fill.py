@@ -148,6 +148,35 @@ def main_location_row(rto, code: str) -> dict[str, str]:
     }
 
 
+def reference_row(file_id: str, code: str, rto, product) -> dict:
+    """The NAT00020 / NAT00030 / NAT00060 row the export writes for a location, program or
+    subject that no NAT file of the RTO reported: the main location, or the training
+    product's title and nominal hours (0 when unknown), VET flag Y and a blank field of
+    education — "may be blank if on TGA" (SU-05); record entry accepts only
+    training.gov.au codes."""
+    if file_id == "NAT00020":
+        return main_location_row(rto, code)
+    title = (product.title if product else code)[:100]
+    hours = product.nominal_hours if product and product.nominal_hours else 0
+    if file_id == "NAT00030":
+        return {"program_identifier": code, "program_name": title, "nominal_hours": hours}
+    return {
+        "subject_identifier": code,
+        "subject_name": title,
+        "subject_field_of_education_identifier": "",
+        "vet_flag": "Y",
+        "nominal_hours": hours,
+    }
+
+
+def as_read(file_id: str, row: dict) -> dict[str, str]:
+    """``row`` as the NAT reader would give it back once written (every field, trimmed)."""
+    from avetmiss.writer import format_record
+
+    layout = get_layout(RELEASE, file_id)
+    return layout.values(layout.split(format_record(layout, row)))
+
+
 # ---------------------------------------------------------------------------- set-based
 
 

@@ -40,6 +40,7 @@ from .models import (
     UnitOutcome,
 )
 from .nat_fill import fill_client, fill_outcome
+from .nat_reference import keep_reference_rows
 
 log = logging.getLogger(__name__)
 S = Submission.Status
@@ -481,6 +482,7 @@ def submission_commit(submission_id: int, *, actor=None) -> Submission:
             user=actor_id, reason=reason, submission=sub.public_id, source="submission"
         ):
             summary = _commit_sql(sub, actor_id, reason)
+            summary["reference_rows"] = keep_reference_rows(sub)
         sub.status = S.COMMITTED
         sub.committed_at = timezone.now()
         sub.committed_by_id = actor_id

@@ -32,8 +32,14 @@ from tests.achievements.helpers import load_products, nat_set, upload, zip_bytes
 
 pytestmark = pytest.mark.django_db
 
-_TABLES = ("students_clientrecord", "achievements_unitoutcome", "achievements_award")
+_TABLES = (
+    "students_clientrecord",
+    "achievements_unitoutcome",
+    "achievements_award",
+    "achievements_natreferencerow",
+)
 _VERSIONS = (
+    "achievements_natreferencerowversion",
     "students_clientrecordversion",
     "achievements_unitoutcomeversion",
     "achievements_awardversion",
@@ -85,7 +91,7 @@ def _reimport_changes_nothing(rto, out, actor, year) -> Submission:
     with scopes_disabled():
         sub = submission_commit(sub.pk, actor=actor)
     s = sub.commit_summary
-    for key in ("outcomes", "awards", "clients"):
+    for key in ("outcomes", "awards", "clients", "reference_rows"):
         assert s[key] == {"inserted": 0, "updated": 0}, s
     assert s["learners"] == {"inserted": 0}, s
     assert _snapshot(rto) == before
@@ -126,10 +132,10 @@ def test_demo_data_round_trip(tmp_path, capsys):
     assert counts["NAT00120"] >= 3 and counts["NAT00020"] >= 1
 
 
-def _commit_nat_set(world, files: dict) -> None:
+def _commit_nat_set(world, files: dict, *, errors: bool = False) -> None:
     load_products(files)
     sub = upload(world.rto_a, zip_bytes(files), actor=world.data_a.user)
-    assert sub.records_with_errors == 0
+    assert (sub.errors_count > 0) == errors
     with scopes_disabled():
         submission_commit(sub.pk, actor=world.data_a.user)
 
@@ -337,3 +343,55 @@ def test_page_download_is_the_same_validated_set(world, client_for, tmp_path, ca
         assert AuditEvent.objects.filter(action="register.export", rto=world.rto_a).count() == 1
     assert client_for("data_a").get(url, {"year": "20x4"}).status_code == 400
     assert client_for("viewer_a").get(url).status_code == 403
+
+
+def test_locations_programs_subjects_are_kept_by_the_commit(world):
+    """NAT00020/30/60 rows are kept in the register (``NatReferenceRow``, versioned) by the
+    commit; a row with an error stays out; a later file updates a kept row; a row equal to
+    what reference data gives is not kept (the export writes it anyway)."""
+    from achievements.models import NatReferenceRow
+    from achievements.nat_fill import as_read, reference_row
+
+    files = nat_set(toid=world.rto_a.code)
+    files["NAT00020"][3]["postcode"] = "40X0"  # DL-05: this location stays out
+    _commit_nat_set(world, files, errors=True)
+    with scopes_disabled():
+        kept = dict(NatReferenceRow.objects.filter(rto=world.rto_a).values_list("key", "fields"))
+    assert len(kept) == 3 + 2 + 10
+    assert files["NAT00020"][3]["training_organisation_delivery_location_identifier"] not in kept
+    assert kept["UNT0000000"]["subject_field_of_education_identifier"] == "040399"
+    assert kept["LOC00"]["training_organisation_delivery_location_name"] == "Brisbane City Campus"
+
+    again = nat_set(toid=world.rto_a.code, seed=1)
+    again["NAT00060"][0]["subject_field_of_education_identifier"] = "040301"
+    with scopes_disabled():
+        product = TrainingProduct.objects.get(code=again["NAT00060"][1]["subject_identifier"])
+    plain = as_read("NAT00060", reference_row("NAT00060", product.code, world.rto_a, product))
+    again["NAT00060"][1] = {**plain, "nominal_hours": 0}
+    _commit_nat_set(world, again)
+    with scopes_disabled():
+        rows = {r.key: r for r in NatReferenceRow.objects.filter(rto=world.rto_a)}
+        assert rows["UNT0000000"].fields["subject_field_of_education_identifier"] == "040301"
+        assert (
+            NatReferenceRow.pgh_event_model.objects.filter(pgh_obj=rows["UNT0000000"]).count() == 2
+        )
+        # the location that had an error is in now; a kept subject reported as reference
+        # data gives it is updated (the newest file wins), not dropped
+        assert "LOC03" in rows and rows[product.code].fields == plain
+
+
+def test_a_row_reference_data_gives_is_not_kept(world):
+    from achievements.models import NatReferenceRow
+    from achievements.nat_fill import as_read, reference_row
+
+    files = nat_set(toid=world.rto_a.code)
+    load_products(files)
+    with scopes_disabled():
+        product = TrainingProduct.objects.get(code=files["NAT00060"][0]["subject_identifier"])
+    files["NAT00060"][0] = as_read(
+        "NAT00060", reference_row("NAT00060", product.code, world.rto_a, product)
+    )
+    _commit_nat_set(world, files)
+    with scopes_disabled():
+        keys = set(NatReferenceRow.objects.filter(rto=world.rto_a).values_list("key", flat=True))
+    assert product.code not in keys and files["NAT00060"][1]["subject_identifier"] in keys
