@@ -395,3 +395,31 @@ def test_a_row_reference_data_gives_is_not_kept(world):
     with scopes_disabled():
         keys = set(NatReferenceRow.objects.filter(rto=world.rto_a).values_list("key", flat=True))
     assert product.code not in keys and files["NAT00060"][1]["subject_identifier"] in keys
+
+
+def test_not_stated_values_read_as_words_on_the_learner_page(world, client_for):
+    from django.urls import reverse
+
+    with scope(rto=world.rto_a.pk):
+        cr = learner_create(
+            rto=world.rto_a,
+            actor=world.data_a.user,
+            data={"client_identifier": "W001", "family_name": "Words", "gender": "F"},
+        )
+        bare = learner_create(
+            rto=world.rto_a,
+            actor=world.data_a.user,
+            data={"client_identifier": "W002", "family_name": "Bare"},
+        )
+
+    def page(c):
+        url = reverse(
+            "achievements:learner_detail",
+            kwargs={"rto_code": world.rto_a.code, "public_id": c.public_id},
+        )
+        return client_for("data_a").get(url).content.decode()
+
+    assert "Female (F)" in page(cr)
+    text = page(bare)
+    assert "not stated" in text and "suburb not stated" in text and "@@@@" not in text
+    assert "NOT SPECIFIED" not in text
