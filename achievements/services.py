@@ -39,7 +39,7 @@ from .models import (
     Submission,
     UnitOutcome,
 )
-from .nat_fill import fill_client, fill_outcome
+from .nat_fill import CLIENT_NOT_STATED, fill_client, fill_outcome
 from .nat_reference import keep_reference_rows
 
 log = logging.getLogger(__name__)
@@ -1158,6 +1158,11 @@ def client_record_correct(
         else:
             postal = {}
         cr.postal_details = postal
+        # what the correction left blank: "not stated" (and NAT00085 from the address),
+        # as when the record was entered, so that the export still round-trips
+        filled = fill_client({f.name: getattr(cr, f.name) for f in ClientNatFields._meta.fields})
+        for k in (*CLIENT_NOT_STATED, "postal_details"):
+            setattr(cr, k, filled[k])
         if cid != before["client_identifier"]:
             cr.disabilities = [{**d, "client_identifier": cid} for d in cr.disabilities or []]
             cr.prior_educational_achievements = [

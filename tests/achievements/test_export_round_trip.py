@@ -423,3 +423,38 @@ def test_not_stated_values_read_as_words_on_the_learner_page(world, client_for):
     text = page(bare)
     assert "not stated" in text and "suburb not stated" in text and "@@@@" not in text
     assert "NOT SPECIFIED" not in text
+
+
+def test_identity_correction_keeps_the_round_trip(world, tmp_path, capsys):
+    """A hand correction that changes the name and clears a code: NAT00085 follows the
+    name, the cleared code is "not stated" again, and the export still round-trips."""
+    from achievements.services import client_record_correct
+
+    _products()
+    actor = world.data_a.user
+    with scope(rto=world.rto_a.pk):
+        cr = learner_create(
+            rto=world.rto_a,
+            actor=actor,
+            data={
+                "client_identifier": "C001",
+                "family_name": "Before",
+                "gender": "M",
+                "unique_student_identifier": _usi("CORRECTD1"),
+            },
+        )
+        outcome_create(
+            cr,
+            actor=actor,
+            data={
+                "subject_identifier": "CPCCWHS2001",
+                "activity_start_date": dt.date(2025, 2, 3),
+                "activity_end_date": dt.date(2025, 3, 28),
+                "outcome_identifier_national": "20",
+            },
+        )
+        cr = client_record_correct(
+            cr, actor=actor, data={"family_name": "After", "gender": ""}, reason="Married name"
+        )
+    assert cr.gender == "@" and cr.postal_details["client_family_name"] == "After"
+    _round_trip(world.rto_a, actor, tmp_path, capsys, year=2025)
