@@ -39,7 +39,7 @@ from .models import (
     Submission,
     UnitOutcome,
 )
-from .nat_fill import CLIENT_NOT_STATED, fill_client, fill_outcome
+from .nat_fill import CLIENT_NOT_STATED, fill_client, fill_outcome, postal_from_client
 from .nat_reference import keep_reference_rows
 
 log = logging.getLogger(__name__)
@@ -1157,12 +1157,14 @@ def client_record_correct(
                 postal.setdefault(k, "")
         else:
             postal = {}
+        # A code the correction clears is "not stated", and a NAT00085 it empties is the
+        # address again, as at entry (nat_fill), so that the export still round-trips.
+        for k, not_stated in CLIENT_NOT_STATED.items():
+            if before[k] and not str(getattr(cr, k) or "").strip():
+                setattr(cr, k, not_stated)
+        if before_postal and not postal:
+            postal = postal_from_client({c: getattr(cr, c) for c in CLIENT_COLS})
         cr.postal_details = postal
-        # what the correction left blank: "not stated" (and NAT00085 from the address),
-        # as when the record was entered, so that the export still round-trips
-        filled = fill_client({f.name: getattr(cr, f.name) for f in ClientNatFields._meta.fields})
-        for k in (*CLIENT_NOT_STATED, "postal_details"):
-            setattr(cr, k, filled[k])
         if cid != before["client_identifier"]:
             cr.disabilities = [{**d, "client_identifier": cid} for d in cr.disabilities or []]
             cr.prior_educational_achievements = [

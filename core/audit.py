@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "reference.apply_requested": "Reference data apply requested",
     "reference.import": "Reference data imported",
     "reference.upload": "Reference data file uploaded",
+    "register.export": "Register exported as NAT files",
     "register.search": "Register searched by the department",
     "register.view_learner": "Learner viewed by the department",
     "rto.ceased": "RTO marked ceased",

@@ -428,7 +428,7 @@ def test_not_stated_values_read_as_words_on_the_learner_page(world, client_for):
 def test_identity_correction_keeps_the_round_trip(world, tmp_path, capsys):
     """A hand correction that changes the name and clears a code: NAT00085 follows the
     name, the cleared code is "not stated" again, and the export still round-trips."""
-    from achievements.services import client_record_correct
+    from achievements.services import POSTAL_EDITABLE, client_record_correct
 
     _products()
     actor = world.data_a.user
@@ -454,7 +454,14 @@ def test_identity_correction_keeps_the_round_trip(world, tmp_path, capsys):
             },
         )
         cr = client_record_correct(
-            cr, actor=actor, data={"family_name": "After", "gender": ""}, reason="Married name"
+            cr,
+            actor=actor,
+            data={
+                "family_name": "After",
+                "gender": "",
+                "postal": dict.fromkeys(POSTAL_EDITABLE, ""),  # NAT00085 emptied
+            },
+            reason="Married name",
         )
     assert cr.gender == "@" and cr.postal_details["client_family_name"] == "After"
     _round_trip(world.rto_a, actor, tmp_path, capsys, year=2025)
