@@ -31,6 +31,7 @@ KEPT = {
 def reference_rows_of(sub: Submission) -> list[dict]:
     """The NAT00020/30/60 rows of a stored NAT submission, without the rows an error was
     reported on: ``[{"file_id", "key", "fields"}]``, last occurrence of a key winning."""
+    from avetmiss.layouts import get_layout
     from avetmiss.parser import open_natset
 
     if sub.source_format != Submission.Format.NAT or not sub.file:
@@ -46,8 +47,11 @@ def reference_rows_of(sub: Submission) -> list[dict]:
             if file_id not in KEPT:
                 continue
             kept_as, key_field = KEPT[file_id]
+            # kept as the 8.0 row the export writes (NAT00030A as NAT00030, 7.0 as 8.0)
+            names = get_layout("8.0", kept_as).names
             for rec in ns.records(file_id):
-                v = rec.values()
+                read = rec.values()
+                v = {k: read.get(k, "") for k in names}
                 if v.get(key_field) and (file_id, rec.line) not in bad:
                     rows[(kept_as, v[key_field])] = {
                         "file_id": kept_as,
