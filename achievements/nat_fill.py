@@ -7,8 +7,8 @@ only part of NAT00080 / NAT00085 / NAT00120. The mandatory fields it lacks get:
 
 * the value AVETMISS defines for "not stated" (``@``-filled, avetmiss-8.md §3: highest
   school level ``@@``, gender ``@``, postcode ``@@@@``, indigenous status ``@``, language
-  ``@@@@``, labour force ``@@``, country ``@@@@``, the three flags ``@``, state ``@@``,
-  study reason ``@@``); street number and name "NOT SPECIFIED" (the spec's own words for a
+  ``@@@@``, labour force ``@@``, country ``@@@@``, the three flags ``@``, state ``@@``);
+  street number and name "NOT SPECIFIED" (the spec's own words for a
   client without a street address, CL-28) and the suburb the same;
 * survey contact status ``A`` (available for survey use: the AVETMISS default, CL-34);
 * for a unit outcome, the values a hand-entered enrolment means: delivery location
@@ -16,6 +16,7 @@ only part of NAT00080 / NAT00085 / NAT00120. The mandatory fields it lacks get:
   recognition of prior learning / credit transfer (outcomes 51, 60: TA-20) else ``YNN``
   (internal delivery), funding ``20`` (domestic client, fee for service: TA-22),
   commencing ``3`` with a program, ``8`` without (TA-25), VET in schools ``N`` (TA-31);
+  a blank study reason stays blank (accepted by default: TA-30, so a NAT file may carry it);
 * NAT00085 (postal details) copied from the residential address (``postal_details``).
 
 Filled when the record is written (not only when exported) because the export must write
@@ -124,7 +125,6 @@ def fill_outcome(values: dict) -> dict:
         "funding_source_national": "20",
         "commencing_program_identifier": "3" if out.get("program_identifier") else "8",
         "vet_in_schools_flag": "N",
-        "study_reason_identifier": "@@",
     }
     for k, v in defaults.items():
         if not (out.get(k) or "").strip():
@@ -229,14 +229,12 @@ def fill_register_sql(rto_id: int | None = None) -> list[tuple[str, list]]:
             ELSE commencing_program_identifier END,
         vet_in_schools_flag = CASE WHEN btrim(vet_in_schools_flag) = '' THEN 'N'
             ELSE vet_in_schools_flag END,
-        study_reason_identifier = CASE WHEN btrim(study_reason_identifier) = '' THEN '@@'
-            ELSE study_reason_identifier END,
         updated_at = now(),
         change_reason = 'AVETMISS values filled for the NAT export'
     WHERE (btrim(training_organisation_delivery_location_identifier) = ''
            OR btrim(delivery_mode_identifier) = '' OR btrim(funding_source_national) = ''
-           OR btrim(commencing_program_identifier) = '' OR btrim(vet_in_schools_flag) = ''
-           OR btrim(study_reason_identifier) = '') {rto_cond.replace("rto_id", "o.rto_id")}
+           OR btrim(commencing_program_identifier) = ''
+           OR btrim(vet_in_schools_flag) = '') {rto_cond.replace("rto_id", "o.rto_id")}
       AND NOT EXISTS (
         SELECT 1 FROM achievements_unitoutcome x
         WHERE btrim(o.training_organisation_delivery_location_identifier) = ''
