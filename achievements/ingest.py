@@ -35,7 +35,7 @@ from avetmiss.settings import ValidationSettings
 from avetmiss.usi import usi_problem
 
 from .models import StagedAward, StagedClient, StagedOutcome, TrainingProduct
-from .nat_fill import fill_client, fill_outcome
+from .nat_fill import fill_client, fill_outcome, postal_sql
 
 BATCH = 100_000
 ACHIEVED = ("20", "51", "60")
@@ -572,6 +572,7 @@ def stage_nat(
     result.collection_year = vr.collection_year
     if extras:
         _apply_client_extras(submission, extras)
+    _postal_from_address(submission)
     result.issues.extend(_title_issues(names))
     return result
 
@@ -608,6 +609,18 @@ def _apply_client_extras(submission, extras: dict[str, dict]) -> None:
             )
         finally:
             cur.execute("DROP TABLE IF EXISTS _client_extra")
+
+
+def _postal_from_address(submission) -> None:
+    """A client the set gave no NAT00085 row (accepted: ``require_nat00085=False``) gets
+    the one its address gives (``nat_fill.postal_from_client``), as a record entered by
+    hand does, so that the register's export of it re-imports with no change."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""UPDATE {StagedClient._meta.db_table} SET postal_details = {postal_sql()}
+            WHERE submission_id = %s AND rto_id = %s AND postal_details = '{{}}'::jsonb""",
+            [submission.pk, submission.rto_id],
+        )
 
 
 def _title_issues(names: dict[str, list[tuple[str, int, str, str]]]) -> list[Issue]:

@@ -184,6 +184,17 @@ def _sql_literal(v: str) -> str:
     return "'" + v.replace("'", "''") + "'"
 
 
+def postal_sql(col=lambda c: c) -> str:
+    """:func:`postal_from_client` as a SQL ``jsonb`` expression over a client row's
+    columns (``col`` maps a column name to the expression that reads it)."""
+    widths = _widths("NAT00085")
+    pairs = ", ".join(
+        f"'{name}', rtrim(left({col(c)}, {widths[name]}))" if c else f"'{name}', ''"
+        for name, c in POSTAL_FROM_CLIENT.items()
+    )
+    return f"jsonb_build_object({pairs})"
+
+
 def fill_register_sql(rto_id: int | None = None) -> list[tuple[str, list]]:
     """The same fill as :func:`fill_client` / :func:`fill_outcome`, as set-based UPDATEs of
     the register rows written before it existed (all RTOs, or one). Each UPDATE is one
@@ -193,7 +204,6 @@ def fill_register_sql(rto_id: int | None = None) -> list[tuple[str, list]]:
         f"{c} = CASE WHEN btrim({c}) = '' THEN {_sql_literal(v)} ELSE {c} END"
         for c, v in CLIENT_NOT_STATED.items()
     ]
-    widths = _widths("NAT00085")
 
     def col(c: str) -> str:
         # the filled value when the column is blank, as in fill_client
@@ -203,14 +213,10 @@ def fill_register_sql(rto_id: int | None = None) -> list[tuple[str, list]]:
             )
         return c
 
-    pairs = ", ".join(
-        f"'{name}', rtrim(left({col(c)}, {widths[name]}))" if c else f"'{name}', ''"
-        for name, c in POSTAL_FROM_CLIENT.items()
-    )
     blank = " OR ".join(f"btrim({c}) = ''" for c in CLIENT_NOT_STATED)
     clients = f"""UPDATE students_clientrecord SET
         postal_details = CASE WHEN postal_details = '{{}}'::jsonb
-                              THEN jsonb_build_object({pairs}) ELSE postal_details END,
+                              THEN {postal_sql(col)} ELSE postal_details END,
         {", ".join(sets)}, updated_at = now(),
         change_reason = 'AVETMISS not-stated values filled for the NAT export'
     WHERE ({blank} OR postal_details = '{{}}'::jsonb) {rto_cond}"""

@@ -163,6 +163,18 @@ def test_committed_nat_set_round_trip(world, tmp_path, capsys):
         assert rows(tmp_path / "export", name) == rows(sent, name), name
 
 
+def test_nat_set_without_nat00085_round_trip(world, tmp_path, capsys):
+    """The register accepts a set without NAT00085 (``require_nat00085=False``); its
+    clients get the NAT00085 their address gives, so the export re-imports unchanged."""
+    files = nat_set(toid=world.rto_a.code)
+    del files["NAT00085"]
+    _commit_nat_set(world, files)
+    with scopes_disabled():
+        cr = ClientRecord.objects.filter(rto=world.rto_a).first()
+    assert cr.postal_details["client_family_name"] == cr.family_name[:40]
+    _round_trip(world.rto_a, world.data_a.user, tmp_path, capsys, year=2024)
+
+
 def _products():
     TrainingProduct.objects.update_or_create(
         code="CPC30220",
