@@ -38,6 +38,7 @@ from avetmiss.usi import usi_problem
 
 from . import register_rules
 from .models import StagedAward, StagedClient, StagedOutcome, TrainingProduct
+from .nat_fill import fill_client, fill_outcome, postal_sql
 from .reference_lookup import RegisterLookup
 
 BATCH = 100_000
@@ -565,6 +566,7 @@ def stage_nat(
     result.collection_year = vr.collection_year
     if extras:
         _apply_client_extras(submission, extras)
+    _postal_from_address(submission)
     if register_rules.enabled("REG-05"):
         result.issues.extend(_title_issues(names))
     return result
@@ -602,6 +604,18 @@ def _apply_client_extras(submission, extras: dict[str, dict]) -> None:
             )
         finally:
             cur.execute("DROP TABLE IF EXISTS _client_extra")
+
+
+def _postal_from_address(submission) -> None:
+    """A client the set gave no NAT00085 row (accepted: ``require_nat00085=False``) gets
+    the one its address gives (``nat_fill.postal_from_client``), as a record entered by
+    hand does, so that the register's export of it re-imports with no change."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""UPDATE {StagedClient._meta.db_table} SET postal_details = {postal_sql()}
+            WHERE submission_id = %s AND rto_id = %s AND postal_details = '{{}}'::jsonb""",
+            [submission.pk, submission.rto_id],
+        )
 
 
 def _title_issues(names: dict[str, list[tuple[str, int, str, str]]]) -> list[Issue]:
@@ -821,21 +835,23 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
         family, given = v["family_name"][:40], v["given_names"][:40]
         if cid not in clients:
             client_lines[cid] = line
-            values = {
-                "client_identifier": cid[:10],
-                "name_for_encryption": f"{family}, {given}".strip(", ")[:60],
-                "family_name": family,
-                "given_names": given,
-                "gender": v["gender"][:1],
-                "date_of_birth": dob,
-                "postcode": pc[:4],
-                "address_location_suburb_locality_or_town": v["residential_suburb"][:50],
-                "state_identifier": state[:2],
-                "unique_student_identifier": usi[:10],
-                "postal_details": "{}",
-                "disabilities": "[]",
-                "prior_educational_achievements": "[]",
-            }
+            values = fill_client(
+                {
+                    "client_identifier": cid[:10],
+                    "name_for_encryption": f"{family}, {given}".strip(", ")[:60],
+                    "family_name": family,
+                    "given_names": given,
+                    "gender": v["gender"][:1],
+                    "date_of_birth": dob,
+                    "postcode": pc[:4],
+                    "address_location_suburb_locality_or_town": v["residential_suburb"][:50],
+                    "state_identifier": state[:2],
+                    "unique_student_identifier": usi[:10],
+                    "disabilities": "[]",
+                    "prior_educational_achievements": "[]",
+                }
+            )
+            values["postal_details"] = json.dumps(values["postal_details"])
             clients[cid] = _row_for(
                 STAGED_CLIENT_COLS, (rto_id, sub_id, label, line, cid, bad), values
             )
@@ -844,14 +860,16 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
                 _row_for(
                     STAGED_OUTCOME_COLS,
                     (rto_id, sub_id, label, line, cid, bad),
-                    {
-                        "client_identifier": cid[:10],
-                        "subject_identifier": v["unit_code"][:12],
-                        "program_identifier": v["qualification_code"][:10],
-                        "activity_start_date": start,
-                        "activity_end_date": end,
-                        "outcome_identifier_national": v["outcome_code"][:2],
-                    },
+                    fill_outcome(
+                        {
+                            "client_identifier": cid[:10],
+                            "subject_identifier": v["unit_code"][:12],
+                            "program_identifier": v["qualification_code"][:10],
+                            "activity_start_date": start,
+                            "activity_end_date": end,
+                            "outcome_identifier_national": v["outcome_code"][:2],
+                        }
+                    ),
                 )
             )
             if v["outcome_code"] in ACHIEVED:

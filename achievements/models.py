@@ -390,6 +390,50 @@ class Award(AwardNatFields, Provenance, TenantOwnedModel):
         return f"{self.get_award_type_display()} {self.program_identifier}"
 
 
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    model_name="NatReferenceRowVersion",
+    level=pghistory.Statement,
+)
+class NatReferenceRow(TenantOwnedModel):
+    """A delivery location (NAT00020), program (NAT00030) or subject (NAT00060) exactly as
+    the RTO last reported it in a committed NAT file: ``fields`` holds every field of the
+    row by canonical name (trimmed, as the NAT reader gives them), so that the register's
+    export writes it back (issue 11 §1, interfaces.md §6). ``key`` is the location,
+    program or subject identifier. Written by the commit (one set-based upsert per
+    submission; rows with an error stay out), versioned, never deleted.
+    """
+
+    class File(models.TextChoices):
+        NAT00020 = "NAT00020", "Delivery location (NAT00020)"
+        NAT00030 = "NAT00030", "Program (NAT00030)"
+        NAT00060 = "NAT00060", "Subject (NAT00060)"
+
+    file_id = models.CharField(max_length=8, choices=File.choices)
+    key = models.CharField(max_length=12)
+    fields = models.JSONField(default=dict)
+    source_submission = models.ForeignKey(
+        "achievements.Submission", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["file_id", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rto", "file_id", "key"], name="nat_reference_row_unique"
+            )
+        ]
+        triggers = [
+            pgtrigger.Protect(name="nat_reference_row_no_delete", operation=pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id} {self.key}"
+
+
 # ---------------------------------------------------------------------------- submissions
 
 

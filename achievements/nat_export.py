@@ -2,13 +2,21 @@
 
 ``export_register(rto, target, year=None)`` writes NAT00010, NAT00020 (the delivery
 locations the exported outcomes use), NAT00030, NAT00060, NAT00080, NAT00085, NAT00090,
-NAT00100, NAT00120 and NAT00130 (CR LF, fixed width). The register keeps no delivery-location
-addresses, program details beyond code/title/hours, or units' fields of education: those
-come from the RTO's committed NAT submissions (raw bytes are kept; only NAT00020/30/60 are
-read). Reads are set-based: one query per file, streamed with ``iterator()``; no per-row
-queries. Importing the set again for the same RTO changes nothing (round trip): client,
-outcome and award fields are written exactly as they were read in.
+NAT00100, NAT00120 and NAT00130 (CR LF, fixed width). The set passes ``avetmiss_validate``
+with no errors and importing it again for the same RTO changes nothing (round trip):
 
+* client (NAT00080 + NAT00085/90/100), outcome (NAT00120) and award (NAT00130) fields are
+  written exactly as the register holds them; records that did not come from a NAT file
+  were completed when written (``nat_fill``: "not stated" values, NAT00085 from the
+  residential address), and the same fill covers any row written before that existed;
+* delivery locations (NAT00020), programs (NAT00030) and subjects (NAT00060) as the RTO's
+  committed NAT files last reported them (kept by the commit: ``nat_reference``);
+  otherwise from reference data:
+  the training product's title and nominal hours, VET flag Y, field of education blank
+  (allowed for a training.gov.au unit, SU-05), and the RTO's main location
+  (``nat_fill.reference_row``).
+
+Reads are set-based: one query per file, streamed with ``iterator()``; no per-row queries.
 ``year`` keeps the outcomes whose activity overlaps that calendar year, the awards completed
 in it, and the clients / programs / units those records refer to.
 """
@@ -16,7 +24,6 @@ in it, and the clients / programs / units those records refer to.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 from collections.abc import Iterator
 
@@ -26,12 +33,19 @@ from avetmiss.layouts import get_layout
 from avetmiss.writer import write_set
 
 from .models import Award, AwardType, OutcomeNatFields, TrainingProduct, UnitOutcome
+from .nat_fill import (
+    MAIN_LOCATION,
+    POSTAL_FROM_CLIENT,
+    fill_client,
+    fill_outcome,
+    reference_row,
+)
+from .nat_reference import kept_rows
 
-log = logging.getLogger(__name__)
 RELEASE = "8.0"
 CHUNK = 20_000
 OUTCOME_FIELDS = [f.name for f in OutcomeNatFields._meta.fields if f.name != "id"]
-_FOE_UNKNOWN = "@@@@@@"  # subject field of education is not kept in the register
+_DOB_UNKNOWN = "@@@@@@@@"  # NAT00080 date of birth not stated
 
 
 def _nat_names(file_id: str) -> set[str]:
@@ -83,20 +97,28 @@ def _nat00010(rto) -> Iterator[dict]:
 def _nat00080(clients) -> Iterator[dict]:
     fields = get_layout(RELEASE, "NAT00080").names
     for row in clients.values(*fields).iterator(chunk_size=CHUNK):
-        dob = row["date_of_birth"]  # an A field in NAT00080
-        row["date_of_birth"] = f"{dob.day:02d}{dob.month:02d}{dob.year:04d}" if dob else ""
-        yield row
+        dob = row["date_of_birth"]  # an A field in NAT00080; @@@@@@@@ = not stated
+        row["date_of_birth"] = (
+            f"{dob.day:02d}{dob.month:02d}{dob.year:04d}" if dob else _DOB_UNKNOWN
+        )
+        yield fill_client(row, postal=False)
 
 
 def _side_files(clients) -> tuple[list[dict], list[dict], list[dict]]:
     n85, n90, n100 = _nat_names("NAT00085"), _nat_names("NAT00090"), _nat_names("NAT00100")
     postal, dis, prior = [], [], []
+    address = list(POSTAL_FROM_CLIENT.values())
     rows = clients.values_list(
-        "client_identifier", "postal_details", "disabilities", "prior_educational_achievements"
+        "postal_details",
+        "disabilities",
+        "prior_educational_achievements",
+        *(c for c in address if c),
     )
-    for _cid, p, d, pr in rows.iterator(chunk_size=CHUNK):
-        if p:
-            postal.append({k: v for k, v in p.items() if k in n85})
+    for p, d, pr, *addr in rows.iterator(chunk_size=CHUNK):
+        if not p:  # a record written before nat_fill: NAT00085 from its address
+            p = fill_client(dict(zip([c for c in address if c], addr, strict=True)))
+            p = p["postal_details"]
+        postal.append({k: v for k, v in p.items() if k in n85})
         dis.extend({k: v for k, v in x.items() if k in n90} for x in (d or []))
         prior.extend({k: v for k, v in x.items() if k in n100} for x in (pr or []))
     return postal, dis, prior
@@ -108,6 +130,7 @@ def _nat00120(rto, outcomes) -> Iterator[dict]:
         chunk_size=CHUNK
     ):
         cid = row.pop("client_record__client_identifier")
+        row = fill_outcome(row)
         yield {"training_organisation_identifier": rto.code, "client_identifier": cid, **row}
 
 
@@ -133,45 +156,6 @@ def _nat00130(rto, awards) -> Iterator[dict]:
         }
 
 
-def _from_stored_files(rto) -> tuple[dict[str, dict], dict[str, dict], dict[str, dict]]:
-    """NAT00020 / NAT00030 / NAT00060 rows as the RTO last reported them.
-
-    The register keeps no delivery-location addresses or unit fields of education, so they
-    come from the RTO's committed NAT submissions (raw bytes are kept): only those three
-    small files are read, newest submission last so its rows win.
-    """
-    from avetmiss.parser import open_natset
-
-    from .models import Submission
-
-    locations: dict[str, dict] = {}
-    programs: dict[str, dict] = {}
-    units: dict[str, dict] = {}
-    subs = Submission.objects.filter(
-        rto=rto,
-        kind=Submission.Kind.REGISTER,
-        source_format=Submission.Format.NAT,
-        status=Submission.Status.COMMITTED,
-    ).order_by("committed_at", "id")
-    for sub in subs.only("file", "release"):
-        try:
-            with sub.file.open("rb") as fh, open_natset(fh, release=sub.release or RELEASE) as ns:
-                have = set(ns.file_ids())
-                for file_id, key, into in (
-                    ("NAT00020", "training_organisation_delivery_location_identifier", locations),
-                    ("NAT00030", "program_identifier", programs),
-                    ("NAT00060", "subject_identifier", units),
-                ):
-                    if file_id in have:
-                        for rec in ns.records(file_id):
-                            v = rec.values()
-                            if v.get(key):
-                                into[v[key]] = v
-        except Exception:  # an unreadable old upload: its rows are simply not known
-            log.warning("register_export: stored submission %s unreadable", sub.pk)
-    return locations, programs, units
-
-
 def _products(codes: set[str]) -> dict[str, TrainingProduct]:
     return {p.code: p for p in TrainingProduct.objects.filter(code__in=codes)}
 
@@ -191,54 +175,32 @@ def export_register(rto, target: str | os.PathLike, *, year: int | None = None) 
             .distinct()
         ) | set(awards.values_list("program_identifier", flat=True).distinct())
         unit_codes = set(outcomes.values_list("subject_identifier", flat=True).distinct())
-        loc_codes = set(
-            outcomes.values_list(
+        loc_codes = {
+            code or MAIN_LOCATION  # as fill_outcome writes a blank location
+            for code in outcomes.values_list(
                 "training_organisation_delivery_location_identifier", flat=True
             ).distinct()
-        ) - {""}
+        }
         products = _products(prog_codes | unit_codes)
-        known_locs, known_progs, known_units = _from_stored_files(rto)
-        n20, n30, n60 = (_nat_names(f) for f in ("NAT00020", "NAT00030", "NAT00060"))
+        kept = kept_rows(rto)
+        known_locs, known_progs, known_units = (
+            kept[f] for f in ("NAT00020", "NAT00030", "NAT00060")
+        )
 
-        def loc_rows():
-            for code in sorted(loc_codes):
-                row = {k: v for k, v in known_locs.get(code, {}).items() if k in n20}
-                row["training_organisation_identifier"] = rto.code
-                row["training_organisation_delivery_location_identifier"] = code
-                yield row
-
-        def prog_rows():
-            for code in sorted(prog_codes):
-                p = products.get(code)
-                if code in known_progs:
-                    yield {k: v for k, v in known_progs[code].items() if k in n30}
-                    continue
-                yield {
-                    "program_identifier": code,
-                    "program_name": (p.title if p else code)[:100],
-                    "nominal_hours": p.nominal_hours if p and p.nominal_hours else 0,
-                }
-
-        def unit_rows():
-            for code in sorted(unit_codes):
-                p = products.get(code)
-                if code in known_units:
-                    yield {k: v for k, v in known_units[code].items() if k in n60}
-                    continue
-                yield {
-                    "subject_identifier": code,
-                    "subject_name": (p.title if p else code)[:100],
-                    "subject_field_of_education_identifier": _FOE_UNKNOWN,
-                    "vet_flag": "Y",
-                    "nominal_hours": p.nominal_hours if p and p.nominal_hours else 0,
-                }
+        def rows(file_id: str, codes: set[str], known: dict[str, dict]):
+            names = _nat_names(file_id)
+            for code in sorted(codes):
+                if code in known:
+                    yield {k: v for k, v in known[code].items() if k in names}
+                else:
+                    yield reference_row(file_id, code, rto, products.get(code))
 
         postal, dis, prior = _side_files(clients)
         files: dict = {
             "NAT00010": _nat00010(rto),
-            "NAT00020": loc_rows(),
-            "NAT00030": prog_rows(),
-            "NAT00060": unit_rows(),
+            "NAT00020": rows("NAT00020", loc_codes, known_locs),
+            "NAT00030": rows("NAT00030", prog_codes, known_progs),
+            "NAT00060": rows("NAT00060", unit_codes, known_units),
             "NAT00080": _nat00080(clients),
             "NAT00085": postal,
             "NAT00090": dis,
@@ -250,3 +212,21 @@ def export_register(rto, target: str | os.PathLike, *, year: int | None = None) 
             if not files[side]:
                 del files[side]
         return write_set(target, files, release=RELEASE)
+
+
+def export_register_zip(rto, *, actor, year: int | None = None) -> tuple[str, dict[str, int]]:
+    """The register export as a zip in a temporary file (the page's download; the caller
+    streams it and deletes it), audited as ``register.export`` (personal data leaves)."""
+    import tempfile
+
+    from core.audit import audit_record
+
+    fd, path = tempfile.mkstemp(prefix=f"register-{rto.code}-", suffix=".zip")
+    os.close(fd)
+    try:
+        counts = export_register(rto, path, year=year)
+    except BaseException:
+        os.unlink(path)
+        raise
+    audit_record("register.export", actor=actor, rto=rto, extra={"year": year, "files": counts})
+    return path, counts

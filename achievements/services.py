@@ -39,6 +39,8 @@ from .models import (
     Submission,
     UnitOutcome,
 )
+from .nat_fill import CLIENT_NOT_STATED, fill_client, fill_outcome, postal_from_client
+from .nat_reference import keep_reference_rows
 
 log = logging.getLogger(__name__)
 S = Submission.Status
@@ -531,6 +533,7 @@ def submission_commit(submission_id: int, *, actor=None) -> Submission:
             user=actor_id, reason=reason, submission=sub.public_id, source="submission"
         ):
             summary = _commit_sql(sub, actor_id, reason)
+            summary["reference_rows"] = keep_reference_rows(sub)
         sub.status = S.COMMITTED
         sub.committed_at = timezone.now()
         sub.committed_by_id = actor_id
@@ -658,7 +661,7 @@ def outcome_create(client_record: ClientRecord, *, actor, data: dict[str, Any]) 
             learner_id=client_record.learner_id,
             updated_by=actor,
             change_reason="Manual entry",
-            **{k: v for k, v in data.items() if k in OUTCOME_EDITABLE},
+            **fill_outcome({k: v for k, v in data.items() if k in OUTCOME_EDITABLE}),
         )
         try:
             with transaction.atomic():
@@ -888,6 +891,7 @@ def learner_create(*, rto, actor, data: dict[str, Any]) -> ClientRecord:
                 date_of_birth=dob,
             )
         nfe = name_for_encryption(family=values["family_name"], given=values.get("given_names", ""))
+        values = fill_client(values)
         cr = ClientRecord(
             rto=rto,
             learner=learner,
@@ -1405,6 +1409,13 @@ def client_record_correct(
                 postal.setdefault(k, "")
         else:
             postal = {}
+        # A code the correction clears is "not stated", and a NAT00085 it empties is the
+        # address again, as at entry (nat_fill), so that the export still round-trips.
+        for k, not_stated in CLIENT_NOT_STATED.items():
+            if before[k] and not str(getattr(cr, k) or "").strip():
+                setattr(cr, k, not_stated)
+        if before_postal and not postal:
+            postal = postal_from_client({c: getattr(cr, c) for c in CLIENT_COLS})
         cr.postal_details = postal
         if cid != before["client_identifier"]:
             cr.disabilities = [{**d, "client_identifier": cid} for d in cr.disabilities or []]

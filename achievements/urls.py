@@ -13,6 +13,7 @@ urlpatterns = [
         name="submission_template",
     ),
     path("submissions/rules/", views.rules_page, name="rules"),
+    path("submissions/register.zip", views.register_export, name="register_export"),
     path("submissions/<str:public_id>/", views.submission_detail, name="submission_detail"),
     path(
         "submissions/<str:public_id>/commit/",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -94,6 +94,34 @@ def submission_template(request, rto_code, fmt):
     if fmt == "xlsx":
         return _download(exports.template_xlsx(), "cqr-template.xlsx", XLSX)
     raise Http404
+
+
+@rto_perm_required(Perm.SUBMIT)
+def register_export(request, rto_code):
+    """The RTO's register as a NAT 8.0 zip (interfaces.md §6; ``?year=YYYY`` keeps that
+    calendar year). Importing it again changes nothing."""
+    from .nat_export import export_register_zip
+
+    year = request.GET.get("year", "").strip()
+    if year and not (year.isdigit() and 1990 <= int(year) <= 2100):
+        return HttpResponse("year must be a calendar year, e.g. 2025.", status=400)
+    path, _counts = export_register_zip(
+        request.rto, actor=request.user, year=int(year) if year else None
+    )
+    resp = FileResponse(_deleted_on_close(path), as_attachment=True, content_type="application/zip")
+    suffix = f"-{year}" if year else ""
+    resp["Content-Disposition"] = f'attachment; filename="register-{request.rto.code}{suffix}.zip"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _deleted_on_close(path: str):
+    """The file opened for reading, removed once the response has sent it."""
+    import os
+
+    fh = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+    os.unlink(path)  # the open handle keeps the data until then (POSIX)
+    return fh
 
 
 @rto_perm_required(Perm.VIEW)

@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "reference.gave_up": "Reference data upload stopped after repeated restarts",
     "reference.import": "Reference data imported",
     "reference.upload": "Reference data file uploaded",
+    "register.export": "Register exported as NAT files",
     "register.search": "Register searched by the department",
     "register.view_learner": "Learner viewed by the department",
     "rto.ceased": "RTO marked ceased",

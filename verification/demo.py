@@ -17,6 +17,7 @@ def load_demo_learner(out) -> None:
     from django_scopes import scopes_disabled
 
     from achievements.models import Award, AwardType, TrainingProduct, UnitOutcome
+    from achievements.nat_fill import MAIN_LOCATION, fill_client, fill_outcome
     from rtos.models import Rto
     from students.models import ClientRecord, Learner
 
@@ -43,14 +44,17 @@ def load_demo_learner(out) -> None:
         record, _ = ClientRecord.objects.get_or_create(
             rto=rto,
             client_identifier="DEMO0001",
-            defaults={
-                "learner": learner,
-                "name_for_encryption": "Citizen, Jordan",
-                "family_name": "Citizen",
-                "given_names": "Jordan",
-                "date_of_birth": learner.date_of_birth,
-                "unique_student_identifier": DEMO_USI,
-            },
+            defaults=fill_client(
+                {
+                    "learner": learner,
+                    "name_for_encryption": "Citizen, Jordan",
+                    "family_name": "Citizen",
+                    "given_names": "Jordan",
+                    "date_of_birth": learner.date_of_birth,
+                    "unique_student_identifier": DEMO_USI,
+                    "client_identifier": "DEMO0001",
+                }
+            ),
         )
         for unit in units:
             UnitOutcome.objects.get_or_create(
@@ -59,12 +63,15 @@ def load_demo_learner(out) -> None:
                 subject_identifier=unit.code,
                 program_identifier=qual.code,
                 activity_start_date=date(2025, 2, 3),
-                training_organisation_delivery_location_identifier="",
-                defaults={
-                    "learner": learner,
-                    "activity_end_date": date(2025, 6, 13),
-                    "outcome_identifier_national": "20",
-                },
+                training_organisation_delivery_location_identifier=MAIN_LOCATION,
+                defaults=fill_outcome(
+                    {
+                        "learner": learner,
+                        "program_identifier": qual.code,
+                        "activity_end_date": date(2025, 6, 13),
+                        "outcome_identifier_national": "20",
+                    }
+                ),
             )
         Award.objects.get_or_create(
             rto=rto,

@@ -47,6 +47,11 @@ CASES = [
         kwargs=lambda w: {"rto_code": w.rto_a.code},
         get=rto_page(),
     ),
+    Case(
+        "achievements:register_export",
+        kwargs=lambda w: {"rto_code": w.rto_a.code},
+        get=rto_page(grant=403),
+    ),
     Case("achievements:submission_detail", kwargs=_submission, get=rto_page()),
     Case(
         "achievements:submission_commit",
