@@ -975,9 +975,12 @@ def payment_chunks_restart_stalled(*, older_than: dt.timedelta = CHUNK_STALL_AFT
     from .tasks import payment_chunk_task
 
     cutoff = timezone.now() - older_than
-    chunks = PaymentBatchChunk.objects.filter(batch=OuterRef("pk"))
     restarted: list[int] = []
+    # Beat calls this outside any tenant scope, and the sweep is department-wide (every
+    # RTO's chunks): every query of the tenant-owned chunks, the OuterRef subquery too, is
+    # built inside scopes_disabled.
     with scopes_disabled():
+        chunks = PaymentBatchChunk.objects.filter(batch=OuterRef("pk"))
         batches = (
             PaymentBatch.objects.exclude(status__in=FROZEN_BATCH_STATUSES)
             .filter(run_started_at__lt=cutoff)

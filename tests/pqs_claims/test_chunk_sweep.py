@@ -72,3 +72,22 @@ def test_recent_progress_or_a_held_chunk_is_left_alone():
 def test_sweep_is_on_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["pqs-claims-chunk-sweep"]
     assert entry["task"] == "pqs_claims.tasks.payment_chunk_sweep"
+
+
+def test_a_real_beat_tick_outside_any_scope_finishes_the_batch(settings):
+    """The beat entry's task, looked up and applied the way Celery runs it (no tenant
+    scope active): it used to fail with ScopeError every five minutes."""
+    from celery import current_app
+
+    with scopes_disabled():
+        batch = _stalled_batch()
+        pending = PaymentBatchChunk.objects.filter(batch=batch, status=PENDING).count()
+    assert pending > 1
+    name = settings.CELERY_BEAT_SCHEDULE["pqs-claims-chunk-sweep"]["task"]
+    result = current_app.tasks[name].apply()
+    assert result.successful(), result.traceback
+    assert result.get() == pending
+    with scopes_disabled():
+        batch.refresh_from_db()
+        assert batch.status == PaymentBatch.Status.CALCULATED
+        assert not PaymentBatchChunk.objects.filter(batch=batch, status=PENDING).exists()
