@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -77,6 +78,7 @@ LINE_FIELDS = [
     "purchasing_contract_identifier",
     "hours_attended",
     "national_errors",
+    "validation_codes",
     "lodged_at",
     "first_lodged_on",
 ]
@@ -257,7 +259,8 @@ old AS (
     SELECT DISTINCT ON (n.client_identifier, n.subject_identifier, n.program_identifier,
                         n.training_contract_identifier)
            n.client_identifier, n.subject_identifier, n.program_identifier,
-           n.training_contract_identifier, p.id AS old_id, p.first_lodged_on
+           n.training_contract_identifier, p.id AS old_id, p.first_lodged_on, p.outcome,
+           p.activity_end_date
     FROM new n
     JOIN pqs_claims_claimline p
       ON p.rto_id = %(rto_id)s AND p.status = 'lodged'
@@ -278,7 +281,7 @@ upd AS (
     UPDATE pqs_claims_claimline c
     SET status = CASE WHEN n.pos = n.n THEN 'lodged' ELSE 'superseded' END,
         lodged_at = %(now)s,
-        first_lodged_on = CASE WHEN o.old_id IS NULL THEN %(today)s ELSE o.first_lodged_on END,
+        first_lodged_on = {report_date},
         supersedes_id = CASE WHEN n.pos = 1 THEN o.old_id ELSE n.prev_new END
     FROM new n
     LEFT JOIN old o
@@ -290,7 +293,7 @@ upd AS (
     RETURNING c.id
 )
 SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM sup)
-"""
+""".replace("{report_date}", engine.REPORT_DATE_SQL)
 
 
 def _lodge_lines(rto_id: int, ids: list[int], now: dt.datetime, today: dt.date) -> int:
@@ -471,10 +474,10 @@ def load_batch_context(batch: PaymentBatch, lines: list[dict]) -> engine.BatchCo
             "activity_end_date",
         ):
             ctx.paid[(delta, unit)] = (outcome, start, end)
-        for delta, n in (
+        for delta, n in (  # the measure counted: units, or points (§5 rule 6)
             earlier.filter(counts_to_max=True)
             .values_list("training_contract_identifier")
-            .annotate(n=Count("id"))
+            .annotate(n=Sum(Coalesce("points", Value(Decimal(1)))))
         ):
             ctx.counted[delta] = n
     ctx.equivalents = engine.equivalents_map()
