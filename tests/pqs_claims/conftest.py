@@ -17,6 +17,7 @@ DEMO = Path(__file__).resolve().parents[2] / "core" / "demo_data"
 KINDS = [
     "funding-programs",
     "price-list",
+    "unit-points",
     "localities",
     "location-loadings",
     "training-contracts",

@@ -42,7 +42,7 @@ def month(db, tmp_path):
         assert code == 0, err
     # idempotent: the same file twice changes nothing
     code, out, _ = run("import_reference", "price-list", str(DEMO / "price-list.csv"), "--json")
-    assert json.loads(out)["unchanged"] == 6
+    assert json.loads(out)["unchanged"] == 7
     today = timezone.localdate()
     end = today - dt.timedelta(days=10)
     start = end - dt.timedelta(days=60)
