@@ -518,6 +518,14 @@ class PaymentBatch(models.Model):
     def is_frozen(self) -> bool:
         return self.status in FROZEN_BATCH_STATUSES
 
+    @property
+    def is_preview(self) -> bool:
+        """Calculated before its cut-off (payment-rules.md §5): a preview of the current
+        month, recalculated as lodgements arrive; it cannot be approved yet."""
+        from django.utils import timezone
+
+        return not self.is_frozen and timezone.now() <= self.cutoff
+
 
 class PaymentBatchChunk(TenantOwnedModel):
     """The unit of work of a calculation: one RTO of one batch (one transaction)."""

@@ -339,6 +339,18 @@ def batch_cutoff(period: str) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=BRISBANE)
 
 
+def period_not_begun(period: str, *, today: dt.date | None = None) -> None:
+    """payment-rules.md §5: a month that has not begun (in Brisbane) is refused — by the
+    command, the page and beat alike, all of which go through ``payment_batch_run``. The
+    current month may be calculated as a preview; approval waits for its cut-off."""
+    start, _ = period_bounds(period)
+    today = today or timezone.localtime(timezone.now(), BRISBANE).date()
+    if start > today:
+        raise ApplicationError(
+            f"The {period} batch cannot be calculated before the month begins on {start:%d/%m/%Y}."
+        )
+
+
 def previous_period(period: str) -> str:
     start, _ = period_bounds(period)
     prev = start - dt.timedelta(days=1)
@@ -394,7 +406,7 @@ def payment_batch_run(
     """Create or recalculate the month's batch (refused once approved). The chunks (one
     per RTO) are calculated inline, or by Celery workers (``dispatch``), or left pending
     for the caller (``calculate=False``, e.g. a benchmark driving its own processes)."""
-    period_bounds(period)
+    period_not_begun(period)
     actor = actor or scheduler_user()
     with transaction.atomic(), scopes_disabled():
         batch, _created = PaymentBatch.objects.select_for_update().get_or_create(
@@ -689,6 +701,12 @@ def payment_batch_approve(*, batch: PaymentBatch, actor, reason: str = "") -> Pa
         if b.run_by_id == actor.pk:
             raise ApplicationError(
                 "You ran this batch: a different officer must approve it (maker-checker)."
+            )
+        if b.is_preview:
+            raise ApplicationError(
+                f"The {b.period} batch is a preview until its cut-off"
+                f" {timezone.localtime(b.cutoff, BRISBANE):%d/%m/%Y %H:%M}: it can be approved"
+                " once the cut-off has passed."
             )
         b.status = PaymentBatch.Status.APPROVED
         b.approved_by = actor
