@@ -547,13 +547,19 @@ def decide(lines: list[dict], ref: Reference, ctx: BatchContext) -> list[Decisio
     return out
 
 
+def invalid_explanation(codes: list[str]) -> str:
+    """The sentence of an INVALID line: every §2 / national code in words."""
+    return REASON_TEXT["INVALID"] + ": " + "; ".join(REASON_TEXT.get(c, c) for c in codes) + "."
+
+
 def _decide_one(line, ref, ctx, counted, paid_now) -> Decision:
     v = validate_line(line, ref)
     national = list(line.get("national_errors") or [])
     if v.codes or national:
         codes = v.codes + [f"AVETMISS:{r}" for r in national]
-        text = REASON_TEXT["INVALID"] + ": " + "; ".join(REASON_TEXT.get(c, c) for c in codes)
-        return Decision("INVALID", ["INVALID", *codes, *v.warnings], text + ".", None, v.program)
+        return Decision(
+            "INVALID", ["INVALID", *codes, *v.warnings], invalid_explanation(codes), None, v.program
+        )
     program, contract = v.program, v.contract
     unit, delta = line["subject_identifier"], contract.delta_number
     factor, note = outcome_factor(line, program)
