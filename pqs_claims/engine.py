@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 CENT = Decimal("0.01")
@@ -334,7 +335,7 @@ def validate_line(line: dict, ref: Reference) -> Validation:
         ):
             codes.append("CONTRACT_MISMATCH")
         # NOT_SRTO: the SRTO on the claim's lodgement date (today for an unlodged claim)
-        lodged = line.get("lodgement_date") or dt.date.today()
+        lodged = line.get("lodgement_date") or timezone.localdate()
         if contract.srto_on(lodged) != ref.rto_codes.get(line["rto_id"]):
             codes.append("NOT_SRTO")
         if contract.status != "active" and end is not None and contract.status_date < end:
