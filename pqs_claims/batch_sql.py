@@ -15,13 +15,20 @@ and every §6 field). How each rule is expressed:
   evaluated to 30 decimals and rounded with ``round(numeric, 2)``: PostgreSQL rounds
   numeric half AWAY FROM ZERO, which is ROUND_HALF_UP for the (never negative) amounts —
   the engine's ``round_money``. Stored unit value and factor: ``round(…, 4)`` (half-up).
-* §5 rules 1–4: per-line predicates (rule 4 joins the register's achievements — lodged
-  claim lines at any RTO and the register's unit outcomes — through the superseded-code
-  equivalents, earliest end date first).
-* §5 rules 5–6 (already paid earlier in this batch, maximum designated units in the order
-  end date, lodgement time, unit code, id): the ``pqs_max_units`` window aggregate
-  (migration 0003) partitioned by contract — a state machine over the contract's lines
-  that is exact even when the designated units change between lines.
+* §5 rules 1–4: per-line predicates (rule 3 from the report date, ``first_lodged_on``:
+  ``engine.report_date``; rule 4 joins the register's achievements — lodged claim lines at
+  any RTO and the register's unit outcomes — through the superseded-code equivalents,
+  earliest end date first, compared by END date).
+* §2 ``NOT_SRTO``: the contract's SRTO history period containing the line's lodgement
+  date; ``RELATED_RECORD_ERROR`` / ``MISSING_SCHOOL_LEVEL`` are read from the claim line's
+  stored ``validation_codes`` (decided from the whole NAT set at validation).
+* §5 rules 5–6 (already paid earlier in this batch; the contract's measure — 1 per unit,
+  or the unit's points for a points-priced qualification — under the price list's
+  ``max_payable``, in the order end date, lodgement time, unit code, id): window counts
+  for contracts of unit measure and one maximum, and the ``pqs_max_measure`` window
+  aggregate (migration 0008) partitioned by contract for the others — a state machine
+  over the contract's lines in which a line that does not fit is skipped and a later,
+  smaller one may still fit.
 * explanations: the engine's sentences built with ``to_char`` (money ``$1,234.50``,
   dates DD/MM/YYYY) and ``trim_scale`` (the engine's ``Decimal.normalize``).
 
@@ -91,7 +98,7 @@ cand AS (
            c.family_name, c.given_names, c.date_of_birth, c.residential_locality,
            c.delivery_locality, c.nominal_hours, c.outcome, c.funding_source_state,
            c.purchasing_contract_identifier, c.hours_attended,
-           c.national_errors, c.lodged_at, c.first_lodged_on,
+           c.national_errors, c.validation_codes, c.lodged_at, c.first_lodged_on,
            (c.lodged_at AT TIME ZONE 'Australia/Brisbane')::date AS lodgement_date
     FROM pqs_claims_claimline c
     WHERE c.rto_id = %(rto_id)s AND c.lodged_at IS NOT NULL AND c.lodged_at <= %(cutoff)s
@@ -103,18 +110,31 @@ cand AS (
 deltas AS (SELECT DISTINCT training_contract_identifier AS delta FROM cand),
 contracts AS (  -- one probe per contract, not per line (delta_number is unique)
     SELECT t.id, t.delta_number, t.family_name, t.date_of_birth, t.qualification_code,
-           t.srto_code, t.status, t.status_date, t.ppg
+           t.srto_code, t.status, t.status_date, t.ppg,
+           EXISTS (SELECT 1 FROM pqs_claims_trainingcontractsrto h WHERE h.contract_id = t.id)
+               AS has_history
     FROM pqs_claims_trainingcontract t
     WHERE t.delta_number IN (SELECT delta FROM deltas)
 ),
+srto AS (  -- §2 NOT_SRTO: the SRTO of each (contract, lodgement date) in play
+    SELECT DISTINCT ON (tc.id, l.lodgement_date) tc.id AS tc_id, l.lodgement_date,
+           CASE WHEN NOT tc.has_history THEN tc.srto_code ELSE h.srto_code END AS srto_code
+    FROM (SELECT DISTINCT training_contract_identifier, lodgement_date FROM cand) l
+    JOIN contracts tc ON tc.delta_number = l.training_contract_identifier
+    LEFT JOIN pqs_claims_trainingcontractsrto h
+        ON h.contract_id = tc.id AND h.valid_from <= l.lodgement_date
+       AND (h.valid_to IS NULL OR l.lodgement_date <= h.valid_to)
+    ORDER BY tc.id, l.lodgement_date, h.valid_from
+),
 earlier AS (
     SELECT p.training_contract_identifier AS delta, p.subject_identifier AS unit, p.status,
-           p.counts_to_max, p.outcome, p.activity_start_date, p.activity_end_date
+           p.counts_to_max, p.points, p.outcome, p.activity_start_date, p.activity_end_date
     FROM pqs_claims_paymentline p
     WHERE {{in_earlier_batch}} AND NOT p.voided
       AND p.training_contract_identifier IN (SELECT delta FROM deltas)
 ),
-counted AS (SELECT delta, count(*)::int AS n FROM earlier WHERE counts_to_max GROUP BY delta),
+counted AS (  -- the measure counted (units, or points: §5 rule 6)
+    SELECT delta, sum(coalesce(points, 1)) AS n FROM earlier WHERE counts_to_max GROUP BY delta),
 paid_before AS (SELECT * FROM earlier WHERE status = 'PAID'),
 keys AS (SELECT DISTINCT learner_key FROM cand),
 equiv AS (
@@ -123,13 +143,14 @@ equiv AS (
     SELECT * FROM unnest(%(eq_unit)s::text[], %(eq_code)s::text[], %(eq_rank)s::int[])
 ),
 achieved AS (
-    SELECT a.learner_key, a.subject_identifier AS unit, a.activity_end_date AS end_date
+    SELECT a.learner_key, a.subject_identifier AS unit, a.activity_end_date AS end_date,
+           a.lodged_at, a.training_contract_identifier AS delta
     FROM pqs_claims_claimline a
     WHERE a.learner_key IN (SELECT learner_key FROM keys)
       AND a.outcome IN ('20', '51', '60') AND a.lodged_at <= %(cutoff)s
       AND a.activity_end_date IS NOT NULL
     UNION ALL
-    SELECT k.key, uo.subject_identifier, uo.activity_end_date
+    SELECT k.key, uo.subject_identifier, uo.activity_end_date, NULL::timestamptz, NULL
     FROM achievements_unitoutcome uo
     JOIN students_learner l ON l.id = uo.learner_id
     CROSS JOIN LATERAL (VALUES
@@ -151,8 +172,14 @@ prev AS (
     SELECT DISTINCT ON (c.id) c.id, x.end_date, e.code
     FROM cand c
     JOIN equiv e ON e.unit = c.subject_identifier
+    -- rule 4 (engine._previously_completed): an earlier end date, or the same end date
+    -- and lodged earlier (claim lines only); claim lines of the same contract are this
+    -- line's own history, not another record
     JOIN achieved x ON x.learner_key = c.learner_key AND x.unit = e.code
-                   AND x.end_date < c.activity_start_date
+                   AND (x.end_date < c.activity_end_date
+                        OR (x.end_date = c.activity_end_date AND x.lodged_at < c.lodged_at))
+                   AND NOT (x.lodged_at IS NOT NULL
+                            AND x.delta = c.training_contract_identifier)
     ORDER BY c.id, x.end_date, e.rank
 ),
 appr AS MATERIALIZED (  -- the RTO's few approvals, read once (not an index probe per line)
@@ -173,7 +200,8 @@ capr AS (  -- the schedule test here: the approval's qualification array stays o
         ORDER BY a.valid_from, a.id LIMIT 1) ap ON true
 ),
 price AS (
-    SELECT DISTINCT ON (c.id) c.id, e.contribution, e.ppg_contribution, e.designated_units
+    SELECT DISTINCT ON (c.id) c.id, e.contribution, e.ppg_contribution, e.designated_units,
+           e.max_payable, e.measure
     FROM cand c
     JOIN capr a ON a.id = c.id
     JOIN pqs_claims_pricelistentry e
@@ -210,11 +238,13 @@ v AS (
            fp.loading_basis, fp.ct_counts_to_max, fp.ppg_uses_ppg_price,
            coalesce(fp.outcome_factors ->> c.outcome, '0') AS f_rule,
            tc.id AS tc_id, tc.family_name AS tc_family, tc.date_of_birth AS tc_dob,
-           tc.qualification_code AS tc_qual, tc.srto_code, tc.status AS tc_status,
+           tc.qualification_code AS tc_qual, so.srto_code, tc.status AS tc_status,
            tc.status_date AS tc_status_date, tc.ppg AS tc_ppg,
            dloc.id IS NOT NULL AS delivery_known, rloc.id IS NOT NULL AS residence_known,
            pe.contribution AS base_contribution, pe.ppg_contribution, pe.designated_units,
-           coalesce(up.points, 1) AS points,
+           pe.max_payable, pe.measure,
+           -- a unit's points count only for a points-priced qualification (§1)
+           CASE WHEN pe.measure = 'POINTS' THEN coalesce(up.points, 1) ELSE 1 END AS points,
            coalesce(dl.loading_percent, 0) AS delivery_pct,
            CASE WHEN rloc.id IS NULL THEN 0 ELSE coalesce(rl.loading_percent, 0) END
                AS residential_pct,
@@ -228,6 +258,7 @@ v AS (
     JOIN capr ap ON ap.id = c.id
     LEFT JOIN pqs_claims_fundingprogram fp ON fp.id = ap.program_id
     LEFT JOIN contracts tc ON tc.delta_number = c.training_contract_identifier
+    LEFT JOIN srto so ON so.tc_id = tc.id AND so.lodgement_date = c.lodgement_date
     LEFT JOIN pqs_claims_locality dloc
         ON dloc.postcode = c.delivery_postcode AND dloc.locality = c.delivery_locality_key
     LEFT JOIN pqs_claims_locality rloc
@@ -264,12 +295,16 @@ codes AS (
                  THEN 'CONTRACT_MISMATCH' END,
             CASE WHEN tc_id IS NOT NULL AND srto_code IS DISTINCT FROM %(rto_code)s
                  THEN 'NOT_SRTO' END,
-            CASE WHEN tc_id IS NOT NULL AND tc_status IN ('cancelled', 'suspended')
+            CASE WHEN tc_id IS NOT NULL AND tc_status <> 'active'
                   AND activity_end_date IS NOT NULL AND tc_status_date < activity_end_date
                  THEN 'CONTRACT_NOT_ACTIVE' END,
             CASE WHEN NOT delivery_known THEN 'UNKNOWN_DELIVERY_LOCALITY' END,
             CASE WHEN outcome IN ('40', '41') AND hours_attended IS NULL
-                 THEN 'WITHDRAWN_NO_HOURS' END
+                 THEN 'WITHDRAWN_NO_HOURS' END,
+            CASE WHEN 'RELATED_RECORD_ERROR' = ANY(validation_codes)
+                 THEN 'RELATED_RECORD_ERROR' END,
+            CASE WHEN 'MISSING_SCHOOL_LEVEL' = ANY(validation_codes)
+                 THEN 'MISSING_SCHOOL_LEVEL' END
         ]::text[], NULL)
         -- (the subquery only when there are national errors: this expression is inlined
         -- wherever invalid_codes is used, and most lines have none)
@@ -326,13 +361,18 @@ g AS (
 -- not the ~2 kB wide rows of g (which is read once more, at the end, by id).
 k AS (
     SELECT id, training_contract_identifier, subject_identifier, activity_end_date, lodged_at,
-           valid, reach, priced, designated_units, counts_flag, f_num <> 0 AS nonzero,
+           valid, reach, priced, max_payable, points, counts_flag, f_num <> 0 AS nonzero,
            prior_counted
     FROM g
 ),
-irregular AS (  -- contracts whose lines are priced with different designated units
+-- contracts the windows below cannot decide: lines capped by different maximums, or
+-- measured in points other than 1 (a line that does not fit is skipped and a later,
+-- smaller one may fit), or a fractional measure counted before
+irregular AS (
     SELECT training_contract_identifier FROM k WHERE reach AND priced
-    GROUP BY training_contract_identifier HAVING min(designated_units) <> max(designated_units)
+    GROUP BY training_contract_identifier
+    HAVING min(max_payable) <> max(max_payable) OR min(points) <> 1 OR max(points) <> 1
+        OR min(prior_counted) <> trunc(min(prior_counted))
 ),
 k2 AS (
     SELECT k.*,
@@ -352,7 +392,7 @@ w2 AS (
         prior_counted + count(*) FILTER (WHERE reach AND NOT naive_ap AND priced AND counts_flag)
             OVER (PARTITION BY training_contract_identifier
                   ORDER BY {ORD} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-        >= designated_units AS over_raw
+        + 1 > max_payable AS over_raw
     FROM w1
 ),
 w3 AS (
@@ -364,8 +404,8 @@ w3 AS (
 ),
 irr AS (
     SELECT id,
-        pqs_max_units(prior_counted, reach, subject_identifier, priced, designated_units,
-                      counts_flag, nonzero)
+        pqs_max_measure(prior_counted, reach, subject_identifier, priced, points,
+                        max_payable, counts_flag, nonzero)
             OVER (PARTITION BY training_contract_identifier
                   ORDER BY {ORD} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS st
     FROM k2 WHERE irregular
@@ -378,8 +418,8 @@ d AS (
              ELSE valid AND naive_ap AND NOT k_over END AS paid_now,
         CASE WHEN irregular THEN irr.st[2] = 'OVER'
              ELSE reach AND priced AND over_raw END AS over_max,
-        CASE WHEN irregular THEN irr.st[3]::int
-             ELSE greatest(prior_counted, designated_units) END AS counted_before
+        CASE WHEN irregular THEN irr.st[3]::numeric
+             ELSE greatest(prior_counted, max_payable) END AS counted_before
     FROM w3 LEFT JOIN irr ON irr.id = w3.id
 ),
 s AS (
@@ -417,14 +457,14 @@ t AS (
             (%(rt)s::jsonb ->> 'NOT_FINALISED') || ': outcome ' || outcome
             || '; it is decided in a later batch when the final outcome is lodged.'
         WHEN 'LATE_REPORT' THEN
-            (%(rt)s::jsonb ->> 'LATE_REPORT') || ': first lodged ' || {_date("lodged_on")}
+            (%(rt)s::jsonb ->> 'LATE_REPORT') || ': reported ' || {_date("lodged_on")}
             || ', ' || (lodged_on - activity_end_date) || ' days after the activity end date '
             || {_date("activity_end_date")} || ' (the limit is ' || max_report_lag_days
             || ' days).'
         WHEN 'PREVIOUSLY_COMPLETED' THEN
             (%(rt)s::jsonb ->> 'PREVIOUSLY_COMPLETED') || ' (' || prev_code
-            || ') in an earlier record ending ' || {_date("prev_end")}
-            || ', before this activity started ' || {_date("activity_start_date")} || '.'
+            || ') in another record ending ' || {_date("prev_end")}
+            || ', by this activity''s end ' || {_date("activity_end_date")} || '.'
         WHEN 'ALREADY_PAID' THEN
             (%(rt)s::jsonb ->> 'ALREADY_PAID') || ' (DELTA ' || training_contract_identifier
             || ', ' || subject_identifier || ').'
@@ -432,9 +472,10 @@ t AS (
                     THEN ' The re-lodgement changed the outcome or dates: referred for review.'
                     ELSE '' END
         WHEN 'OVER_MAX_UNITS' THEN
-            (%(rt)s::jsonb ->> 'OVER_MAX_UNITS') || ' (' || counted_before || ' of '
-            || designated_units || ' already paid or counted on DELTA '
-            || training_contract_identifier || ').'
+            (%(rt)s::jsonb ->> 'OVER_MAX_UNITS') || ' (' || trim_scale(counted_before)
+            || ' of ' || max_payable || ' ' || measure_word
+            || ' already paid or counted on DELTA ' || training_contract_identifier
+            || '; this line is ' || trim_scale(points) || ').'
         WHEN 'OUTCOME_NOT_PAYABLE' THEN
             (%(rt)s::jsonb ->> 'OUTCOME_NOT_PAYABLE') || ' (outcome ' || outcome
             || CASE WHEN f_note <> '' AND f_rule <> 'HELD' THEN ', ' || f_note ELSE '' END
@@ -447,7 +488,7 @@ t AS (
         ELSE
             'Paid $' || {_money("priced_amount")} || ' = $' || {_money("contribution")}
             || CASE WHEN ppg_price THEN ' PPG price' ELSE '' END
-            || ' / ' || designated_units || ' units'
+            || ' / ' || designated_units || ' ' || measure_word
             || CASE WHEN points <> 1 THEN ' × ' || trim_scale(points) || ' points' ELSE '' END
             || CASE WHEN applied_pct <> 0 THEN
                    ' × (1 + ' || trim_scale(applied_pct) || '%% remote loading, '
@@ -465,7 +506,8 @@ t AS (
             || '.'
         END AS explanation,
         (valid AND priced) AS money
-    FROM s
+    FROM (SELECT s.*, CASE WHEN measure = 'POINTS' THEN 'points' ELSE 'units' END
+                 AS measure_word FROM s) s
 ),
 ins AS (
     INSERT INTO pqs_claims_paymentline (

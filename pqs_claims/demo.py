@@ -10,6 +10,7 @@ from django.utils import timezone
 KINDS = [
     "funding-programs",
     "price-list",
+    "unit-points",
     "localities",
     "location-loadings",
     "training-contracts",

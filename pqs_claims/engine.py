@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 CENT = Decimal("0.01")
@@ -48,7 +49,12 @@ VALIDATION_CODES = (
     "CONTRACT_NOT_ACTIVE",
     "UNKNOWN_DELIVERY_LOCALITY",
     "WITHDRAWN_NO_HOURS",
+    "RELATED_RECORD_ERROR",
+    "MISSING_SCHOOL_LEVEL",
 )
+#: §2 codes decided from the whole NAT set when the claim is validated and stored on the
+#: claim line (``ClaimLine.validation_codes``): the batch reads them, it cannot recompute them.
+STORED_CODES = ("RELATED_RECORD_ERROR", "MISSING_SCHOOL_LEVEL")
 WARNING_CODES = ("UNKNOWN_RESIDENTIAL_LOCALITY",)
 # §5 statuses, in order of precedence.
 STATUSES = (
@@ -70,7 +76,7 @@ REASON_TEXT = {
     "LATE_REPORT": "Not paid: reported late",
     "PREVIOUSLY_COMPLETED": "Not paid: the learner had already achieved this unit",
     "ALREADY_PAID": "Not paid: this unit was already paid on this training contract",
-    "OVER_MAX_UNITS": "Not paid: the contract already has its designated number of units",
+    "OVER_MAX_UNITS": "Not paid: the contract would exceed its maximum payable units or points",
     "OUTCOME_NOT_PAYABLE": "Not paid: the outcome is not payable",
     "NO_PRICE": "Held for an officer: no price list entry for the qualification",
     "NOT_PQS": "the RTO has no PQS approval for the program on the activity end date",
@@ -79,10 +85,13 @@ REASON_TEXT = {
     "WRONG_FUND_SOURCE": "the state funding source is not one of the program's codes",
     "NO_TRAINING_CONTRACT": "the training contract identifier is missing or not registered",
     "CONTRACT_MISMATCH": "the training contract is for another qualification or learner",
-    "NOT_SRTO": "the RTO is not the contract's supervising RTO",
-    "CONTRACT_NOT_ACTIVE": "the contract was cancelled or suspended before the end date",
+    "NOT_SRTO": "the RTO was not the contract's supervising RTO on the lodgement date",
+    "CONTRACT_NOT_ACTIVE": "the contract was cancelled, suspended or completed before the end date",
     "UNKNOWN_DELIVERY_LOCALITY": "the delivery location is not in the localities list",
     "WITHDRAWN_NO_HOURS": "withdrawn without hours attended",
+    "RELATED_RECORD_ERROR": "a record this line depends on (client, unit, qualification,"
+    " delivery location or organisation) has a national error",
+    "MISSING_SCHOOL_LEVEL": "the client's highest school level completed is not stated",
     "UNKNOWN_RESIDENTIAL_LOCALITY": "residential locality not in the localities list"
     " (no residential loading)",
     "ADJUSTMENT_REVIEW": "a corrected re-lodgement of a paid unit changed the outcome or dates:"
@@ -147,12 +156,24 @@ class Contract:
     status: str
     status_date: dt.date
     ppg: bool
+    # [(srto_code, from, to or None)]; empty: srto_code on every date
+    srto_periods: list = field(default_factory=list)
+
+    def srto_on(self, on: dt.date) -> str | None:
+        """The contract's SRTO on ``on`` (its SRTO history, §1)."""
+        if not self.srto_periods:
+            return self.srto_code
+        for code, start, end in self.srto_periods:
+            if start <= on and (end is None or on <= end):
+                return code
+        return None
 
 
 @dataclass
 class Reference:
     programs: dict[int, Program] = field(default_factory=dict)
-    # (program_id, qualification) -> [(from, to, contribution, ppg_contribution, units)]
+    # (program_id, qualification) -> [(from, to, contribution, ppg_contribution, units,
+    #                                   max_payable, measure)]
     prices: dict = field(default_factory=lambda: defaultdict(list))
     points: dict = field(default_factory=dict)  # (program_id, qual, unit) -> Decimal
     localities: set = field(default_factory=set)  # (postcode, LOCALITY)
@@ -163,11 +184,10 @@ class Reference:
     rto_codes: dict = field(default_factory=dict)  # rto_id -> code
 
     def price(self, program_id: int, qualification: str, on: dt.date):
-        for start, end, contribution, ppg, units in self.prices.get(
-            (program_id, qualification), ()
-        ):
+        """(contribution, ppg contribution, designated, max payable, measure) on ``on``."""
+        for start, end, *entry in self.prices.get((program_id, qualification), ()):
             if start <= on and (end is None or on <= end):
-                return contribution, ppg, units
+                return tuple(entry)
         return None
 
     def loading(self, program_id: int, postcode: str, locality: str, on: dt.date) -> Decimal:
@@ -198,6 +218,7 @@ def load_reference(*, rto_ids: Iterable[int] | None = None, deltas: Iterable[str
         PqsApproval,
         PriceListEntry,
         TrainingContract,
+        TrainingContractSrto,
         UnitPoints,
     )
 
@@ -223,6 +244,8 @@ def load_reference(*, rto_ids: Iterable[int] | None = None, deltas: Iterable[str
                 e.contribution,
                 e.ppg_contribution,
                 e.designated_units,
+                e.max_payable,
+                e.measure,
             )
         )
     for u in UnitPoints.objects.all():
@@ -235,6 +258,14 @@ def load_reference(*, rto_ids: Iterable[int] | None = None, deltas: Iterable[str
     contracts = TrainingContract.objects.all()
     if deltas is not None:
         contracts = contracts.filter(delta_number__in=list(set(deltas)))
+    periods = TrainingContractSrto.objects.order_by("contract_id", "valid_from")
+    if deltas is not None:
+        periods = periods.filter(contract__in=contracts)
+    history = defaultdict(list)
+    for cid, code, start, end in periods.values_list(
+        "contract_id", "srto_code", "valid_from", "valid_to"
+    ):
+        history[cid].append((code, start, end))
     for c in contracts:
         ref.contracts[c.delta_number] = Contract(
             c.delta_number,
@@ -245,6 +276,7 @@ def load_reference(*, rto_ids: Iterable[int] | None = None, deltas: Iterable[str
             c.status,
             c.status_date,
             c.ppg,
+            history.get(c.id, []),
         )
     with scopes_disabled():
         approvals = PqsApproval.objects.all()
@@ -302,19 +334,19 @@ def validate_line(line: dict, ref: Reference) -> Validation:
             or contract.date_of_birth != line["date_of_birth"]
         ):
             codes.append("CONTRACT_MISMATCH")
-        if contract.srto_code != ref.rto_codes.get(line["rto_id"]):
+        # NOT_SRTO: the SRTO on the claim's lodgement date (today for an unlodged claim)
+        lodged = line.get("lodgement_date") or timezone.localdate()
+        if contract.srto_on(lodged) != ref.rto_codes.get(line["rto_id"]):
             codes.append("NOT_SRTO")
-        if (
-            contract.status in ("cancelled", "suspended")
-            and end is not None
-            and contract.status_date < end
-        ):
+        if contract.status != "active" and end is not None and contract.status_date < end:
             codes.append("CONTRACT_NOT_ACTIVE")
     delivery = (line["delivery_postcode"], (line["delivery_locality"] or "").strip().upper())
     if delivery not in ref.localities:
         codes.append("UNKNOWN_DELIVERY_LOCALITY")
     if line["outcome"] in ("40", "41") and line["hours_attended"] is None:
         codes.append("WITHDRAWN_NO_HOURS")
+    stored = set(line.get("validation_codes") or ())
+    codes += [c for c in STORED_CODES if c in stored]
     residence = (
         line["residential_postcode"],
         (line["residential_locality"] or "").strip().upper(),
@@ -330,6 +362,8 @@ class Pricing:
     contribution: Decimal
     ppg_price: bool
     designated_units: int
+    max_payable: int
+    measure: str
     points: Decimal
     unit_value: Decimal  # full precision
     delivery_pct: Decimal
@@ -378,14 +412,17 @@ def price_line(line: dict, v: Validation, ref: Reference) -> Pricing | None:
     entry = ref.price(program.id, line["program_identifier"], end)
     if entry is None:
         return None
-    contribution, ppg_contribution, units = entry
+    contribution, ppg_contribution, units, max_payable, measure = entry
     ppg = bool(
         contract and contract.ppg and program.ppg_uses_ppg_price and ppg_contribution is not None
     )
     if ppg:
         contribution = ppg_contribution
-    points = ref.points.get(
-        (program.id, line["program_identifier"], line["subject_identifier"]), ONE
+    # a unit's points count only for a points-priced qualification (§1 UnitPoints)
+    points = (
+        ref.points.get((program.id, line["program_identifier"], line["subject_identifier"]), ONE)
+        if measure == "POINTS"
+        else ONE
     )
     unit_value = contribution / Decimal(units) * points
     delivery = ref.loading(program.id, line["delivery_postcode"], line["delivery_locality"], end)
@@ -411,6 +448,8 @@ def price_line(line: dict, v: Validation, ref: Reference) -> Pricing | None:
         contribution,
         ppg,
         units,
+        max_payable,
+        measure,
         points,
         unit_value,
         delivery,
@@ -422,9 +461,18 @@ def price_line(line: dict, v: Validation, ref: Reference) -> Pricing | None:
     )
 
 
+def measure_word(p: Pricing) -> str:
+    return "points" if p.measure == "POINTS" else "units"
+
+
+def number(value) -> str:
+    """A count or points figure as people write it (no trailing zeros)."""
+    return f"{Decimal(value).normalize():f}"
+
+
 def paid_explanation(line: dict, p: Pricing) -> str:
     price = f"{money(p.contribution)}{' PPG price' if p.ppg_price else ''}"
-    text = f"Paid {money(p.amount)} = {price} / {p.designated_units} units"
+    text = f"Paid {money(p.amount)} = {price} / {p.designated_units} {measure_word(p)}"
     if p.points != ONE:
         text += f" × {p.points.normalize():f} points"
     if p.applied_pct:
@@ -454,9 +502,11 @@ class BatchContext:
 
     # (contract, unit) -> (outcome, start, end) of the PAID line of an earlier batch
     paid: dict = field(default_factory=dict)
-    # contract -> units paid or counted towards the maximum in earlier batches
+    # contract -> measure (units or points) paid or counted towards the maximum in earlier
+    # batches
     counted: dict = field(default_factory=lambda: defaultdict(int))
-    # (learner_key, unit) -> [end dates of achievements (20/51/60) in the register]
+    # (learner_key, unit) -> [(end date, lodged_at or None, contract or None)] of the
+    # achievements (20/51/60): claim lines (lodged_at, contract) and register records
     achieved: dict = field(default_factory=lambda: defaultdict(list))
     # unit -> the unit codes it supersedes (equivalents for PREVIOUSLY_COMPLETED)
     equivalents: dict = field(default_factory=dict)
@@ -490,7 +540,7 @@ def order_key(line: dict):
 
 def decide(lines: list[dict], ref: Reference, ctx: BatchContext) -> list[Decision]:
     """Decide every line (§5). ``lines`` must be sorted by :func:`order_key`."""
-    counted = defaultdict(int, ctx.counted)
+    counted = defaultdict(lambda: ZERO, ctx.counted)
     paid_now: set = set()
     out: list[Decision] = []
     for line in lines:
@@ -498,17 +548,24 @@ def decide(lines: list[dict], ref: Reference, ctx: BatchContext) -> list[Decisio
     return out
 
 
+def invalid_explanation(codes: list[str]) -> str:
+    """The sentence of an INVALID line: every §2 / national code in words."""
+    return REASON_TEXT["INVALID"] + ": " + "; ".join(REASON_TEXT.get(c, c) for c in codes) + "."
+
+
 def _decide_one(line, ref, ctx, counted, paid_now) -> Decision:
     v = validate_line(line, ref)
     national = list(line.get("national_errors") or [])
     if v.codes or national:
         codes = v.codes + [f"AVETMISS:{r}" for r in national]
-        text = REASON_TEXT["INVALID"] + ": " + "; ".join(REASON_TEXT.get(c, c) for c in codes)
-        return Decision("INVALID", ["INVALID", *codes, *v.warnings], text + ".", None, v.program)
+        return Decision(
+            "INVALID", ["INVALID", *codes, *v.warnings], invalid_explanation(codes), None, v.program
+        )
     program, contract = v.program, v.contract
     unit, delta = line["subject_identifier"], contract.delta_number
     factor, note = outcome_factor(line, program)
     end, start = line["activity_end_date"], line["activity_start_date"]
+    # §5 rule 3: the report date (report_date(): kept only while outcome and end date are)
     lodged_on = line["first_lodged_on"] or line["lodgement_date"]
 
     applies: list[str] = []
@@ -540,14 +597,14 @@ def _decide_one(line, ref, ctx, counted, paid_now) -> Decision:
     if "LATE_REPORT" in applies:
         return finish(
             "LATE_REPORT",
-            f"{REASON_TEXT['LATE_REPORT']}: first lodged {lodged_on:%d/%m/%Y}, {lag} days after"
+            f"{REASON_TEXT['LATE_REPORT']}: reported {lodged_on:%d/%m/%Y}, {lag} days after"
             f" the activity end date {end:%d/%m/%Y} (the limit is {program.lag_days} days).",
         )
     if prior_end is not None:
         return finish(
             "PREVIOUSLY_COMPLETED",
-            f"{REASON_TEXT['PREVIOUSLY_COMPLETED']} ({prior_end[1]}) in an earlier record"
-            f" ending {prior_end[0]:%d/%m/%Y}, before this activity started {start:%d/%m/%Y}.",
+            f"{REASON_TEXT['PREVIOUSLY_COMPLETED']} ({prior_end[1]}) in another record"
+            f" ending {prior_end[0]:%d/%m/%Y}, by this activity's end {end:%d/%m/%Y}.",
         )
     if "ALREADY_PAID" in applies:
         text = f"{REASON_TEXT['ALREADY_PAID']} (DELTA {delta}, {unit})."
@@ -556,15 +613,19 @@ def _decide_one(line, ref, ctx, counted, paid_now) -> Decision:
         return finish("ALREADY_PAID", text)
     counts = False
     if pricing is not None:
-        if counted[delta] >= pricing.designated_units:
+        # §5 rule 6: the line's measure (1 unit, or the unit's points) must fit under the
+        # maximum payable; a line that does not fit is not split (a later one may fit)
+        measure = pricing.points
+        if counted[delta] + measure > pricing.max_payable:
             return finish(
                 "OVER_MAX_UNITS",
-                f"{REASON_TEXT['OVER_MAX_UNITS']} ({counted[delta]} of"
-                f" {pricing.designated_units} already paid or counted on DELTA {delta}).",
+                f"{REASON_TEXT['OVER_MAX_UNITS']} ({number(counted[delta])} of"
+                f" {pricing.max_payable} {measure_word(pricing)} already paid or counted on"
+                f" DELTA {delta}; this line is {number(measure)}).",
             )
         counts = factor > 0 or (line["outcome"] == "60" and program.ct_counts_to_max)
         if counts:
-            counted[delta] += 1
+            counted[delta] += measure
     if factor == 0:
         why = f"outcome {line['outcome']}"
         if note:
@@ -583,15 +644,35 @@ def _decide_one(line, ref, ctx, counted, paid_now) -> Decision:
 
 
 def _previously_completed(line: dict, ctx: BatchContext):
-    start = line["activity_start_date"]
-    if start is None:
+    """§5 rule 4: (end date, code) of the earliest achievement of this unit (or a code it
+    supersedes) by the same learner in another record, with an end date before this line's
+    end date, or the same end date and lodged earlier. Claim lines of the same contract are
+    this line's own history (rule 5), not another record; a register record has no
+    lodgement time, so only an earlier end date counts for it — which also leaves out the
+    register record this same claim line committed (same end date)."""
+    end = line["activity_end_date"]
+    if end is None:
         return None
-    unit = line["subject_identifier"]
+    unit, delta, lodged = (
+        line["subject_identifier"],
+        line["training_contract_identifier"],
+        line["lodged_at"],
+    )
     best = None
     for code in (unit, *ctx.equivalents.get(unit, ())):
-        for end in ctx.achieved.get((line["learner_key"], code), ()):
-            if end < start and (best is None or end < best[0]):
-                best = (end, code)
+        for other_end, other_lodged, other_delta in ctx.achieved.get(
+            (line["learner_key"], code), ()
+        ):
+            if other_lodged is not None and other_delta == delta:
+                continue
+            before = other_end < end or (
+                other_end == end
+                and other_lodged is not None
+                and lodged is not None
+                and other_lodged < lodged
+            )
+            if before and (best is None or other_end < best[0]):
+                best = (other_end, code)
     return best
 
 
@@ -605,6 +686,29 @@ def estimate_lines(lines: list[dict], ref: Reference) -> list[tuple[Validation, 
             pricing = price_line(line, v, ref)
         results.append((v, pricing))
     return results
+
+
+def report_date(previous: dict | None, line: dict, lodged_on: dt.date) -> dt.date:
+    """§5 rule 3's report date of ``line`` lodged on ``lodged_on``: the lodgement date of
+    the first lodgement in which this line (same client, unit, contract) was reported error
+    free with its current outcome and activity end date. ``previous`` is the lodged line it
+    supersedes (with its own ``first_lodged_on``, the report date): kept when neither the
+    outcome nor the end date changed, else this lodgement starts it again. The lodgement
+    statement applies the same rule in SQL: :data:`REPORT_DATE_SQL`."""
+    if previous is None or (previous["outcome"], previous["activity_end_date"]) != (
+        line["outcome"],
+        line["activity_end_date"],
+    ):
+        return lodged_on
+    return previous["first_lodged_on"] or lodged_on
+
+
+#: :func:`report_date` as a SQL expression over ``o`` (the superseded lodged line: ``old_id``,
+#: ``outcome``, ``activity_end_date``, ``first_lodged_on``), ``c`` (the line being lodged)
+#: and the parameter ``%(today)s`` (the lodgement date).
+REPORT_DATE_SQL = """CASE WHEN o.old_id IS NULL
+          OR (o.outcome, o.activity_end_date) IS DISTINCT FROM (c.outcome, c.activity_end_date)
+     THEN %(today)s ELSE coalesce(o.first_lodged_on, %(today)s) END"""
 
 
 # ----------------------------------------------------------------- register adapter
@@ -657,9 +761,15 @@ def load_achievements(
             outcome__in=ACHIEVED_OUTCOMES,
             lodged_at__lte=cutoff,
             activity_end_date__isnull=False,
-        ).values_list("learner_key", "subject_identifier", "activity_end_date")
-        for key, unit, end in rows:
-            achieved[(key, unit)].append(end)
+        ).values_list(
+            "learner_key",
+            "subject_identifier",
+            "activity_end_date",
+            "lodged_at",
+            "training_contract_identifier",
+        )
+        for key, unit, end, lodged_at, delta in rows:
+            achieved[(key, unit)].append((end, lodged_at, delta))
         try:
             from achievements.models import UnitOutcome
         except ImportError:  # pragma: no cover
@@ -683,5 +793,5 @@ def load_achievements(
         for usi, family, dob, unit, end in rows:
             for key in {learner_key(usi or "", family, dob), learner_key("", family, dob)}:
                 if key in wanted:
-                    achieved[(key, unit)].append(end)
+                    achieved[(key, unit)].append((end, None, None))
     return achieved

@@ -60,8 +60,88 @@ def _dec(value, places: int | None = None) -> str | None:
 
 
 def export_rows(batch: PaymentBatch, *, rto=None) -> list[dict]:
-    """One record per payment line: department-wide (scopes disabled on purpose), or only
-    ``rto``'s lines — a PQS's own statement."""
+    """The complete record of the month (payment-rules.md §5): one record per payment
+    line, then one per line of the month's lodgements found invalid at lodgement (status
+    ``INVALID`` with its codes; :func:`invalid_at_lodgement_rows`). Department-wide (scopes
+    disabled on purpose), or only ``rto``'s lines — a PQS's own statement."""
+    out = _payment_line_rows(batch, rto=rto)
+    out += invalid_at_lodgement_rows(batch, rto=rto)
+    return out
+
+
+def invalid_at_lodgement_rows(batch: PaymentBatch, *, rto=None) -> list[dict]:
+    """The lines of the submissions lodged in the batch's month — after the previous
+    month's cut-off, up to this one's — that were not lodged because they were invalid.
+    They never reach a payment line; their codes are those stored when the claim was
+    validated (§2 codes, national errors as ``AVETMISS:<rule>``), or, when none were
+    stored (found invalid by the lodgement's re-check), the §2 codes on the lodgement date."""
+    from . import engine
+    from .models import ClaimLine, ClaimSubmission
+    from .services import BRISBANE, LINE_FIELDS, batch_cutoff, previous_period
+
+    since = batch_cutoff(previous_period(batch.period))
+    with scopes_disabled():
+        lines = ClaimLine.objects.filter(
+            submission__status=ClaimSubmission.Status.LODGED,
+            submission__lodged_at__gt=since,
+            submission__lodged_at__lte=batch.cutoff,
+            status=ClaimLine.Status.DRAFT,
+        )
+        if rto is not None:
+            lines = lines.filter(rto=rto)
+        rows = list(
+            lines.order_by(
+                "rto__code", "training_contract_identifier", "activity_end_date", "id"
+            ).values(*LINE_FIELDS, "rto__code", "submission__lodged_at")
+        )
+        if not rows:
+            return []
+        need = [r for r in rows if not r["validation_codes"] and not r["national_errors"]]
+        ref = (
+            engine.load_reference(
+                rto_ids={r["rto_id"] for r in need},
+                deltas={r["training_contract_identifier"] for r in need},
+            )
+            if need
+            else None
+        )
+    out = []
+    for r in rows:
+        lodged_on = timezone.localtime(r["submission__lodged_at"], BRISBANE).date()
+        codes = [c for c in r["validation_codes"] if c in engine.VALIDATION_CODES]
+        codes += [f"AVETMISS:{e}" for e in r["national_errors"]]
+        if not codes:
+            codes = engine.validate_line(dict(r, lodgement_date=lodged_on), ref).codes
+        out.append(
+            {
+                "rto_code": r["rto__code"],
+                "client_identifier": r["client_identifier"],
+                "subject_identifier": r["subject_identifier"],
+                "program_identifier": r["program_identifier"],
+                "training_contract_identifier": r["training_contract_identifier"],
+                "activity_start_date": _iso(r["activity_start_date"]),
+                "activity_end_date": _iso(r["activity_end_date"]),
+                "lodgement_date": lodged_on.isoformat(),
+                "outcome_identifier_national": r["outcome"],
+                **dict.fromkeys(MONEY_KEYS),
+                "amount": "0.00",
+                "status": "INVALID",
+                "reasons": ["INVALID", *codes],
+                "explanation": engine.invalid_explanation(codes),
+            }
+        )
+    return out
+
+
+#: Export keys left empty for a line that was never priced (contribution … outcome factor).
+MONEY_KEYS = tuple(EXPORT_KEYS[EXPORT_KEYS.index("contribution") : EXPORT_KEYS.index("amount")])
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _payment_line_rows(batch: PaymentBatch, *, rto=None) -> list[dict]:
     with scopes_disabled():
         lines = PaymentLine.objects.filter(batch=batch)
         if rto is not None:
@@ -78,13 +158,9 @@ def export_rows(batch: PaymentBatch, *, rto=None) -> list[dict]:
                     "subject_identifier": p.subject_identifier,
                     "program_identifier": p.program_identifier,
                     "training_contract_identifier": p.training_contract_identifier,
-                    "activity_start_date": p.activity_start_date.isoformat()
-                    if p.activity_start_date
-                    else None,
-                    "activity_end_date": p.activity_end_date.isoformat()
-                    if p.activity_end_date
-                    else None,
-                    "lodgement_date": p.lodgement_date.isoformat() if p.lodgement_date else None,
+                    "activity_start_date": _iso(p.activity_start_date),
+                    "activity_end_date": _iso(p.activity_end_date),
+                    "lodgement_date": _iso(p.lodgement_date),
                     "outcome_identifier_national": p.outcome,
                     "contribution": _dec(p.contribution, 2),
                     "designated_units": p.designated_units,

@@ -88,11 +88,26 @@ class FundingProgram(models.Model):
 
 
 class PriceListEntry(models.Model):
+    """A qualification's price (payment-rules.md §1). ``measure`` says whether the
+    designated number (the divisor) and the maximum payable (the cap) count units of
+    competency or points (a points-priced qualification's units have ``UnitPoints``)."""
+
+    class Measure(models.TextChoices):
+        UNITS = "UNITS", "Units of competency"
+        POINTS = "POINTS", "Points"
+
     program = models.ForeignKey(FundingProgram, on_delete=models.PROTECT, related_name="prices")
     qualification_code = models.CharField(max_length=10)
     contribution = models.DecimalField(max_digits=12, decimal_places=2)
     ppg_contribution = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    designated_units = models.PositiveIntegerField()
+    designated_units = models.PositiveIntegerField(
+        help_text="The designated number of units or points: divides the contribution."
+    )
+    max_payable = models.PositiveIntegerField(
+        help_text="The maximum payable units or points of a contract (the cap, §5 rule 6);"
+        " the designated number when not given."
+    )
+    measure = models.CharField(max_length=6, choices=Measure.choices, default=Measure.UNITS)
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
 
@@ -105,10 +120,21 @@ class PriceListEntry(models.Model):
             models.CheckConstraint(
                 name="price_units_positive", condition=Q(designated_units__gte=1)
             ),
+            models.CheckConstraint(
+                name="price_max_payable_positive", condition=Q(max_payable__gte=1)
+            ),
+            models.CheckConstraint(
+                name="price_measure_known", condition=Q(measure__in=["UNITS", "POINTS"])
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.qualification_code} from {self.effective_from}"
+
+    def save(self, *args, **kwargs):
+        if self.max_payable is None:  # payment-rules.md §1: defaults to the designated number
+            self.max_payable = self.designated_units
+        super().save(*args, **kwargs)
 
 
 class UnitPoints(models.Model):
@@ -192,6 +218,34 @@ class TrainingContract(models.Model):
 
     def __str__(self) -> str:
         return f"DELTA {self.delta_number}"
+
+
+class TrainingContractSrto(models.Model):
+    """One SRTO period of a training contract (payment-rules.md §1 "SRTO history"): the
+    RTO ``srto_code`` supervised the contract from ``valid_from`` to ``valid_to``
+    (inclusive; open when null). ``NOT_SRTO`` (§2) reads the period containing the claim's
+    lodgement date. ``TrainingContract.srto_code`` is the latest period's SRTO; a contract
+    with no period rows (none imported) has that SRTO on every date."""
+
+    contract = models.ForeignKey(
+        TrainingContract, on_delete=models.CASCADE, related_name="srto_periods"
+    )
+    srto_code = models.CharField("SRTO code", max_length=10)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["contract_id", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "valid_from"], name="contract_srto_period"),
+            models.CheckConstraint(
+                name="contract_srto_period_order",
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.srto_code} from {self.valid_from}"
 
 
 class PqsApproval(TenantOwnedModel):
@@ -463,6 +517,14 @@ class PaymentBatch(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status in FROZEN_BATCH_STATUSES
+
+    @property
+    def is_preview(self) -> bool:
+        """Calculated before its cut-off (payment-rules.md §5): a preview of the current
+        month, recalculated as lodgements arrive; it cannot be approved yet."""
+        from django.utils import timezone
+
+        return not self.is_frozen and timezone.now() <= self.cutoff
 
 
 class PaymentBatchChunk(TenantOwnedModel):

@@ -411,7 +411,7 @@ def reference_rows(kind: str, q: str = ""):
         qs = Locality.objects.all()
         return qs.filter(Q(postcode__startswith=q) | Q(locality__icontains=q)) if q else qs
     if kind == "contracts":
-        qs = TrainingContract.objects.all()
+        qs = TrainingContract.objects.prefetch_related("srto_periods")
         return (
             qs.filter(Q(delta_number=q) | Q(qualification_code__iexact=q) | Q(srto_code=q))
             if q

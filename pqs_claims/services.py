@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -77,6 +78,7 @@ LINE_FIELDS = [
     "purchasing_contract_identifier",
     "hours_attended",
     "national_errors",
+    "validation_codes",
     "lodged_at",
     "first_lodged_on",
 ]
@@ -270,7 +272,8 @@ old AS (
     SELECT DISTINCT ON (n.client_identifier, n.subject_identifier, n.program_identifier,
                         n.training_contract_identifier)
            n.client_identifier, n.subject_identifier, n.program_identifier,
-           n.training_contract_identifier, p.id AS old_id, p.first_lodged_on
+           n.training_contract_identifier, p.id AS old_id, p.first_lodged_on, p.outcome,
+           p.activity_end_date
     FROM new n
     JOIN pqs_claims_claimline p
       ON p.rto_id = %(rto_id)s AND p.status = 'lodged'
@@ -291,7 +294,7 @@ upd AS (
     UPDATE pqs_claims_claimline c
     SET status = CASE WHEN n.pos = n.n THEN 'lodged' ELSE 'superseded' END,
         lodged_at = %(now)s,
-        first_lodged_on = CASE WHEN o.old_id IS NULL THEN %(today)s ELSE o.first_lodged_on END,
+        first_lodged_on = {report_date},
         supersedes_id = CASE WHEN n.pos = 1 THEN o.old_id ELSE n.prev_new END
     FROM new n
     LEFT JOIN old o
@@ -303,7 +306,7 @@ upd AS (
     RETURNING c.id
 )
 SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM sup)
-"""
+""".replace("{report_date}", engine.REPORT_DATE_SQL)
 
 
 def _lodge_lines(rto_id: int, ids: list[int], now: dt.datetime, today: dt.date) -> int:
@@ -347,6 +350,18 @@ def batch_cutoff(period: str) -> dt.datetime:
     end of that minute)."""
     day = last_business_day(period)
     return dt.datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=BRISBANE)
+
+
+def period_not_begun(period: str, *, today: dt.date | None = None) -> None:
+    """payment-rules.md §5: a month that has not begun (in Brisbane) is refused — by the
+    command, the page and beat alike, all of which go through ``payment_batch_run``. The
+    current month may be calculated as a preview; approval waits for its cut-off."""
+    start, _ = period_bounds(period)
+    today = today or timezone.localtime(timezone.now(), BRISBANE).date()
+    if start > today:
+        raise ApplicationError(
+            f"The {period} batch cannot be calculated before the month begins on {start:%d/%m/%Y}."
+        )
 
 
 def previous_period(period: str) -> str:
@@ -404,7 +419,7 @@ def payment_batch_run(
     """Create or recalculate the month's batch (refused once approved). The chunks (one
     per RTO) are calculated inline, or by Celery workers (``dispatch``), or left pending
     for the caller (``calculate=False``, e.g. a benchmark driving its own processes)."""
-    period_bounds(period)
+    period_not_begun(period)
     actor = actor or scheduler_user()
     with transaction.atomic(), scopes_disabled():
         batch, _created = PaymentBatch.objects.select_for_update().get_or_create(
@@ -484,10 +499,10 @@ def load_batch_context(batch: PaymentBatch, lines: list[dict]) -> engine.BatchCo
             "activity_end_date",
         ):
             ctx.paid[(delta, unit)] = (outcome, start, end)
-        for delta, n in (
+        for delta, n in (  # the measure counted: units, or points (§5 rule 6)
             earlier.filter(counts_to_max=True)
             .values_list("training_contract_identifier")
-            .annotate(n=Count("id"))
+            .annotate(n=Sum(Coalesce("points", Value(Decimal(1)))))
         ):
             ctx.counted[delta] = n
     ctx.equivalents = engine.equivalents_map()
@@ -699,6 +714,12 @@ def payment_batch_approve(*, batch: PaymentBatch, actor, reason: str = "") -> Pa
         if b.run_by_id == actor.pk:
             raise ApplicationError(
                 "You ran this batch: a different officer must approve it (maker-checker)."
+            )
+        if b.is_preview:
+            raise ApplicationError(
+                f"The {b.period} batch is a preview until its cut-off"
+                f" {timezone.localtime(b.cutoff, BRISBANE):%d/%m/%Y %H:%M}: it can be approved"
+                " once the cut-off has passed."
             )
         b.status = PaymentBatch.Status.APPROVED
         b.approved_by = actor
@@ -992,9 +1013,12 @@ def payment_chunks_restart_stalled(*, older_than: dt.timedelta = CHUNK_STALL_AFT
     from .tasks import payment_chunk_task
 
     cutoff = timezone.now() - older_than
-    chunks = PaymentBatchChunk.objects.filter(batch=OuterRef("pk"))
     restarted: list[int] = []
+    # Beat calls this outside any tenant scope, and the sweep is department-wide (every
+    # RTO's chunks): every query of the tenant-owned chunks, the OuterRef subquery too, is
+    # built inside scopes_disabled.
     with scopes_disabled():
+        chunks = PaymentBatchChunk.objects.filter(batch=OuterRef("pk"))
         batches = (
             PaymentBatch.objects.exclude(status__in=FROZEN_BATCH_STATUSES)
             .filter(run_started_at__lt=cutoff)

@@ -67,9 +67,15 @@ def test_claim_batch_approval_remittance(page, tmp_path):
     assert_accessible(page)  # the line's explanation page
     batch_url = page.url.split("/lines/")[0] + "/"
     page.goto(batch_url)
+    # the current month before its cut-off is a preview (payment-rules.md §5)
+    page.get_by_role("heading", name=f"Payment batch {period} — preview").wait_for()
     assert_accessible(page)  # the batch: totals, filters, lines
     sign_out(page)
 
+    # the cut-off passes (moved into the past rather than waiting for the month's end)
+    PaymentBatch.objects.filter(period=period).update(
+        cutoff=timezone.now() - dt.timedelta(minutes=1)
+    )
     # Second officer: approve; the remittance PDF opens
     sign_in(page, pqs.approver)
     page.wait_for_url(re.compile(r"/department/"))

@@ -17,6 +17,7 @@ DEMO = Path(__file__).resolve().parents[2] / "core" / "demo_data"
 KINDS = [
     "funding-programs",
     "price-list",
+    "unit-points",
     "localities",
     "location-loadings",
     "training-contracts",
@@ -112,4 +113,17 @@ def smith_claim(units=("CPCCWHS2001",), *, end=None, outcome="20"):
             )
             for u in units
         ],
+    )
+
+
+def wrong_supplier_line(unit="CPCCOM1015") -> Line:
+    """A NGUYEN line with the wrong purchasing contract identifier (WRONG_SUPPLIER_NUMBER)."""
+    return Line(
+        NGUYEN,
+        unit,
+        "CPC30220",
+        dt.date(2026, 8, 3),
+        dt.date(2026, 10, 9),
+        contract="1234567",
+        supplier_number="WRONG",
     )

@@ -32,6 +32,7 @@ from pqs_claims.models import (
     PqsApproval,
     PriceListEntry,
     TrainingContract,
+    TrainingContractSrto,
     UnitPoints,
 )
 from tests.factories import make_rto, make_user
@@ -94,13 +95,16 @@ def _reference(rng):
             contribution=D("1111.11"),
             ppg_contribution=D("1500.01"),
             designated_units=5,
+            max_payable=4,  # the cap apart from the divisor
             effective_from=dt.date(2026, 9, 1),
         )
         PriceListEntry.objects.create(
             program=p,
             qualification_code="Q2",
             contribution=D("999.99"),
+            measure="POINTS",
             designated_units=7,
+            max_payable=6,
             effective_from=dt.date(2025, 7, 1),
         )
         for unit, pts in (("U1", "2.50"), ("U2", "1.50"), ("u1", "0.75")):
@@ -178,6 +182,17 @@ def _world(seed: int):
                 ppg=i % 4 == 0,
             )
         )
+        if i % 3 == 1:  # an SRTO history: moved from the third RTO on a day in October
+            moved = dt.date(2026, 10, 1) + dt.timedelta(days=rng.randrange(30))
+            TrainingContractSrto.objects.create(
+                contract=contracts[-1],
+                srto_code=rtos[2].code,
+                valid_from=dt.date(2025, 7, 1),
+                valid_to=moved - dt.timedelta(days=1),
+            )
+            TrainingContractSrto.objects.create(
+                contract=contracts[-1], srto_code=rtos[i % 2].code, valid_from=moved
+            )
     return rng, rtos, learners, contracts
 
 
@@ -222,6 +237,9 @@ def _line(rng, rto, sub, n, learner, contract, **over):
         purchasing_contract_identifier=f"S{rto.code}" if rng.random() > 0.03 else "WRONG",
         hours_attended=hours,
         national_errors=[] if rng.random() > 0.03 else ["E1", "E2"],
+        validation_codes=[]
+        if rng.random() > 0.06
+        else rng.sample(["RELATED_RECORD_ERROR", "MISSING_SCHOOL_LEVEL", "OTHER"], 2),
         lodged_at=lodged,
         first_lodged_on=lodged.date() - dt.timedelta(days=rng.choice([0, 0, 0, 10, 40, 95])),
     )
@@ -289,6 +307,7 @@ def _populate(seed: int, *, earlier_batch: bool = True) -> None:
                     status=status,
                     explanation="earlier",
                     counts_to_max=status == "PAID" or rng.random() < 0.3,
+                    points=rng.choice([None, D("1"), D("2.50")]),
                     voided=status == "PAID" and rng.random() < 0.1,
                 )
             )

@@ -128,3 +128,22 @@ def test_a_chunk_task_error_ends_the_chunk_failed_with_a_message(monkeypatch):
         assert AuditEvent.objects.filter(action="payment_chunk.failed").count() == 1
         assert not PaymentLine.objects.filter(batch=batch, rto_id=chunk.rto_id).exists()
         assert services.payment_chunk_failed(chunk.pk, RuntimeError()) is False  # once
+
+
+def test_a_real_beat_tick_outside_any_scope_finishes_the_batch(settings):
+    """The beat entry's task, looked up and applied the way Celery runs it (no tenant
+    scope active): it used to fail with ScopeError every five minutes."""
+    from celery import current_app
+
+    with scopes_disabled():
+        batch = _stalled_batch()
+        pending = PaymentBatchChunk.objects.filter(batch=batch, status=PENDING).count()
+    assert pending > 1
+    name = settings.CELERY_BEAT_SCHEDULE["pqs-claims-chunk-sweep"]["task"]
+    result = current_app.tasks[name].apply()
+    assert result.successful(), result.traceback
+    assert result.get() == pending
+    with scopes_disabled():
+        batch.refresh_from_db()
+        assert batch.status == PaymentBatch.Status.CALCULATED
+        assert not PaymentBatchChunk.objects.filter(batch=batch, status=PENDING).exists()

@@ -42,7 +42,7 @@ def month(db, tmp_path):
         assert code == 0, err
     # idempotent: the same file twice changes nothing
     code, out, _ = run("import_reference", "price-list", str(DEMO / "price-list.csv"), "--json")
-    assert json.loads(out)["unchanged"] == 6
+    assert json.loads(out)["unchanged"] == 7
     today = timezone.localdate()
     end = today - dt.timedelta(days=10)
     start = end - dt.timedelta(days=60)
@@ -113,7 +113,7 @@ def month(db, tmp_path):
     }
 
 
-def test_month_through_the_commands(month):
+def test_month_through_the_commands(month, monkeypatch):
     period, tmp = month["period"], month["tmp"]
     for code, path in month["files"].items():
         rc, out, err = run(
@@ -140,6 +140,23 @@ def test_month_through_the_commands(month):
     assert summary["total"] == "1925.00"
     assert summary["by_status"]["PAID"]["lines"] == 5
     assert summary["by_status"]["OUTCOME_NOT_PAYABLE"]["lines"] == 1
+
+    # the current month before its cut-off is a preview: not approvable yet
+    rc, _, err = run(
+        "payment_batch", "approve", "--period", period, "--by", month["approver"].email
+    )
+    assert rc == 1 and "is a preview until its cut-off" in err
+    # a month that has not begun is refused (and creates no batch)
+    nxt = f"{timezone.localdate().replace(day=28) + dt.timedelta(days=5):%Y-%m}"
+    rc, _, err = run("payment_batch", "run", "--period", nxt)
+    assert rc == 1 and "before the month begins" in err
+    from pqs_claims.models import PaymentBatch
+    from pqs_claims.services import batch_cutoff
+
+    assert not PaymentBatch.objects.filter(period=nxt).exists()
+    # one minute after the cut-off (the rest of the month runs then)
+    after = batch_cutoff(period) + dt.timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: after)
 
     rc, _, err = run("payment_batch", "approve", "--period", period, "--by", month["officer"].email)
     assert rc == 1 and "approver" in err

@@ -45,8 +45,8 @@ def make_ref(**program_over) -> Reference:
         Approval(1, "PQS0090001", D0, dt.date(2028, 6, 30), frozenset({"CPC30220", "SIT30821"}))
     ]
     ref.rto_codes = {1: "90001", 2: "90002"}
-    ref.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 32)]
-    ref.prices[(1, "SIT30821")] = [(D0, None, D("8325.00"), D("9250.00"), 25)]
+    ref.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 32, 32, "UNITS")]
+    ref.prices[(1, "SIT30821")] = [(D0, None, D("8325.00"), D("9250.00"), 25, 25, "UNITS")]
     ref.localities = {
         ("4000", "BRISBANE CITY"),
         ("4730", "LONGREACH"),
@@ -186,6 +186,7 @@ def test_unknown_residential_locality_is_a_warning_with_no_residential_loading()
 
 def test_points_priced_qualification():
     ref = make_ref()
+    ref.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 32, 32, "POINTS")]
     ref.points[(1, "CPC30220", "CPCCCA2002")] = D("3")
     d = one(ref=ref, subject_identifier="CPCCCA2002")
     # 11000 / 32 × 3 = 1031.25
@@ -313,17 +314,20 @@ def test_late_report_uses_program_parameter():
 
 def test_previously_completed_at_another_rto():
     ctx = BatchContext()
-    ctx.achieved[("USI:ABCDEFGH12", "CPCCWHS2001")] = [dt.date(2024, 5, 1)]
+    ctx.achieved[("USI:ABCDEFGH12", "CPCCWHS2001")] = [(dt.date(2024, 5, 1), None, None)]
     d = one(ctx=ctx)
     assert d.status == "PREVIOUSLY_COMPLETED"
-    # an achievement ending on/after this line's start does not count
-    ctx.achieved[("USI:ABCDEFGH12", "CPCCWHS2001")] = [dt.date(2025, 8, 1)]
+    # rule 4 compares END dates: a register record ending inside this activity counts,
+    # one ending on this line's end date (no lodgement time to break the tie) does not
+    ctx.achieved[("USI:ABCDEFGH12", "CPCCWHS2001")] = [(dt.date(2025, 8, 15), None, None)]
+    assert one(ctx=ctx).status == "PREVIOUSLY_COMPLETED"
+    ctx.achieved[("USI:ABCDEFGH12", "CPCCWHS2001")] = [(dt.date(2025, 10, 10), None, None)]
     assert one(ctx=ctx).status == "PAID"
 
 
 def test_previously_completed_under_superseded_code():
     ctx = BatchContext(equivalents={"CPCCWHS2001": ("CPCCOHS2001A",)})
-    ctx.achieved[("USI:ABCDEFGH12", "CPCCOHS2001A")] = [dt.date(2019, 5, 1)]
+    ctx.achieved[("USI:ABCDEFGH12", "CPCCOHS2001A")] = [(dt.date(2019, 5, 1), None, None)]
     d = one(ctx=ctx)
     assert d.status == "PREVIOUSLY_COMPLETED"
     assert "CPCCOHS2001A" in d.explanation
@@ -347,7 +351,7 @@ def test_same_unit_twice_in_one_batch_paid_once():
 
 def test_over_max_units_ordering():
     ref = make_ref()
-    ref.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 2)]
+    ref.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 2, 2, "UNITS")]
     t1 = dt.datetime(2025, 10, 20, 9, tzinfo=dt.UTC)
     t2 = dt.datetime(2025, 10, 21, 9, tzinfo=dt.UTC)
     early = line(subject_identifier="ZZZ999", activity_end_date=dt.date(2025, 10, 1))
@@ -366,7 +370,7 @@ def test_over_max_units_ordering():
 
 def test_over_max_counts_earlier_batches_and_credit_transfer():
     ref = make_ref()
-    ref.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 2)]
+    ref.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 2, 2, "UNITS")]
     ctx = BatchContext()
     ctx.counted["1234567"] = 1
     ct = line(subject_identifier="AAA000", outcome="60", activity_end_date=dt.date(2025, 9, 1))
@@ -377,7 +381,7 @@ def test_over_max_counts_earlier_batches_and_credit_transfer():
     # without CT counting, the later unit is paid
     out = decide([ct, later], make_ref(ct_counts_to_max=False), BatchContext())
     ref2 = make_ref(ct_counts_to_max=False)
-    ref2.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 2)]
+    ref2.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 2, 2, "UNITS")]
     ctx2 = BatchContext()
     ctx2.counted["1234567"] = 1
     out = decide([ct, later], ref2, ctx2)
@@ -401,10 +405,10 @@ def test_order_of_precedence():
     the next rule in §5's order decide."""
     end = dt.date(2025, 7, 10)
     ref = make_ref()
-    ref.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 1)]
+    ref.prices[(1, "CPC30220")] = [(D0, None, D("11000.00"), D("11000.00"), 1, 1, "UNITS")]
     ctx = BatchContext(paid={("1234567", "CPCCWHS2001"): ("20", None, None)})
     ctx.counted["1234567"] = 1
-    ctx.achieved[("USI:ABCDEFGH12", "CPCCWHS2001")] = [dt.date(2024, 1, 1)]
+    ctx.achieved[("USI:ABCDEFGH12", "CPCCWHS2001")] = [(dt.date(2024, 1, 1), None, None)]
     over = dict(
         funding_source_state="ZZ1",
         outcome="70",

@@ -15,7 +15,7 @@ from core.errors import ApplicationError
 from pqs_claims import batch_sql, services
 from pqs_claims.models import ClaimLine, ClaimSubmission, PaymentBatch, PaymentLine
 from pqs_claims.sample import Claim, Line, claim_zip
-from tests.pqs_claims.conftest import NGUYEN, nguyen_claim, smith_claim
+from tests.pqs_claims.conftest import NGUYEN, nguyen_claim, smith_claim, wrong_supplier_line
 
 BNE = services.BRISBANE
 
@@ -52,17 +52,7 @@ def statuses(period) -> dict[str, str]:
 
 def test_upload_estimates_valid_lines_and_lodges_them(pqs):
     claim = nguyen_claim(("CPCCWHS2001", "CPCCOM1012", "CPCCOM1014"))
-    claim.lines.append(
-        Line(
-            NGUYEN,
-            "CPCCOM1015",
-            "CPC30220",
-            dt.date(2026, 8, 3),
-            dt.date(2026, 10, 9),
-            contract="1234567",
-            supplier_number="WRONG",
-        )
-    )
+    claim.lines.append(wrong_supplier_line())
     sub = upload(pqs.rto1, pqs.staff1, claim)
     assert sub.status == "validated", sub.issues
     assert (sub.line_count, sub.valid_lines, sub.invalid_lines) == (4, 3, 1)

@@ -65,6 +65,17 @@ def test_claim_to_statement_through_the_pages(pqs):
     csv_resp = officer.get(reverse("payments:batch_export", args=[batch.public_id]))
     assert csv_resp.content.decode().startswith("rto_code,client_identifier,")
 
+    # the current month before its cut-off is a preview: shown as such, not approvable
+    page = approver.get(reverse("payments:batch_detail", args=[batch.public_id]))
+    assert b"<strong>Preview.</strong>" in page.content and b"Approve batch" not in page.content
+    approver.post(reverse("payments:batch_approve", args=[batch.public_id]))
+    batch.refresh_from_db()
+    assert batch.status == "calculated"
+    # the cut-off passes (moved into the past: a month later the session would expire)
+    PaymentBatch.objects.filter(pk=batch.pk).update(cutoff=timezone.now() - dt.timedelta(minutes=1))
+    page = approver.get(reverse("payments:batch_detail", args=[batch.public_id]))
+    assert b"Preview." not in page.content and b"Approve batch" in page.content
+
     # the runner cannot approve; a second officer with approval rights can
     resp = approver.post(reverse("payments:batch_approve", args=[batch.public_id]))
     assert resp.status_code == 302
