@@ -388,9 +388,12 @@ class Submission(TenantOwnedModel):
     """One upload as received (bytes + sha256 stored before parsing) and its life cycle.
 
     received → validating → validated → committing → committed, or discarded / rejected
-    (unreadable upload: ``rejected_reason`` says why). The row is the unit of work for the
-    Celery tasks (locked, status-checked). ``(rto, sha256, kind)`` is unique: identical
-    bytes uploaded again link to this submission instead of being processed twice.
+    (unreadable upload: ``rejected_reason`` says why). A claim (``kind`` claim, a PQS's
+    User Choice claim: pqs_claims.pipeline) goes validated → lodging → lodged instead, and
+    with ``commit_records`` its records go into the register in the same lodgement. The
+    row is the unit of work for the Celery tasks (locked, status-checked).
+    ``(rto, sha256, kind)`` is unique: identical bytes uploaded again link to this
+    submission instead of being processed twice.
     """
 
     class Kind(models.TextChoices):
@@ -409,6 +412,8 @@ class Submission(TenantOwnedModel):
         VALIDATED = "validated", "Validated"
         COMMITTING = "committing", "Committing"
         COMMITTED = "committed", "Committed"
+        LODGING = "lodging", "Lodging"
+        LODGED = "lodged", "Lodged"
         DISCARDED = "discarded", "Discarded"
         REJECTED = "rejected", "Rejected"
 
@@ -424,6 +429,8 @@ class Submission(TenantOwnedModel):
     # validation options
     collection_year = models.PositiveIntegerField(null=True, blank=True)
     interim = models.BooleanField(default=False)
+    # claims: also commit the claim's records to the register when it is lodged
+    commit_records = models.BooleanField(default=False)
     release = models.CharField(max_length=4, default="8.0")
     # counts (filled by validation / commit)
     file_counts = models.JSONField(default=dict, blank=True)
@@ -504,7 +511,7 @@ class SubmissionIssue(TenantOwnedModel):
     line = models.PositiveIntegerField(null=True, blank=True)
     field = models.CharField(max_length=80, blank=True)
     value = models.CharField(max_length=200, blank=True)
-    rule = models.CharField(max_length=20)
+    rule = models.CharField(max_length=30)  # national rule ids and departmental codes
     severity = models.CharField(max_length=8, choices=Severity.choices)
     message = models.TextField()
     hint = models.TextField(blank=True)

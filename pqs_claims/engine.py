@@ -83,6 +83,9 @@ REASON_TEXT = {
     "CONTRACT_NOT_ACTIVE": "the contract was cancelled or suspended before the end date",
     "UNKNOWN_DELIVERY_LOCALITY": "the delivery location is not in the localities list",
     "WITHDRAWN_NO_HOURS": "withdrawn without hours attended",
+    "RELATED_RECORD_ERROR": "a record this line depends on (client, unit, qualification,"
+    " delivery location or organisation) has a national error",
+    "MISSING_SCHOOL_LEVEL": "the client's highest school level completed is not stated (@@)",
     "UNKNOWN_RESIDENTIAL_LOCALITY": "residential locality not in the localities list"
     " (no residential loading)",
     "ADJUSTMENT_REVIEW": "a corrected re-lodgement of a paid unit changed the outcome or dates:"
@@ -315,6 +318,11 @@ def validate_line(line: dict, ref: Reference) -> Validation:
         codes.append("UNKNOWN_DELIVERY_LOCALITY")
     if line["outcome"] in ("40", "41") and line["hours_attended"] is None:
         codes.append("WITHDRAWN_NO_HOURS")
+    # Stored on the line from the NAT set at validation time (pqs_claims.pipeline).
+    if line.get("related_errors"):
+        codes.append("RELATED_RECORD_ERROR")
+    if line.get("school_level") == "@@":
+        codes.append("MISSING_SCHOOL_LEVEL")
     residence = (
         line["residential_postcode"],
         (line["residential_locality"] or "").strip().upper(),
@@ -500,7 +508,9 @@ def decide(lines: list[dict], ref: Reference, ctx: BatchContext) -> list[Decisio
 
 def _decide_one(line, ref, ctx, counted, paid_now) -> Decision:
     v = validate_line(line, ref)
+    # the NAT00120 row's own national errors, then those of the records it depends on
     national = list(line.get("national_errors") or [])
+    national += [r for r in line.get("related_errors") or () if r not in national]
     if v.codes or national:
         codes = v.codes + [f"AVETMISS:{r}" for r in national]
         text = REASON_TEXT["INVALID"] + ": " + "; ".join(REASON_TEXT.get(c, c) for c in codes)
