@@ -283,3 +283,23 @@ def test_a_claim_page_redirect_from_the_register_and_progress_partial(pqs):
     part = c.get(url + "?part=progress", HTTP_HX_REQUEST="true")
     assert part.status_code == 200 and b"Received" in part.content
     assert c.get(reverse("claims:index", args=[pqs.rto1.code])).status_code == 200
+
+
+def test_scale_claims_are_valid(pqs):
+    """The generator of the worker-kill test and bench/claim_ingest.py makes valid claims."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pqs_claims.sample import scale_claim, scale_reference
+
+    with scopes_disabled():
+        rtos = scale_reference(2, 20)
+    end = timezone.localdate() - dt.timedelta(days=10)
+    claim = services.claim_submission_load(
+        rto=rtos[1], actor=None, data=claim_zip(scale_claim(1, 2, 95, 20, end)),
+        collection_year=end.year,
+    )  # fmt: skip
+    assert (claim.line_count, claim.valid_lines, claim.invalid_lines) == (95, 95, 0)
+    with scopes_disabled():
+        assert not SubmissionIssue.objects.filter(submission=claim.source, severity="error")
