@@ -7,16 +7,16 @@ streamed and COPYed into the staging tables while the AVETMISS engine checks it
 (``achievements.ingest.stage_nat``). In the transaction that ends that validation,
 :func:`claim_lines_build` turns the staged rows into claim lines:
 
-1. one ``INSERT … SELECT`` from the staged NAT00120 rows joined with their client
-   (NAT00080), delivery location (NAT00020) and subject (NAT00060); each line carries the
-   national error rule ids of its own NAT00120 row (``national_errors``) and of the records
-   it depends on (``related_errors``: client NAT00080/00085, subject NAT00060, program
-   NAT00030, location NAT00020, organisation NAT00010 → ``RELATED_RECORD_ERROR``), and
-   the client's highest school level (``@@`` → ``MISSING_SCHOOL_LEVEL``), payment-rules.md §2;
-2. the departmental §2 codes and the §3 estimate: ``engine.estimate_lines`` over the lines
-   streamed in chunks of :data:`CHUNK` from a server-side cursor (bounded memory; the
-   engine is the executable specification the batch SQL is tested against), the results
-   COPYed back and applied with one ``UPDATE``;
+1. one ``SELECT`` of the staged NAT00120 rows joined with their client (NAT00080),
+   delivery location (NAT00020) and subject (NAT00060), read from a server-side cursor in
+   chunks of :data:`CHUNK` (bounded memory); each line carries the national error rule ids
+   of its own NAT00120 row (``national_errors``) and of the records it depends on
+   (``related_errors``: client NAT00080/00085, subject NAT00060, program NAT00030,
+   location NAT00020, organisation NAT00010 → ``RELATED_RECORD_ERROR``), and the client's
+   highest school level (``@@`` → ``MISSING_SCHOOL_LEVEL``), payment-rules.md §2;
+2. the departmental §2 codes and the §3 estimate of each chunk: ``engine.estimate_lines``
+   (the executable specification the batch SQL is tested against), and the chunk is
+   COPYed into the claim line table with them — each line written once;
 3. every departmental code becomes an issue of the submission (``SubmissionIssue``, the
    register's report: filters, grouping by client, fix hints, CSV/XLSX), its meaning in
    words as the message and what to do as the hint.
@@ -113,15 +113,20 @@ def _learner_key_sql(usi: str, family: str, dob: str) -> str:
     )
 
 
-INSERT_LINES = f"""
-INSERT INTO {_CL} (
-    public_id, rto_id, submission_id, line_number, status, client_identifier, usi,
-    family_name, given_names, date_of_birth, learner_key, residential_postcode,
-    residential_locality, delivery_location_identifier, delivery_postcode, delivery_locality,
-    subject_identifier, nominal_hours, program_identifier, activity_start_date,
-    activity_end_date, outcome, funding_source_national, funding_source_state,
-    training_contract_identifier, purchasing_contract_identifier, hours_attended,
-    national_errors, related_errors, school_level, validation_codes, warning_codes)
+#: The columns of a claim line as built from the staged rows (then the engine's results).
+COPY_COLUMNS = [
+    "public_id", "rto_id", "submission_id", "line_number", "status", "client_identifier",
+    "usi", "family_name", "given_names", "date_of_birth", "learner_key",
+    "residential_postcode", "residential_locality", "delivery_location_identifier",
+    "delivery_postcode", "delivery_locality", "subject_identifier", "nominal_hours",
+    "program_identifier", "activity_start_date", "activity_end_date", "outcome",
+    "funding_source_national", "funding_source_state", "training_contract_identifier",
+    "purchasing_contract_identifier", "hours_attended", "national_errors", "related_errors",
+    "school_level",
+]  # fmt: skip
+RESULT_COLUMNS = ["validation_codes", "warning_codes", "amount_estimate"]
+
+SELECT_LINES = f"""
 SELECT
     CASE WHEN o.public_id <> '' THEN md5(o.public_id || ':claim')
          ELSE replace(gen_random_uuid()::text, '-', '') END,
@@ -146,7 +151,7 @@ SELECT
     coalesce(ne.rules, '{{}}') || CASE WHEN o.activity_end_date IS NULL
         AND NOT ('FMT-06' = ANY(coalesce(ne.rules, '{{}}'))) THEN ARRAY['FMT-06'] ELSE '{{}}' END,
     {{related}},
-    coalesce(c.highest_school_level_completed_identifier, ''), '{{}}', '{{}}'
+    coalesce(c.highest_school_level_completed_identifier, '')
 FROM {_SO} o
 LEFT JOIN (
     SELECT DISTINCT ON (client_identifier) *
@@ -185,7 +190,7 @@ def _prepare_errors(cur, sub, side: list[tuple]) -> bool:
     the errors of the records lines depend on by dimension and key. True when there are any
     of the latter."""
     # (dropped first: a caller's outer transaction — a test — keeps ON COMMIT DROP tables)
-    cur.execute("DROP TABLE IF EXISTS _claim_side, _claim_err, _claim_rel, _claim_codes")
+    cur.execute("DROP TABLE IF EXISTS _claim_side, _claim_err, _claim_rel")
     cur.execute(
         "CREATE TEMP TABLE _claim_side (file varchar(20), line int, key varchar(12),"
         " postcode varchar(4), locality varchar(60), hours int) ON COMMIT DROP"
@@ -247,11 +252,15 @@ def claim_lines_build(sub, result, *, fatal: bool, progress) -> None:
     params = {"sub": sub.pk, "rto": sub.rto_id, "claim": claim.pk}
     with connection.cursor() as cur:
         any_related = _prepare_errors(cur, sub, result.claim_side)
-        related = RELATED_SQL if any_related else "'{}'::varchar(20)[]"
-        cur.execute(INSERT_LINES.replace("{related}", related), params)
-        total = cur.rowcount
+        cur.execute(
+            f"SELECT count(*) FROM {_SO} WHERE submission_id = %s AND rto_id = %s"
+            " AND file = 'NAT00120'",
+            [sub.pk, sub.rto_id],
+        )
+        (total,) = cur.fetchone()
+    related = RELATED_SQL if any_related else "'{}'::varchar(20)[]"
     progress("Departmental checks", 0, total)
-    _departmental_codes(claim, total, progress)
+    _write_lines(sub, claim, SELECT_LINES.replace("{related}", related), params, total, progress)
     _departmental_issues(sub, claim)
     with connection.cursor() as cur:
         cur.execute(
@@ -275,46 +284,39 @@ def claim_lines_build(sub, result, *, fatal: bool, progress) -> None:
     claim.save()
 
 
-def _departmental_codes(claim, total: int, progress) -> None:
-    """§2 codes and §3 estimate of every line: the engine over streamed chunks, COPYed back."""
+def _write_lines(sub, claim, select: str, params: dict, total: int, progress) -> None:
+    """Each line written once: the staged rows joined (``select``, a server-side cursor read
+    in chunks of :data:`CHUNK`), the engine's §2 codes and §3 estimate added in Python,
+    COPYed into the claim line table."""
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT DISTINCT training_contract_identifier FROM {_CL}"
-            " WHERE submission_id = %s AND rto_id = %s",
-            [claim.pk, claim.rto_id],
+            f"SELECT DISTINCT training_contract_identifier FROM {_SO}"
+            " WHERE submission_id = %s AND rto_id = %s AND file = 'NAT00120'",
+            [sub.pk, sub.rto_id],
         )
         deltas = {r[0] for r in cur.fetchall()}
     ref = engine.load_reference(rto_ids=[claim.rto_id], deltas=deltas)
-    with connection.cursor() as cur:
-        cur.execute(
-            "CREATE TEMP TABLE _claim_codes (id bigint, codes varchar(30)[],"
-            " warnings varchar(30)[], amount numeric(12, 2)) ON COMMIT DROP"
-        )
+    columns = ", ".join(COPY_COLUMNS + RESULT_COLUMNS)
     done = 0
-    cols = ", ".join(LINE_COLUMNS)
     with connection.connection.cursor(name=f"claim_lines_{claim.pk}") as named:
         named.itersize = CHUNK
-        named.execute(
-            f"SELECT {cols} FROM {_CL} WHERE submission_id = %s AND rto_id = %s ORDER BY id",
-            [claim.pk, claim.rto_id],
-        )
+        named.execute(select, params)
         while rows := named.fetchmany(CHUNK):
-            lines = [dict(zip(LINE_COLUMNS, r, strict=True)) for r in rows]
+            lines = [
+                {"id": None, "lodged_at": None, "first_lodged_on": None}
+                | dict(zip(COPY_COLUMNS, r, strict=True))
+                for r in rows
+            ]
             out = engine.estimate_lines(lines, ref)
-            with connection.cursor() as cur, cur.cursor.copy("COPY _claim_codes FROM STDIN") as cp:
-                for ln, (v, pricing) in zip(lines, out, strict=True):
+            with (
+                connection.cursor() as cur,
+                cur.cursor.copy(f"COPY {_CL} ({columns}) FROM STDIN") as copy,
+            ):
+                for row, (v, pricing) in zip(rows, out, strict=True):
                     amount = pricing.amount if pricing is not None else None
-                    if v.codes or v.warnings or amount is not None:
-                        cp.write_row((ln["id"], v.codes, v.warnings, amount))
-            done += len(lines)
+                    copy.write_row((*row, v.codes, v.warnings, amount))
+            done += len(rows)
             progress("Departmental checks", done, total)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""UPDATE {_CL} l SET validation_codes = x.codes, warning_codes = x.warnings,
-                amount_estimate = x.amount
-            FROM _claim_codes x WHERE l.id = x.id AND l.rto_id = %s""",
-            [claim.rto_id],
-        )
 
 
 def _departmental_issues(sub, claim) -> None:
