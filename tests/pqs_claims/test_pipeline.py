@@ -303,3 +303,24 @@ def test_scale_claims_are_valid(pqs):
     assert (claim.line_count, claim.valid_lines, claim.invalid_lines) == (95, 95, 0)
     with scopes_disabled():
         assert not SubmissionIssue.objects.filter(submission=claim.source, severity="error")
+
+
+def test_the_sweep_finishes_a_claim_left_lodging_by_a_dead_worker(pqs):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from achievements.services import submissions_restart_stalled
+
+    sub = create(pqs.rto1, pqs.staff1, claim_zip(nguyen_claim(UNITS)))
+    with scopes_disabled():  # as a worker killed mid-lodgement leaves it (nothing lodged)
+        Submission.objects.filter(pk=sub.pk).update(
+            status="lodging", updated_at=timezone.now() - dt.timedelta(minutes=30)
+        )
+    assert [s.pk for s in submissions_restart_stalled()] == [sub.pk]
+    sub.refresh_from_db()
+    with scopes_disabled():
+        assert sub.status == "lodged"
+        assert ClaimLine.objects.filter(status="lodged").count() == 3
+        assert UnitOutcome.objects.filter(rto=pqs.rto1).count() == 3
+    assert submissions_restart_stalled() == []
