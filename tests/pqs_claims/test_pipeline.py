@@ -171,6 +171,22 @@ def test_departmental_codes_are_issues_of_the_report_in_words(pqs):
     assert issue.message.startswith("The purchasing contract identifier is not the supplier")
     assert "supplier number" in issue.hint and issue.record_key
     assert sub.errors_count >= 1  # the report's counts include them
+    # the claim page: the register's report with the code and its meaning in words
+    from django.test import Client
+    from django.urls import reverse
+
+    c = Client()
+    c.force_login(pqs.staff1)
+    page = c.get(reverse("claims:submission", args=[pqs.rto1.code, sub.public_id]))
+    text = page.content.decode()
+    assert page.status_code == 200 and "Issues by rule" in text
+    assert "Departmental codes in this claim" in text
+    assert "The purchasing contract identifier is not the supplier number" in text
+    filtered = c.get(page.request["PATH_INFO"], {"rule": "WRONG_SUPPLIER_NUMBER"})
+    assert "1 issue match" in filtered.content.decode()
+    url = reverse("achievements:submission_issues", args=[pqs.rto1.code, sub.public_id, "csv"])
+    csv_text = c.get(url).content.decode()
+    assert "WRONG_SUPPLIER_NUMBER" in csv_text and "supplier number" in csv_text
 
 
 def test_lodgement_runs_in_the_worker_once_and_commits_the_records(pqs):
