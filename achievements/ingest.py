@@ -120,6 +120,9 @@ class StageResult:
     files: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     collection_year: int | None = None
+    # Claims only: (file, line, key, postcode, locality, hours) of the records a claim line
+    # depends on besides its client (NAT00010/20/30/60/85), for pqs_claims.pipeline.
+    claim_side: list[tuple] = field(default_factory=list)
 
 
 class _Copier:
@@ -517,8 +520,37 @@ TITLE_FILES = {
 }
 
 
+#: The key field of each file a claim line depends on besides NAT00080 (pqs_claims.pipeline).
+CLAIM_SIDE_FILES = {
+    "NAT00010": "training_organisation_identifier",
+    "NAT00020": "training_organisation_delivery_location_identifier",
+    "NAT00030": "program_identifier",
+    "NAT00060": "subject_identifier",
+    "NAT00085": "client_identifier",
+}
+
+
+def _claim_side_row(file_id: str, line_no: int, v: dict) -> tuple:
+    hours = (v.get("nominal_hours") or "").strip()
+    return (
+        file_id,
+        line_no,
+        v[CLAIM_SIDE_FILES[file_id]],
+        v.get("postcode", "") if file_id == "NAT00020" else "",
+        (v.get("address_location_suburb_locality_or_town") or "").upper()
+        if file_id == "NAT00020"
+        else "",
+        int(hours) if hours.isdigit() else None,
+    )
+
+
 def stage_nat(
-    submission, source, settings: ValidationSettings, progress: Callable[[str, int, int], None]
+    submission,
+    source,
+    settings: ValidationSettings,
+    progress: Callable[[str, int, int], None],
+    *,
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> StageResult:
     """Validate a NAT set with the engine (``avetmiss.validate.Validator``) while COPYing
     its clients / outcomes / awards into staging, block by block as the engine checks them.
@@ -533,10 +565,13 @@ def stage_nat(
         settings=settings,
         lookup=RegisterLookup(),  # localities: CL-11/13, DL-05/06, CC-05/06 when loaded
         today=timezone.localdate(),
+        period_start=period[0] if period else None,
+        period_end=period[1] if period else None,
     )
     extras: dict[str, dict] = defaultdict(dict)
     side_files = {"NAT00085": "postal", "NAT00090": "disabilities", "NAT00100": "prior"}
     names: dict[str, list[tuple[str, int, str, str]]] = defaultdict(list)
+    claim_keys = CLAIM_SIDE_FILES if submission.kind == "claim" else {}
     stager = _Stager(submission, progress)
     try:
         with open_natset(source, release=submission.release or "8.0", settings=settings) as ns:
@@ -545,10 +580,15 @@ def stage_nat(
                 if file_id in _NAT_TABLES:
                     stager.add_block(file_id, layout, lean, line_nos, rows)
                     continue
-                if file_id not in side_files and file_id not in TITLE_FILES:
+                wanted = file_id in side_files or file_id in TITLE_FILES
+                if not wanted and file_id not in claim_keys:
                     continue
                 for line_no, row in zip(line_nos, rows, strict=True):
                     v = layout.values(layout.getter(row[-1]) if lean else row)
+                    if file_id in claim_keys:
+                        result.claim_side.append(_claim_side_row(file_id, line_no, v))
+                    if not wanted:
+                        continue
                     if file_id in TITLE_FILES:
                         code_f, name_f = TITLE_FILES[file_id]
                         names[file_id].append((file_id, line_no, v[code_f], v[name_f]))

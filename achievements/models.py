@@ -444,10 +444,12 @@ class Submission(TenantOwnedModel):
     (unreadable upload: ``rejected_reason`` says why) / failed (a task stopped with an
     error, or the stalled-work sweep gave up after ``SUBMISSION_MAX_ATTEMPTS`` restarts:
     ``rejected_reason`` says what and what to do; nothing was committed; uploading the same
-    bytes again starts it afresh). ``attempts`` counts the sweep's restarts. The row is the
-    unit of work for the Celery tasks (locked, status-checked). ``(rto, sha256, kind)`` is
-    unique: identical bytes uploaded again link to this submission instead of being
-    processed twice.
+    bytes again starts it afresh). ``attempts`` counts the sweep's restarts. A claim
+    (``kind`` claim, a PQS's User Choice claim: pqs_claims.pipeline) goes validated →
+    lodging → lodged instead, and with ``commit_records`` its records go into the register
+    in the same lodgement. The row is the unit of work for the Celery tasks (locked,
+    status-checked). ``(rto, sha256, kind)`` is unique: identical bytes uploaded again link
+    to this submission instead of being processed twice.
     """
 
     class Kind(models.TextChoices):
@@ -466,6 +468,8 @@ class Submission(TenantOwnedModel):
         VALIDATED = "validated", "Validated"
         COMMITTING = "committing", "Committing"
         COMMITTED = "committed", "Committed"
+        LODGING = "lodging", "Lodging"
+        LODGED = "lodged", "Lodged"
         DISCARDED = "discarded", "Discarded"
         REJECTED = "rejected", "Rejected"
         FAILED = "failed", "Failed"
@@ -483,6 +487,8 @@ class Submission(TenantOwnedModel):
     # validation options
     collection_year = models.PositiveIntegerField(null=True, blank=True)
     interim = models.BooleanField(default=False)
+    # claims: also commit the claim's records to the register when it is lodged
+    commit_records = models.BooleanField(default=False)
     release = models.CharField(max_length=4, default="8.0")
     # counts (filled by validation / commit)
     file_counts = models.JSONField(default=dict, blank=True)
@@ -563,7 +569,7 @@ class SubmissionIssue(TenantOwnedModel):
     line = models.PositiveIntegerField(null=True, blank=True)
     field = models.CharField(max_length=80, blank=True)
     value = models.CharField(max_length=200, blank=True)
-    rule = models.CharField(max_length=20)
+    rule = models.CharField(max_length=30)  # national rule ids and departmental codes
     severity = models.CharField(max_length=8, choices=Severity.choices)
     message = models.TextField()
     hint = models.TextField(blank=True)

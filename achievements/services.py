@@ -70,6 +70,7 @@ def submission_create(
     collection_year: int | None = None,
     interim: bool = False,
     validate: bool = True,
+    commit_records: bool = False,
 ) -> tuple[Submission, bool]:
     """Store an upload as received and queue its validation.
 
@@ -120,6 +121,7 @@ def submission_create(
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
             collection_year=collection_year,
             interim=interim,
+            commit_records=commit_records,
             phase="Queued",
         )
         fh.seek(0)
@@ -209,6 +211,15 @@ def _unreadable_reason(exc: Exception) -> str:
     return f"{why} Nothing from it went into the register."
 
 
+def _period(sub: Submission) -> tuple[dt.date, dt.date] | None:
+    """A claim is an interim submission of its collection year up to today (interfaces.md
+    §4: so outcome 70 may end later in the same year); a register upload: the whole year."""
+    if sub.kind != Submission.Kind.CLAIM or not sub.collection_year:
+        return None
+    start = dt.date(sub.collection_year, 1, 1)
+    return start, min(dt.date(sub.collection_year, 12, 31), max(timezone.localdate(), start))
+
+
 def submission_validate(submission_id: int) -> Submission:
     """Parse, stage and check one submission (idempotent: re-runs start from scratch).
 
@@ -233,7 +244,9 @@ def submission_validate(submission_id: int) -> Submission:
         if sub.source_format in ("csv", "xlsx"):
             result = ingest.stage_template(sub, data, progress)
         else:
-            result = ingest.stage_nat(sub, io.BytesIO(data), _validation_settings(sub), progress)
+            result = ingest.stage_nat(
+                sub, io.BytesIO(data), _validation_settings(sub), progress, period=_period(sub)
+            )
     except Exception as exc:  # unreadable beyond the door checks: reject with a reason
         log.exception("submission %s could not be read", sub.public_id)
         with transaction.atomic():
@@ -260,6 +273,11 @@ def submission_validate(submission_id: int) -> Submission:
                         " WHERE submission_id = %s AND rto_id = %s",
                         [sub.pk, sub.rto_id],
                     )
+        if sub.kind == Submission.Kind.CLAIM:  # its claim lines, in this same transaction
+            from pqs_claims.pipeline import claim_lines_build
+
+            claim_lines_build(locked, result, fatal=bool(fatal), progress=progress)
+        with connection.cursor() as cur:
             # One pass over each staging table (a million outcome rows: scanned once, not twice).
             cur.execute(
                 f"""WITH r AS (
@@ -525,32 +543,40 @@ def submission_commit(submission_id: int, *, actor=None) -> Submission:
             )
         if sub.kind != Submission.Kind.REGISTER:
             raise ApplicationError("Claims are lodged, not committed to the register.")
-        _refuse_if_ceased(sub.rto)
-        actor_user = actor if getattr(actor, "is_authenticated", False) else None
-        actor_id = actor_user.pk if actor_user else (sub.committed_by_id or sub.uploaded_by_id)
-        reason = f"Submission {sub.file_name}"[:500]
-        with pghistory.context(
-            user=actor_id, reason=reason, submission=sub.public_id, source="submission"
-        ):
-            summary = _commit_sql(sub, actor_id, reason)
-            summary["reference_rows"] = keep_reference_rows(sub)
+        submission_commit_records(sub, actor=actor)
         sub.status = S.COMMITTED
-        sub.committed_at = timezone.now()
-        sub.committed_by_id = actor_id
-        sub.commit_summary = summary
-        sub.committed_count = sum(
-            summary[k]["inserted"] + summary[k]["updated"] for k in ("outcomes", "awards")
-        )
         sub.phase = "Committed"
         sub.save()
-        audit_record(
-            "submission.commit",
-            actor=actor_user or "worker",
-            rto=sub.rto,
-            obj=sub,
-            extra={"summary": summary, "left_out": sub.records_with_errors},
-        )
     return sub
+
+
+def submission_commit_records(sub: Submission, *, actor=None) -> None:
+    """The commit itself, for a submission locked by the caller's transaction: a register
+    submission being committed, or a claim being lodged with ``commit_records`` (a PQS
+    reports once). Fills the commit fields and audits; the caller sets the status."""
+    _refuse_if_ceased(sub.rto)
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    actor_id = actor_user.pk if actor_user else (sub.committed_by_id or sub.uploaded_by_id)
+    reason = f"Submission {sub.file_name}"[:500]
+    with pghistory.context(
+        user=actor_id, reason=reason, submission=sub.public_id, source="submission"
+    ):
+        summary = _commit_sql(sub, actor_id, reason)
+        summary["reference_rows"] = keep_reference_rows(sub)
+    sub.committed_at = timezone.now()
+    sub.committed_by_id = actor_id
+    sub.commit_summary = summary
+    sub.committed_count = sum(
+        summary[k]["inserted"] + summary[k]["updated"] for k in ("outcomes", "awards")
+    )
+    sub.save()
+    audit_record(
+        "submission.commit",
+        actor=actor_user or "worker",
+        rto=sub.rto,
+        obj=sub,
+        extra={"summary": summary, "left_out": sub.records_with_errors},
+    )
 
 
 def submission_request_commit(sub: Submission, *, actor) -> Submission:
@@ -982,7 +1008,8 @@ def submissions_restart_stalled(*, older_than: dt.timedelta = SUBMISSION_STALL_A
     Celery redelivers a killed worker's unacknowledged task only after the broker's
     visibility timeout (hours, because a validation may legitimately take long), and a
     message lost between the upload's commit and the broker never arrives at all. This
-    finds submissions still RECEIVED, VALIDATING or COMMITTING with no progress for
+    finds submissions (register uploads and claims) still RECEIVED, VALIDATING, COMMITTING
+    or LODGING with no progress for
     ``older_than`` and whose work lease (core.leases) nobody holds, and queues their task
     again. Safe to run at any time: the tasks are idempotent and take the lease themselves.
     """
@@ -990,11 +1017,18 @@ def submissions_restart_stalled(*, older_than: dt.timedelta = SUBMISSION_STALL_A
 
     from core.leases import restart_stalled
 
-    from .tasks import SUBMISSION_LEASE, submission_commit_task, submission_validate_task
+    from .tasks import (
+        SUBMISSION_LEASE,
+        submission_commit_task,
+        submission_lodge_task,
+        submission_validate_task,
+    )
 
     def dispatch(sub):
-        committing = sub.status == S.COMMITTING
-        task = submission_commit_task if committing else submission_validate_task
+        task = {
+            S.COMMITTING: submission_commit_task,
+            S.LODGING: submission_lodge_task,
+        }.get(sub.status, submission_validate_task)
         task.delay(sub.pk, rto_id=sub.rto_id)
 
     def give_up(sub):
@@ -1009,8 +1043,7 @@ def submissions_restart_stalled(*, older_than: dt.timedelta = SUBMISSION_STALL_A
 
     with scopes_disabled():
         stalled = Submission.objects.filter(
-            kind=Submission.Kind.REGISTER,
-            status__in=(S.RECEIVED, S.VALIDATING, S.COMMITTING),
+            status__in=(S.RECEIVED, S.VALIDATING, S.COMMITTING, S.LODGING),
             updated_at__lt=timezone.now() - older_than,
         ).order_by("pk")
         return restart_stalled(stalled, lease=SUBMISSION_LEASE, dispatch=dispatch, give_up=give_up)

@@ -1,6 +1,6 @@
 """Celery tasks of the ingest pipeline (queue ``ingest``): ids in, call a service.
 
-Both tasks are idempotent (the Submission row is locked and status-checked) and run with
+The tasks are idempotent (the Submission row is locked and status-checked) and run with
 ``acks_late``: a worker killed mid-way has its task redelivered, validation starts again
 from a clean staging area, and the commit transaction either happened or did not. While a
 task runs it holds the submission's work lease (core.leases), so a second delivery of the
@@ -32,6 +32,16 @@ def submission_commit_task(self, submission_id: int, *, rto_id: int) -> None:
     with work_lease(SUBMISSION_LEASE, submission_id) as mine:
         if mine:
             submission_run(submission_id, "commit")
+
+
+@shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_lodge")
+def submission_lodge_task(self, submission_id: int, *, rto_id: int) -> None:
+    """Lodge a claim (kind ``claim``) the PQS asked to lodge (pqs_claims.services)."""
+    from pqs_claims.services import claim_submission_lodge_requested
+
+    with work_lease(SUBMISSION_LEASE, submission_id) as mine:
+        if mine:
+            claim_submission_lodge_requested(submission_id)
 
 
 @shared_task(base=BaseTask, name="achievements.submission_sweep")

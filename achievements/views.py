@@ -124,6 +124,24 @@ def _deleted_on_close(path: str):
     return fh
 
 
+def submission_report_context(request, sub: Submission) -> dict:
+    """The report of a validated submission (register upload or claim): counts by rule,
+    the issues filtered by rule / severity / client and paginated, grouped by record."""
+    filters = {
+        "rule": request.GET.get("rule", "").strip()[:30],
+        "severity": request.GET.get("severity", "") if request.GET.get("severity") in
+        ("error", "warning") else "",
+        "client": request.GET.get("client", "").strip()[:20],
+    }  # fmt: skip
+    issues = selectors.submission_issues(sub, **filters)
+    return {
+        "rule_counts": selectors.submission_rule_counts(sub),
+        "issues": Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page")),
+        "issue_filters": filters,
+        "filtered": any(filters.values()),
+    }
+
+
 @rto_perm_required(Perm.VIEW)
 def submission_detail(request, rto_code, public_id):
     sub = selectors.submission_get_for_actor(rto=request.rto, public_id=public_id)
@@ -131,6 +149,7 @@ def submission_detail(request, rto_code, public_id):
         Submission.Status.RECEIVED,
         Submission.Status.VALIDATING,
         Submission.Status.COMMITTING,
+        Submission.Status.LODGING,
     )
     ctx = {"sub": sub, "working": working, "can_submit": request.rto_access.has(Perm.SUBMIT)}
     if request.headers.get("HX-Request") and request.GET.get("part") == "progress":
@@ -139,18 +158,10 @@ def submission_detail(request, rto_code, public_id):
             resp["HX-Refresh"] = "true"
             return resp
         return render(request, "achievements/_progress.html", ctx)
+    if sub.kind == Submission.Kind.CLAIM:  # a claim's page is in the claims workspace
+        return redirect("claims:submission", rto_code=request.rto.code, public_id=sub.public_id)
     if not working:
-        ctx["rule_counts"] = selectors.submission_rule_counts(sub)
-        filters = {
-            "rule": request.GET.get("rule", "").strip()[:20],
-            "severity": request.GET.get("severity", "") if request.GET.get("severity") in
-            ("error", "warning") else "",
-            "client": request.GET.get("client", "").strip()[:20],
-        }  # fmt: skip
-        issues = selectors.submission_issues(sub, **filters)
-        ctx["issues"] = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
-        ctx["issue_filters"] = filters
-        ctx["filtered"] = any(filters.values())
+        ctx.update(submission_report_context(request, sub))
     return render(request, "achievements/submission_detail.html", ctx)
 
 

@@ -20,8 +20,8 @@ and every §6 field). How each rule is expressed:
   any RTO and the register's unit outcomes — through the superseded-code equivalents,
   earliest end date first, compared by END date).
 * §2 ``NOT_SRTO``: the contract's SRTO history period containing the line's lodgement
-  date; ``RELATED_RECORD_ERROR`` / ``MISSING_SCHOOL_LEVEL`` are read from the claim line's
-  stored ``validation_codes`` (decided from the whole NAT set at validation).
+  date; ``RELATED_RECORD_ERROR`` / ``MISSING_SCHOOL_LEVEL`` are read from what the claim line
+  stored at validation from the whole NAT set (``related_errors``, ``school_level``).
 * §5 rules 5–6 (already paid earlier in this batch; the contract's measure — 1 per unit,
   or the unit's points for a points-priced qualification — under the price list's
   ``max_payable``, in the order end date, lodgement time, unit code, id): window counts
@@ -98,7 +98,7 @@ cand AS (
            c.family_name, c.given_names, c.date_of_birth, c.residential_locality,
            c.delivery_locality, c.nominal_hours, c.outcome, c.funding_source_state,
            c.purchasing_contract_identifier, c.hours_attended,
-           c.national_errors, c.validation_codes, c.lodged_at, c.first_lodged_on,
+           c.national_errors, c.related_errors, c.school_level, c.lodged_at, c.first_lodged_on,
            (c.lodged_at AT TIME ZONE 'Australia/Brisbane')::date AS lodgement_date
     FROM pqs_claims_claimline c
     WHERE c.rto_id = %(rto_id)s AND c.lodged_at IS NOT NULL AND c.lodged_at <= %(cutoff)s
@@ -301,16 +301,16 @@ codes AS (
             CASE WHEN NOT delivery_known THEN 'UNKNOWN_DELIVERY_LOCALITY' END,
             CASE WHEN outcome IN ('40', '41') AND hours_attended IS NULL
                  THEN 'WITHDRAWN_NO_HOURS' END,
-            CASE WHEN 'RELATED_RECORD_ERROR' = ANY(validation_codes)
-                 THEN 'RELATED_RECORD_ERROR' END,
-            CASE WHEN 'MISSING_SCHOOL_LEVEL' = ANY(validation_codes)
-                 THEN 'MISSING_SCHOOL_LEVEL' END
+            CASE WHEN cardinality(related_errors) > 0 THEN 'RELATED_RECORD_ERROR' END,
+            CASE WHEN school_level = '@@' THEN 'MISSING_SCHOOL_LEVEL' END
         ]::text[], NULL)
         -- (the subquery only when there are national errors: this expression is inlined
         -- wherever invalid_codes is used, and most lines have none)
-        || CASE WHEN cardinality(national_errors) = 0 THEN '{{}}'::text[]
-                ELSE ARRAY(SELECT 'AVETMISS:' || e
-                           FROM unnest(national_errors) WITH ORDINALITY u(e, i) ORDER BY i)
+        || CASE WHEN cardinality(national_errors) + cardinality(related_errors) = 0
+                THEN '{{}}'::text[]
+                ELSE ARRAY(SELECT 'AVETMISS:' || e FROM (
+                    SELECT e, min(i) AS i FROM unnest(national_errors || related_errors)
+                        WITH ORDINALITY u(e, i) GROUP BY e) n ORDER BY i)
            END AS invalid_codes,
         CASE WHEN residence_known THEN '{{}}'::text[]
              ELSE ARRAY['UNKNOWN_RESIDENTIAL_LOCALITY'] END AS warnings,

@@ -25,7 +25,7 @@ def load_payments(out) -> None:
     from .models import ClaimSubmission
     from .reference_kinds import import_csv
     from .sample import Claim, Learner, Line, claim_zip
-    from .services import BRISBANE, claim_submission_lodge, claim_submission_upload
+    from .services import BRISBANE, claim_submission_load, claim_submission_lodge
 
     for kind in KINDS:
         import_csv(kind, DEMO_DATA_DIR / f"{kind}.csv", actor="load_demo")
@@ -75,8 +75,8 @@ def load_payments(out) -> None:
         rto = Rto.objects.filter(code=code).first()
         if rto is None or ClaimSubmission.objects.filter(rto=rto).exists():
             continue
-        sub = claim_submission_upload(
-            rto=rto, file=claim_zip(claim), actor="load_demo", collection_year=end.year
+        sub = claim_submission_load(
+            rto=rto, data=claim_zip(claim), actor="load_demo", collection_year=end.year
         )
         if sub.valid_lines:
             claim_submission_lodge(submission=sub, actor="load_demo", at=lodged_at)

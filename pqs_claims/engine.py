@@ -52,9 +52,6 @@ VALIDATION_CODES = (
     "RELATED_RECORD_ERROR",
     "MISSING_SCHOOL_LEVEL",
 )
-#: §2 codes decided from the whole NAT set when the claim is validated and stored on the
-#: claim line (``ClaimLine.validation_codes``): the batch reads them, it cannot recompute them.
-STORED_CODES = ("RELATED_RECORD_ERROR", "MISSING_SCHOOL_LEVEL")
 WARNING_CODES = ("UNKNOWN_RESIDENTIAL_LOCALITY",)
 # §5 statuses, in order of precedence.
 STATUSES = (
@@ -91,7 +88,7 @@ REASON_TEXT = {
     "WITHDRAWN_NO_HOURS": "withdrawn without hours attended",
     "RELATED_RECORD_ERROR": "a record this line depends on (client, unit, qualification,"
     " delivery location or organisation) has a national error",
-    "MISSING_SCHOOL_LEVEL": "the client's highest school level completed is not stated",
+    "MISSING_SCHOOL_LEVEL": "the client's highest school level completed is not stated (@@)",
     "UNKNOWN_RESIDENTIAL_LOCALITY": "residential locality not in the localities list"
     " (no residential loading)",
     "ADJUSTMENT_REVIEW": "a corrected re-lodgement of a paid unit changed the outcome or dates:"
@@ -345,8 +342,11 @@ def validate_line(line: dict, ref: Reference) -> Validation:
         codes.append("UNKNOWN_DELIVERY_LOCALITY")
     if line["outcome"] in ("40", "41") and line["hours_attended"] is None:
         codes.append("WITHDRAWN_NO_HOURS")
-    stored = set(line.get("validation_codes") or ())
-    codes += [c for c in STORED_CODES if c in stored]
+    # Stored on the line from the NAT set at validation time (pqs_claims.pipeline).
+    if line.get("related_errors"):
+        codes.append("RELATED_RECORD_ERROR")
+    if line.get("school_level") == "@@":
+        codes.append("MISSING_SCHOOL_LEVEL")
     residence = (
         line["residential_postcode"],
         (line["residential_locality"] or "").strip().upper(),
@@ -555,7 +555,9 @@ def invalid_explanation(codes: list[str]) -> str:
 
 def _decide_one(line, ref, ctx, counted, paid_now) -> Decision:
     v = validate_line(line, ref)
+    # the NAT00120 row's own national errors, then those of the records it depends on
     national = list(line.get("national_errors") or [])
+    national += [r for r in line.get("related_errors") or () if r not in national]
     if v.codes or national:
         codes = v.codes + [f"AVETMISS:{r}" for r in national]
         return Decision(

@@ -17,6 +17,13 @@ class ClaimUploadForm(forms.Form):
         max_value=2100,
         help_text="The claim is checked as an interim submission of this year.",
     )
+    commit_records = forms.BooleanField(
+        label="Also put these records in the register when the claim is lodged",
+        required=False,
+        initial=True,
+        help_text="A PQS reports once: the claim's unit outcomes without errors go into the"
+        " permanent register with the lodgement, as a register upload would.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -291,7 +291,16 @@ class ClaimSubmission(TenantOwnedModel):
         LODGED = "lodged", "Lodged"
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
-    file = models.FileField(upload_to="claims/%Y/%m/", max_length=200)
+    # The upload as received and its lifecycle (achievements.Submission, kind claim); this
+    # row is made by the validation task and has the same public id.
+    source = models.OneToOneField(
+        "achievements.Submission",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claim",
+    )
+    file = models.FileField(upload_to="claims/%Y/%m/", max_length=400)
     file_name = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField(default=0)
@@ -357,6 +366,12 @@ class ClaimLine(TenantOwnedModel):
     purchasing_contract_identifier = models.CharField(max_length=12, blank=True)
     hours_attended = models.PositiveIntegerField(null=True, blank=True)
     national_errors = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    # National error rule ids on the records the line depends on (client NAT00080/00085,
+    # subject NAT00060, program NAT00030, location NAT00020, organisation NAT00010):
+    # RELATED_RECORD_ERROR (payment-rules.md §2).
+    related_errors = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    # The client's highest school level completed (NAT00080): ``@@`` is MISSING_SCHOOL_LEVEL.
+    school_level = models.CharField(max_length=2, blank=True)
     validation_codes = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     warning_codes = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     amount_estimate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)

@@ -216,3 +216,96 @@ def claim_zip_file(claim: Claim, name: str = "claim.zip"):
     buf = io.BytesIO(claim_zip(claim))
     buf.name = name
     return buf
+
+
+# ----------------------------------------------------------------- at scale (bench, tests)
+SCALE_QUALIFICATION = "CPC30220"  # on the demo price list (core/demo_data)
+SCALE_FIRST_CONTRACT = 3_000_000
+
+
+def scale_rto_code(i: int) -> str:
+    return f"8{i:04d}"
+
+
+def scale_reference(n_pqs: int, n_contracts: int) -> list:
+    """PQSs ``80000…`` (RTO, approval with supplier number ``PQS<code>``) and ``n_contracts``
+    training contracts (``3000000…``, SRTO round-robin over the PQSs) for the claims of
+    :func:`scale_claim`, on top of the demo reference data (the UC2528 program, its price
+    list and the localities must be loaded). Returns the RTOs. Department-wide writes:
+    call with scopes disabled."""
+    from pqs_claims.models import FundingProgram, PqsApproval, TrainingContract
+    from rtos.models import Rto
+
+    program = FundingProgram.objects.get(code="UC2528")
+    existing = {r.code: r for r in Rto.objects.filter(code__startswith="8")}
+    rtos = [
+        existing.get(code)
+        or Rto.objects.create(
+            code=code, legal_name=f"Scale PQS {code}", abn="51824753556", state="QLD"
+        )
+        for code in map(scale_rto_code, range(n_pqs))
+    ]
+    PqsApproval.objects.bulk_create(
+        [
+            PqsApproval(
+                rto=r,
+                supplier_number=f"PQS{r.code}",
+                program=program,
+                valid_from=dt.date(2025, 7, 1),
+                qualification_codes=[SCALE_QUALIFICATION],
+                bsb="064-000",
+                account_number=f"{10000000 + i}",
+                account_name=r.code,
+            )
+            for i, r in enumerate(rtos)
+        ]
+    )
+    TrainingContract.objects.bulk_create(
+        [
+            TrainingContract(
+                delta_number=str(SCALE_FIRST_CONTRACT + i),
+                family_name=f"FAMILY{i}",
+                given_names="Scale",
+                date_of_birth=_scale_dob(i),
+                qualification_code=SCALE_QUALIFICATION,
+                srto_code=scale_rto_code(i % n_pqs),
+                commencement_date=dt.date(2025, 7, 1),
+                status="active",
+                status_date=dt.date(2025, 7, 1),
+            )
+            for i in range(n_contracts)
+        ],
+        batch_size=5000,
+    )
+    return rtos
+
+
+def _scale_dob(i: int) -> dt.date:
+    return dt.date(1990, 1, 1) + dt.timedelta(days=i % 5000)
+
+
+def scale_claim(pqs: int, n_pqs: int, n_lines: int, n_contracts: int, end: dt.date) -> Claim:
+    """The claim of PQS number ``pqs``: ``n_lines`` departmentally valid lines over its
+    contracts (every ``n_pqs``-th of ``n_contracts``), each learner with distinct units."""
+    code = scale_rto_code(pqs)
+    contracts = list(range(pqs, n_contracts, n_pqs)) or [pqs]
+    learners = [
+        Learner(f"C{i}", f"FAMILY{i}", "Scale", _scale_dob(i), usi=make_usi(f"scale{i}"))
+        for i in contracts
+    ]
+    start = end - dt.timedelta(days=60)
+    lines = []
+    for k in range(n_lines):
+        j = k % len(contracts)
+        lines.append(
+            Line(
+                learners[j],
+                f"SCALEU{k // len(contracts):04d}",
+                SCALE_QUALIFICATION,
+                start,
+                end,
+                contract=str(SCALE_FIRST_CONTRACT + contracts[j]),
+                supplier_number=f"PQS{code}",
+            )
+        )
+    return Claim(code, lines=lines)

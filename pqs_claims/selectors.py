@@ -80,20 +80,33 @@ def _month_start(month: dt.date) -> dt.datetime:
 
 
 def claim_submission_list(*, rto):
-    return ClaimSubmission.objects.filter(rto=rto).select_related("uploaded_by", "lodged_by")
+    """The RTO's claim uploads (``achievements.Submission`` of kind claim) with their claim
+    (None until validated), newest first."""
+    from achievements.models import Submission
+
+    return (
+        Submission.objects.filter(rto=rto, kind=Submission.Kind.CLAIM)
+        .select_related("uploaded_by", "claim")
+        .order_by("-id")
+    )
 
 
-def claim_submission_get_for_actor(*, rto, public_id: str) -> ClaimSubmission:
-    sub = ClaimSubmission.objects.filter(rto=rto, public_id=public_id).first()
+def claim_submission_get_for_actor(*, rto, public_id: str):
+    """A claim upload of this RTO by public id (404 otherwise: another RTO's is not yours)."""
+    sub = claim_submission_list(rto=rto).filter(public_id=public_id).first()
     if sub is None:
         raise Http404
     return sub
 
 
-def claim_estimate_groups(sub: ClaimSubmission) -> list[dict]:
-    """Valid lines grouped by learner and contract with their estimated value."""
+#: Lines shown on a claim's page by learner and contract (the totals cover every line).
+ESTIMATE_LINES_SHOWN = 2000
+
+
+def claim_estimate_groups(sub: ClaimSubmission, *, limit: int = ESTIMATE_LINES_SHOWN) -> list[dict]:
+    """The first ``limit`` lines grouped by learner and contract with their estimated value."""
     groups: dict = {}
-    for ln in ClaimLine.objects.filter(submission=sub).order_by("line_number"):
+    for ln in ClaimLine.objects.filter(submission=sub).order_by("line_number")[:limit]:
         key = (ln.client_identifier, ln.training_contract_identifier)
         g = groups.setdefault(
             key,

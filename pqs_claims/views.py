@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -37,6 +36,7 @@ from .forms import (
     ReferenceApplyForm,
     ReferenceUploadForm,
 )
+from .pipeline import DEPARTMENTAL_CODES
 
 
 def _pdf(data: bytes, name: str) -> HttpResponse:
@@ -64,19 +64,23 @@ def claims_index(request, rto_code):
 
 @rto_perm_required(Perm.PREPARE_CLAIMS)
 def claim_upload(request, rto_code):
+    """The claim goes through the register's upload door and is validated by the worker:
+    nothing is parsed here. Refusals are 400 with the reason next to the file field."""
     post = request.method == "POST"
     form = ClaimUploadForm(request.POST, request.FILES) if post else ClaimUploadForm()
     if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
         try:
-            sub = services.claim_submission_upload(
-                rto=request.rto,
-                file=form.cleaned_data["file"],
-                actor=request.user,
+            sub, created = services.claim_submission_create(
+                rto=request.rto, actor=request.user, file_name=f.name, fh=f, size=f.size,
                 collection_year=form.cleaned_data["collection_year"],
-            )
-        except ApplicationError as exc:
+                commit_records=form.cleaned_data["commit_records"],
+            )  # fmt: skip
+        except (UploadRejected, ApplicationError) as exc:
             form.add_error("file", exc.message)
         else:
+            if not created:
+                messages.info(request, "This exact file was uploaded before; here is that claim.")
             return redirect("claims:submission", rto_code=request.rto.code, public_id=sub.public_id)
     return render(
         request,
@@ -88,20 +92,27 @@ def claim_upload(request, rto_code):
 
 @rto_perm_required(Perm.VIEW)
 def claim_submission(request, rto_code, public_id):
+    """Progress while the worker validates or lodges (the register's progress partial),
+    then the claim: estimate, lodge, and the register's report of the submission."""
+    from achievements.views import submission_report_context
+
     sub = selectors.claim_submission_get_for_actor(rto=request.rto, public_id=public_id)
-    groups = selectors.claim_estimate_groups(sub)
-    invalid = [ln for g in groups for ln in g["lines"] if ln.validation_codes or ln.national_errors]
-    return render(
-        request,
-        "pqs_claims/claim_submission.html",
-        {
-            "sub": sub,
-            "groups": groups,
-            "invalid": invalid,
-            "issues": sub.issues[:100],
-            "can_lodge": request.rto_access.has(Perm.LODGE_CLAIMS),
-        },
-    )
+    claim = getattr(sub, "claim", None)
+    working = sub.status in ("received", "validating", "lodging")
+    ctx = {
+        "sub": sub,
+        "claim": claim,
+        "working": working,
+        "can_lodge": request.rto_access.has(Perm.LODGE_CLAIMS),
+    }
+    if not working:
+        ctx.update(submission_report_context(request, sub))
+        found = {r["rule"] for r in ctx["rule_counts"]}
+        ctx["code_meanings"] = [(c, w) for c, w in DEPARTMENTAL_CODES.items() if c in found]
+        if claim is not None:
+            ctx["groups"] = selectors.claim_estimate_groups(claim)
+            ctx["lines_shown"] = selectors.ESTIMATE_LINES_SHOWN
+    return render(request, "pqs_claims/claim_submission.html", ctx)
 
 
 @require_POST
@@ -109,15 +120,11 @@ def claim_submission(request, rto_code, public_id):
 def claim_lodge(request, rto_code, public_id):
     sub = selectors.claim_submission_get_for_actor(rto=request.rto, public_id=public_id)
     try:
-        sub = services.claim_submission_lodge(submission=sub, actor=request.user)
+        services.claim_submission_request_lodge(submission=sub, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            f"Claim lodged: {sub.valid_lines} line{pluralize(sub.valid_lines)}, estimated value"
-            f" ${sub.estimate:,.2f}.",
-        )
+        messages.success(request, "Lodgement started: the valid lines are being lodged.")
     return redirect("claims:submission", rto_code=request.rto.code, public_id=sub.public_id)
 
 

@@ -16,7 +16,9 @@ PAYMENT_SMOKE = [
     *("--lines", "3000", "--pqss", "5", "--contracts", "300"),
     *("--runs", "1", "--workers", "1"),
 ]
+CLAIM_SMOKE = ["--lines", "3000", "--pqss", "3", "--contracts", "300"]
 SMOKE = {
+    "claim_ingest": (["bench/claim_ingest.py", *CLAIM_SMOKE], "Ratio claim / register:"),
     "register_ingest": (["bench/register_ingest.py", "--rows", "3000"], "Ratio to baseline:"),
     "payment_batch": (["bench/payment_batch.py", *PAYMENT_SMOKE], "ratio:"),
 }

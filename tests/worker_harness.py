@@ -118,3 +118,14 @@ class LeaseHolder:
             if time.monotonic() > deadline:
                 raise AssertionError(f"lease {self.namespace}:{self.key} still held")
             time.sleep(0.02)
+
+
+def flush_prefix(prefix: str) -> None:
+    """Delete only this run's broker keys (those under its own prefix)."""
+    import redis
+
+    url = settings.CELERY_BROKER_URL.replace("redis+socket://", "unix://", 1)
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)

@@ -28,7 +28,7 @@ from achievements.models import (
 from avetmiss.synthetic import TOID, generate
 from avetmiss.writer import write_set
 from students.models import ClientRecord
-from tests.worker_harness import Worker, drop_orphans, sender, wait_for
+from tests.worker_harness import Worker, drop_orphans, flush_prefix, sender, wait_for
 
 ROWS, CLIENTS = 110_000, 11_000  # > one 100k COPY batch, so the kill lands mid-staging
 S = Submission.Status
@@ -152,15 +152,4 @@ def test_worker_killed_during_validation_and_commit(world, tmp_path):
     finally:
         for w in workers:
             w.stop()
-        _flush_prefix(prefix)
-
-
-def _flush_prefix(prefix: str) -> None:
-    """Delete only this test's broker keys."""
-    import redis
-
-    url = settings.CELERY_BROKER_URL.replace("redis+socket://", "unix://", 1)
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-    if keys:
-        client.delete(*keys)
+        flush_prefix(prefix)

@@ -21,23 +21,12 @@ from accounts.models import OfficerGrant
 from core import reference_uploads
 from core.models import AuditEvent, ReferenceUpload
 from tests.factories import make_user
-from tests.worker_harness import Worker, drop_orphans, sender, wait_for
+from tests.worker_harness import Worker, drop_orphans, flush_prefix, sender, wait_for
 
 ROWS = 40_000
 S = ReferenceUpload.Status
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def _flush_prefix(prefix: str) -> None:
-    """Delete only this test's broker keys."""
-    import redis
-
-    url = settings.CELERY_BROKER_URL.replace("redis+socket://", "unix://", 1)
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-    if keys:
-        client.delete(*keys)
 
 
 def _contracts() -> bytes:
@@ -118,4 +107,4 @@ def test_worker_killed_during_apply_applies_once(monkeypatch):
     finally:
         for w in workers:
             w.stop()
-        _flush_prefix(prefix)
+        flush_prefix(prefix)

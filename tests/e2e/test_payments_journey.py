@@ -1,6 +1,8 @@
-"""Issue 6 acceptance in Chromium: PQS staff lodge a claim and see the estimate; an officer
-runs the batch and drills into a line's explanation; a second officer approves; the
-remittance PDF opens."""
+"""Issue 6 and 10 acceptance in Chromium: PQS staff upload a claim, watch the worker
+validate it (progress), read the report with the estimate, lodge it (in the worker); an
+officer runs the batch and drills into a line's explanation; a second officer approves;
+the remittance PDF opens. The ingest tasks run in a thread a moment after the request
+commits, as a worker would (``slow_worker`` of the register journey)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from django.utils import timezone
 from pqs_claims.models import PaymentBatch
 from pqs_claims.sample import claim_zip
 from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.test_register_journey import slow_worker  # noqa: F401 (fixture)
 from tests.pqs_claims.conftest import make_pqs, nguyen_claim
 
 
@@ -22,7 +25,7 @@ def sign_out(page):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_claim_batch_approval_remittance(page, tmp_path):
+def test_claim_batch_approval_remittance(page, tmp_path, slow_worker):  # noqa: F811
     pqs = make_pqs()
     code = pqs.rto1.code
     end = timezone.localdate() - dt.timedelta(days=5)
@@ -33,20 +36,26 @@ def test_claim_batch_approval_remittance(page, tmp_path):
         )
     )
 
-    # PQS staff: upload, see the estimate, lodge
+    # PQS staff: upload, watch the worker validate it, see the report and estimate, lodge
     sign_in(page, pqs.staff1)
     page.wait_for_url(re.compile(rf"/rto/{code}/$"))
     page.get_by_role("link", name="Claims", exact=True).click()
     page.get_by_role("link", name="Lodge this month's claim").click()
     page.get_by_label("Claim file (AVETMISS NAT zip)").set_input_files(str(path))
     page.get_by_label("Collection year").fill(str(end.year))
+    assert page.get_by_label(re.compile("Also put these records in the register")).is_checked()
     page.get_by_role("button", name="Check the claim").click()
+    status = page.get_by_role("status")
+    status.wait_for()
+    assert re.search(r"Received|Validating", status.inner_text())
     estimate = page.locator("#estimate")
-    estimate.wait_for()
+    estimate.wait_for(timeout=30_000)  # the page refreshes itself when validation is done
     assert estimate.inner_text() == "$825.00"
-    page.get_by_role("button", name="Lodge the claim").click()
-    page.get_by_text("Claim lodged: 2 lines").wait_for()
+    page.get_by_text("No issues: every record passed the checks.").wait_for()  # the report
     assert_accessible(page)  # the claim with its estimate
+    page.get_by_role("button", name="Lodge the claim").click()
+    lodged = page.get_by_text(re.compile("Lodged; 2 records added to or corrected"))
+    lodged.wait_for(timeout=30_000)  # lodged by the worker, the page refreshes itself
     sign_out(page)
 
     # Officer: run the month, drill into a line

@@ -60,7 +60,7 @@ def slow_worker(monkeypatch):
 
         return delay_on_commit
 
-    for name in ("submission_validate_task", "submission_commit_task"):
+    for name in ("submission_validate_task", "submission_commit_task", "submission_lodge_task"):
         task = getattr(tasks, name)
         monkeypatch.setattr(task, "delay_on_commit", deferred(task))
     yield

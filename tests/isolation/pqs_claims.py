@@ -33,11 +33,25 @@ RTO_POST_ONLY = {
 
 
 def _submission(w):
+    """A validated claim upload of RTO A (the submission and its claim, same public id)."""
+    from achievements.models import Submission
     from pqs_claims.models import ClaimSubmission
 
     sub = w.extra.get("claim_submission")
     if sub is None:
-        sub = ClaimSubmission.objects.create(
+        sub = Submission.objects.create(
+            rto=w.rto_a,
+            kind="claim",
+            file="claims/isolation.zip",
+            file_name="isolation.zip",
+            sha256="0" * 64,
+            collection_year=2026,
+            interim=True,
+            status="validated",
+        )
+        ClaimSubmission.objects.create(
+            source=sub,
+            public_id=sub.public_id,
             rto=w.rto_a,
             file="claims/isolation.zip",
             file_name="isolation.zip",
@@ -54,7 +68,7 @@ def _batch_and_line(w):
     from pqs_claims.models import ClaimLine, PaymentBatch, PaymentLine
 
     if "batch" not in w.extra:
-        sub = _submission(w)
+        sub = _submission(w).claim
         cl = ClaimLine.objects.create(
             rto=w.rto_a,
             submission=sub,
@@ -97,7 +111,7 @@ def _flagged_claim_line(w):
     from pqs_claims.models import ClaimLine, PaymentBatch, PaymentLine
 
     if "flagged_claim_line" not in w.extra:
-        sub = _submission(w)
+        sub = _submission(w).claim
         cl = ClaimLine.objects.create(
             rto=w.rto_a,
             submission=sub,

@@ -23,8 +23,8 @@ def at(y, m, d, h=10):
 
 def lodge(rto, user, claim, when):
     with scope(rto=rto.pk):
-        sub = services.claim_submission_upload(
-            rto=rto, file=claim_zip(claim), actor=user, collection_year=2026
+        sub = services.claim_submission_load(
+            rto=rto, data=claim_zip(claim), actor=user, collection_year=2026
         )
         services.claim_submission_lodge(submission=sub, actor=user, at=when)
 

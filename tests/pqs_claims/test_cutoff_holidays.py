@@ -89,8 +89,8 @@ def test_a_line_lodged_on_the_closed_last_weekday_waits_for_next_month(pqs):
         (pqs.rto2, pqs.staff2, smith_claim(), dt.datetime(2026, 10, 30, 9, 0, tzinfo=BNE)),
     ):
         with scope(rto=rto.pk):
-            sub = services.claim_submission_upload(
-                rto=rto, file=claim_zip(claim), actor=staff, collection_year=2026
+            sub = services.claim_submission_load(
+                rto=rto, data=claim_zip(claim), actor=staff, collection_year=2026
             )
             services.claim_submission_lodge(submission=sub, actor=staff, at=when)
     batch = services.payment_batch_run(period="2026-10", actor=pqs.officer)

@@ -26,8 +26,8 @@ def at(y, m, d, h=10):
 
 def upload(rto, user, claim, *, lodge_at=None) -> ClaimSubmission:
     with scope(rto=rto.pk):
-        sub = services.claim_submission_upload(
-            rto=rto, file=claim_zip(claim), actor=user, collection_year=2026
+        sub = services.claim_submission_load(
+            rto=rto, data=claim_zip(claim), actor=user, collection_year=2026
         )
         if lodge_at is not None:
             sub = services.claim_submission_lodge(submission=sub, actor=user, at=lodge_at)
@@ -322,6 +322,7 @@ def test_lodging_supersedes_in_one_statement_and_keeps_the_first_lodgement_date(
         # two lines with the same key in one lodgement chain in line order
         third = ClaimSubmission.objects.get(pk=second.pk)
         third.pk, third.public_id, third.status = None, new_public_id(), "validated"
+        third.source = None  # a copy made in code, not an upload
         third.save()
         copies = []
         for n in (1, 2):

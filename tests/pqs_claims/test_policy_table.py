@@ -79,6 +79,8 @@ BASE = dict(
     purchasing_contract_identifier="SA",
     hours_attended=None,
     national_errors=[],
+    related_errors=[],
+    school_level="10",
     validation_codes=[],
     lodged_at=lodged(2026, 10, 10),
     first_lodged_on=d(2026, 10, 10),
@@ -213,10 +215,10 @@ CASES = {
         [dict(outcome="40", hours_attended=0)], [status("OUTCOME_NOT_PAYABLE")]
     ),
     "RELATED_RECORD_ERROR (stored at validation)": Case(
-        [dict(validation_codes=["RELATED_RECORD_ERROR"])], [invalid("RELATED_RECORD_ERROR")]
+        [dict(related_errors=["CL-30"])], [invalid("RELATED_RECORD_ERROR", "AVETMISS:CL-30")]
     ),
     "MISSING_SCHOOL_LEVEL (stored at validation)": Case(
-        [dict(validation_codes=["MISSING_SCHOOL_LEVEL"])], [invalid("MISSING_SCHOOL_LEVEL")]
+        [dict(school_level="@@")], [invalid("MISSING_SCHOOL_LEVEL")]
     ),
     "national error": Case([dict(national_errors=["TA-13"])], [invalid("AVETMISS:TA-13")]),
     # ---- rule 2

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from achievements.models import Submission
 from pqs_claims.models import ClaimSubmission, PaymentBatch, PaymentLine, PqsApproval
 from pqs_claims.sample import claim_zip
 from tests.pqs_claims.conftest import nguyen_claim
@@ -35,19 +36,34 @@ def test_claim_to_statement_through_the_pages(pqs):
         )
     )
     data.name = "october.zip"
-    resp = staff.post(
-        reverse("claims:upload", args=[code]),
-        {"file": data, "collection_year": end.year},
-    )
+    with TestCase.captureOnCommitCallbacks() as queued:
+        resp = staff.post(
+            reverse("claims:upload", args=[code]),
+            {"file": data, "collection_year": end.year, "commit_records": "on"},
+        )
     assert resp.status_code == 302, resp.content[:2000]
+    # nothing was parsed in the request: stored, queued for the ingest worker
+    with scopes_disabled():
+        upload = Submission.objects.get(rto=pqs.rto1, kind="claim")
+        assert upload.status == "received" and len(upload.sha256) == 64
+        assert not ClaimSubmission.objects.filter(rto=pqs.rto1).exists()
+    page = staff.get(resp["Location"])
+    assert b'id="progress"' in page.content and b"Received" in page.content
+    for task in queued:  # the worker (eager in tests) validates it
+        task()
     with scopes_disabled():
         sub = ClaimSubmission.objects.get(rto=pqs.rto1)
+        assert sub.public_id == upload.public_id
     page = staff.get(resp["Location"])
     assert b"$825.00" in page.content  # 2 × 412.50, before lodging
-    resp = staff.post(reverse("claims:lodge", args=[code, sub.public_id]))
+    assert b"No issues: every record passed the checks." in page.content  # the report
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        resp = staff.post(reverse("claims:lodge", args=[code, sub.public_id]))
     assert resp.status_code == 302
     sub.refresh_from_db()
-    assert sub.status == "lodged"
+    upload.refresh_from_db()
+    assert sub.status == "lodged" and upload.status == "lodged"
+    assert upload.committed_count == 2  # a PQS reports once: in the register too
 
     period = f"{timezone.localdate():%Y-%m}"
     resp = officer.post(reverse("payments:batch_list"), {"period": period})

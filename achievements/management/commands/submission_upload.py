@@ -1,3 +1,4 @@
+import argparse
 import io
 import json
 import sys
@@ -17,8 +18,10 @@ class Command(BaseCommand):
     help = (
         "Upload a submission for an RTO (interfaces.md §4): stores FILE as received and"
         " validates it in the worker. FILE is a NAT zip, a directory of NAT files, the CQR CSV"
-        " template or the CQR XLSX template. Exit 0 no errors, 1 errors found (or rejected),"
-        " 2 could not run."
+        " template or the CQR XLSX template. --kind claim: a PQS's claim (interim submission of"
+        " the collection year), --lodge lodges its valid lines and prints lines, valid_lines,"
+        " invalid_lines, estimate. Exit 0 no errors, 1 errors found (or rejected), 2 could"
+        " not run."
     )
 
     def add_arguments(self, parser):
@@ -27,7 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--kind", choices=["register", "claim"], default="register")
         parser.add_argument("--wait", action="store_true", help="Block until validated.")
         parser.add_argument(
-            "--commit", action="store_true", help="Commit the records without errors."
+            "--commit",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Commit the records without errors (a register upload); for a claim, also"
+            " commit its records to the register when it is lodged (default for a PQS).",
         )
         parser.add_argument(
             "--lodge", action="store_true", help="Lodge the claim's valid lines (claims)."
@@ -88,26 +95,8 @@ class Command(BaseCommand):
                 sys.exit(1)
             except ApplicationError as exc:
                 self._fail(exc.message)
-            waiting = o["wait"] or o["commit"]
-            if waiting and connection.in_atomic_block:
-                # Called inside an outer transaction (call_command in a test or a script):
-                # the on-commit dispatch cannot happen while we wait, so validate here.
-                from achievements.services import submission_run
-
-                submission_run(sub.pk, "validation")
-                sub.refresh_from_db()
-            deadline = time.monotonic() + o["timeout"]
-            while waiting and sub.status in (
-                Submission.Status.RECEIVED,
-                Submission.Status.VALIDATING,
-            ):
-                if time.monotonic() > deadline:
-                    self._fail("timed out waiting for validation")
-                time.sleep(0.5)
-                sub.refresh_from_db()
+            sub = self._wait(sub, o["wait"] or o["commit"], o, validate=True)
             if o["commit"] and sub.status == Submission.Status.VALIDATED:
-                if o["kind"] != "register":
-                    self._fail("--commit is for register submissions (claims are lodged)")
                 sub = submission_commit(sub.pk)
             doc = {
                 "submission": sub.public_id,
@@ -127,36 +116,92 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _claim(self, rto, name: str, data: bytes, year: int, o) -> None:
-        """A claim goes to the claims service: validated as an interim submission of
-        ``year`` (synchronously); ``--lodge`` lodges its valid lines."""
-        from pqs_claims.services import claim_submission_lodge, claim_submission_upload
+        """A claim: the same door and worker validation as a register upload (an interim
+        submission of ``year``); ``--lodge`` lodges its valid lines, with ``--commit`` (the
+        default for a PQS; ``--no-commit`` to leave the register alone) also putting its
+        records in the register. Exit 0 all lines valid, 1 invalid lines or unreadable."""
+        from achievements.models import Submission
+        from pqs_claims.models import PqsApproval
+        from pqs_claims.services import claim_submission_create, claim_submission_request_lodge
 
-        if o["commit"]:
-            self._fail("--commit is for register submissions (claims are lodged: --lodge)")
         actor = "manage.py submission_upload"
-        fh = io.BytesIO(data)
-        fh.name = name
-        try:
-            with scope(rto=rto.pk):
-                sub = claim_submission_upload(rto=rto, file=fh, actor=actor, collection_year=year)
-                if o["lodge"] and sub.status == sub.Status.VALIDATED and sub.valid_lines:
-                    sub = claim_submission_lodge(submission=sub, actor=actor)
-        except ApplicationError as exc:
-            self._fail(exc.message)
-        self._emit(
-            o,
-            {
+        with scope(rto=rto.pk):
+            commit = o["commit"]
+            if commit is None:  # default on for a PQS
+                commit = PqsApproval.objects.filter(rto=rto).exists()
+            try:
+                sub, _ = claim_submission_create(
+                    rto=rto,
+                    actor=actor,
+                    file_name=name,
+                    fh=io.BytesIO(data),
+                    size=len(data),
+                    collection_year=year,
+                    commit_records=commit,
+                )
+            except UploadRejected as exc:
+                self._emit(o, {"submission": None, "status": "rejected", "reason": exc.message})
+                sys.exit(1)
+            except ApplicationError as exc:
+                self._fail(exc.message)
+            waiting = o["wait"] or o["lodge"]
+            sub = self._wait(sub, waiting, o, validate=True)
+            claim = getattr(sub, "claim", None)
+            lodge = o["lodge"] and sub.status == Submission.Status.VALIDATED
+            if lodge and claim is not None and claim.valid_lines:
+                try:
+                    sub = claim_submission_request_lodge(submission=sub, actor=actor)
+                except ApplicationError as exc:
+                    self._fail(exc.message)
+                sub = self._wait(sub, True, o, validate=False)
+            claim = getattr(sub, "claim", None)
+            doc = {
                 "submission": sub.public_id,
                 "status": sub.status,
-                "errors": sub.errors,
-                "warnings": sub.warnings,
-                "lines": sub.line_count,
-                "valid_lines": sub.valid_lines,
-                "invalid_lines": sub.invalid_lines,
-            },
-        )
-        if sub.status == sub.Status.FAILED or sub.invalid_lines:  # as claim_upload
+                "errors": sub.errors_count,
+                "warnings": sub.warnings_count,
+            }
+            if claim is not None:
+                doc.update(
+                    lines=claim.line_count,
+                    valid_lines=claim.valid_lines,
+                    invalid_lines=claim.invalid_lines,
+                    estimate=f"{claim.estimate:.2f}",
+                )
+            if sub.status == Submission.Status.LODGED and sub.commit_records:
+                doc["committed"] = sub.committed_count
+            if sub.status == Submission.Status.REJECTED:
+                doc["reason"] = sub.rejected_reason
+            self._emit(o, doc)
+        failed = claim is None or claim.status == claim.Status.FAILED or claim.invalid_lines
+        if waiting and failed:
             sys.exit(1)
+
+    def _wait(self, sub, waiting: bool, o, *, validate: bool):
+        """Block until the worker has finished with ``sub`` (validation or lodgement). Inside
+        an outer transaction (call_command in a test or a script) the on-commit dispatch
+        cannot happen while we wait, so the worker's service runs here instead."""
+        from achievements.models import Submission
+        from achievements.services import submission_run
+        from pqs_claims.services import claim_submission_lodge_requested
+
+        if not waiting:
+            return sub
+        busy = (Submission.Status.RECEIVED, Submission.Status.VALIDATING)
+        busy += (Submission.Status.COMMITTING, Submission.Status.LODGING)
+        if connection.in_atomic_block and sub.status in busy:
+            if validate:
+                submission_run(sub.pk, "validation")
+            else:
+                claim_submission_lodge_requested(sub.pk)
+        deadline = time.monotonic() + o["timeout"]
+        sub.refresh_from_db()
+        while sub.status in busy:
+            if time.monotonic() > deadline:
+                self._fail("timed out waiting for the worker")
+            time.sleep(0.5)
+            sub.refresh_from_db()
+        return Submission.objects.select_related("claim").get(pk=sub.pk)
 
     def _emit(self, o, doc):
         if o["json"]:
