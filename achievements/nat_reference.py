@@ -123,11 +123,17 @@ def backfill(rto_id: int | None = None) -> None:
     """Keep the rows of NAT submissions committed before this table existed, oldest first
     (the newest wins, as in an export that read every stored file). An unreadable old
     upload is skipped and logged."""
-    subs = Submission.objects.filter(
-        kind=Submission.Kind.REGISTER,
-        source_format=Submission.Format.NAT,
-        status=Submission.Status.COMMITTED,
-    ).order_by("committed_at", "id")
+    # Only the columns this reads: the backfill runs inside migration 0008, before later
+    # migrations add columns to the submission table.
+    subs = (
+        Submission.objects.filter(
+            kind=Submission.Kind.REGISTER,
+            source_format=Submission.Format.NAT,
+            status=Submission.Status.COMMITTED,
+        )
+        .only("id", "rto_id", "source_format", "file", "release")
+        .order_by("committed_at", "id")
+    )
     if rto_id:
         subs = subs.filter(rto_id=rto_id)
     for sub in subs:

@@ -131,6 +131,8 @@ CLAIM_CHECKS = {
     "CONTRACT_NOT_ACTIVE": "Training contract not active",
     "UNKNOWN_DELIVERY_LOCALITY": "Unknown delivery location",
     "WITHDRAWN_NO_HOURS": "Withdrawn without hours",
+    "RELATED_RECORD_ERROR": "Error in a record this line depends on",
+    "MISSING_SCHOOL_LEVEL": "Highest school level not stated",
     "UNKNOWN_RESIDENTIAL_LOCALITY": "Unknown residential locality",
     "ADJUSTMENT_REVIEW": "Referred to an officer",
 }

@@ -92,7 +92,7 @@ def invalid_at_lodgement_rows(batch: PaymentBatch, *, rto=None) -> list[dict]:
         rows = list(
             lines.order_by(
                 "rto__code", "training_contract_identifier", "activity_end_date", "id"
-            ).values(*LINE_FIELDS, "rto__code", "submission__lodged_at")
+            ).values(*LINE_FIELDS, "validation_codes", "rto__code", "submission__lodged_at")
         )
         if not rows:
             return []

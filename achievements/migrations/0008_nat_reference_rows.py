@@ -11,6 +11,12 @@ from django.db import migrations, models
 def backfill(apps, schema_editor):
     from django_scopes import scopes_disabled
 
+    committed = apps.get_model("achievements", "Submission").objects.filter(
+        kind="register", source_format="nat", status="committed"
+    )
+    if not committed.exists():  # a new database: nothing to keep
+        return
+
     from achievements.nat_reference import backfill as keep_committed
 
     with scopes_disabled():

@@ -7,8 +7,8 @@ import io
 
 from openpyxl import load_workbook
 
-from achievements.exports import TEMPLATE_EXAMPLE, template_xlsx
-from achievements.ingest import TEMPLATE_COLUMNS, template_rows
+from achievements.exports import TEMPLATE_EXAMPLE, TEMPLATE_HEADER, template_xlsx
+from achievements.ingest import template_rows
 from core.uploads import inspect_upload
 
 
@@ -22,7 +22,7 @@ def _validations(ws) -> dict[str, str]:
 
 def test_template_has_dropdowns_with_meanings_and_a_codes_sheet():
     wb = load_workbook(io.BytesIO(template_xlsx()))
-    assert wb.sheetnames == ["Records", "Notes", "Codes"]
+    assert wb.sheetnames == ["Records", "Example", "Notes", "Codes"]
     ws = wb["Records"]
     dvs = _validations(ws)
     assert set(dvs) == {"gender", "outcome_code", "award_type"}
@@ -37,9 +37,14 @@ def test_template_has_dropdowns_with_meanings_and_a_codes_sheet():
     assert any("dropdown" in n for n in notes)
 
 
-def test_template_reads_back_as_header_and_example_and_passes_the_door():
+def test_template_reads_back_as_header_only_and_passes_the_door():
+    """The data sheet is read; it holds the header and no example row (CQR-14), which
+    lives on the Example sheet."""
     data = template_xlsx()
     rows = list(template_rows(data, "xlsx"))
-    assert rows[0] == TEMPLATE_COLUMNS
-    assert rows[1] == TEMPLATE_EXAMPLE
+    assert rows == [TEMPLATE_HEADER]
+    example = [
+        list(r) for r in load_workbook(io.BytesIO(data))["Example"].iter_rows(values_only=True)
+    ]
+    assert [v or "" for v in example[1]] == TEMPLATE_EXAMPLE
     assert inspect_upload("cqr-template.xlsx", io.BytesIO(data), len(data)) == "xlsx"

@@ -134,19 +134,25 @@ def test_register_loose_nat_files_door(world, client_for):
 
 
 def test_claim_upload_door(world, client_for):
-    from pqs_claims.models import ClaimLine, ClaimSubmission
+    """A claim is a submission of kind ``claim`` through the register's door and pipeline
+    (pqs_claims.pipeline): the same final states, and nothing lodged on upload."""
+    from achievements.models import Submission
+    from pqs_claims.models import ClaimLine
+
+    S = Submission.Status
 
     def accepted(resp) -> str | None:
+        public_id = resp["Location"].rstrip("/").rsplit("/", 1)[-1]
         with scopes_disabled():
-            sub = ClaimSubmission.objects.order_by("-id").first()
-            if sub.status == ClaimSubmission.Status.RECEIVED:
-                return "left received"
-            if sub.status == ClaimSubmission.Status.FAILED and not any(
-                len(i.get("message", "")) >= 20 for i in sub.issues
-            ):
-                return "failed without a clear message"
+            sub = Submission.objects.get(public_id=public_id)
+            if sub.kind != Submission.Kind.CLAIM:
+                return f"stored as a {sub.kind} submission"
             if ClaimLine.objects.filter(lodged_at__isnull=False).exists():
                 return "claim lines were lodged on upload"
+        if sub.status not in (S.VALIDATED, S.REJECTED, S.FAILED):
+            return f"left {sub.status}"
+        if sub.status != S.VALIDATED and len(sub.rejected_reason) < 20:
+            return f"{sub.status} without a clear reason ({sub.rejected_reason!r})"
         return None
 
     _run_door(

@@ -237,9 +237,8 @@ def _line(rng, rto, sub, n, learner, contract, **over):
         purchasing_contract_identifier=f"S{rto.code}" if rng.random() > 0.03 else "WRONG",
         hours_attended=hours,
         national_errors=[] if rng.random() > 0.03 else ["E1", "E2"],
-        validation_codes=[]
-        if rng.random() > 0.06
-        else rng.sample(["RELATED_RECORD_ERROR", "MISSING_SCHOOL_LEVEL", "OTHER"], 2),
+        related_errors=[] if rng.random() > 0.04 else ["CL-30"],
+        school_level="10" if rng.random() > 0.04 else "@@",
         lodged_at=lodged,
         first_lodged_on=lodged.date() - dt.timedelta(days=rng.choice([0, 0, 0, 10, 40, 95])),
     )

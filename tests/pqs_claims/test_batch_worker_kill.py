@@ -21,9 +21,8 @@ from django_scopes import scopes_disabled
 
 from pqs_claims import services
 from pqs_claims.models import ClaimLine, PaymentBatch, PaymentBatchChunk, PaymentLine
-from tests.core.test_reference_worker_kill import _flush_prefix
 from tests.pqs_claims.test_batch_sql import _populate
-from tests.worker_harness import Worker, drop_orphans, sender, wait_for
+from tests.worker_harness import Worker, drop_orphans, flush_prefix, sender, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -107,4 +106,4 @@ def test_worker_killed_mid_batch_finishes_every_chunk_once():
             w.stop()
         if not holder.closed:
             holder.close()
-        _flush_prefix(prefix)
+        flush_prefix(prefix)

@@ -26,7 +26,7 @@ def test_report_date_restarts_when_the_outcome_or_end_date_changes(pqs):
     final = upload(pqs.rto1, pqs.staff1, claim)
     with scope(rto=pqs.rto1.pk), transaction.atomic():
         earlier = ClaimSubmission.objects.get(pk=final.pk)
-        earlier.pk, earlier.public_id = None, new_public_id()
+        earlier.pk, earlier.public_id, earlier.source = None, new_public_id(), None
         earlier.save()
         ids = []
         for x in ClaimLine.objects.filter(submission=final):
@@ -50,9 +50,12 @@ def test_report_date_restarts_when_the_outcome_or_end_date_changes(pqs):
 def test_report_date_kept_when_outcome_and_end_date_are_unchanged(pqs):
     end = dt.date(2026, 8, 31)
     upload(pqs.rto1, pqs.staff1, nguyen_claim(end=end), lodge_at=at(2026, 9, 10))
-    upload(pqs.rto1, pqs.staff1, nguyen_claim(end=end), lodge_at=at(2026, 12, 1))
+    # A later claim re-reports the unit unchanged with another one (different bytes: the
+    # same bytes again would link to the first upload).
+    again = nguyen_claim(("CPCCWHS2001", "CPCCOM1012"), end=end)
+    upload(pqs.rto1, pqs.staff1, again, lodge_at=at(2026, 12, 1))
     with scope(rto=pqs.rto1.pk):
-        line = ClaimLine.objects.get(status="lodged")
+        line = ClaimLine.objects.get(status="lodged", subject_identifier="CPCCWHS2001")
     assert line.first_lodged_on == dt.date(2026, 9, 10)  # 10 days: not late
 
 
