@@ -16,6 +16,9 @@ from .request_context import request_id_var
 #: What each audited action means, in the words the pages use (the dashboard's recent
 #: activity, the department audit log). The stored ``action`` stays a stable code.
 ACTION_LABELS = {
+    "access_application.approved": "Access application approved",
+    "access_application.rejected": "Access application rejected",
+    "access_application.submitted": "Access application received",
     "adjustment_review.resolve": "Adjustment review decided",
     "audit_log.export": "Audit log downloaded",
     "auth.login": "Signed in",
