@@ -138,3 +138,34 @@ class AdjustmentDecisionForm(forms.Form):
         " log with your name; a decision cannot be changed.",
         error_messages={"required": "Write a note: what was checked with the RTO and why."},
     )
+
+
+class BankChangeRequestForm(BankAccountForm):
+    """An RTO administrator's request for a new account (issue 14); verified later."""
+
+    approval = forms.ChoiceField(label="PQS approval")
+    reason = None
+    field_order = ["approval", "bsb", "account_number", "account_name"]
+
+    def __init__(self, *args, approvals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approval"].choices = [
+            (a.public_id, f"{a.supplier_number} · {a.program.code} (from {a.valid_from:%d/%m/%Y})")
+            for a in approvals
+        ]
+
+
+class BankChangeDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Outcome",
+        choices=[
+            ("verify", "Verified: I phoned the RTO on its registered number and it confirmed"),
+            ("reject", "Not verified: the RTO did not confirm"),
+        ],
+    )
+    note = forms.CharField(
+        label="Who confirmed, and notes",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import bank_views, views
 
 app_name = "claims"
 
@@ -17,4 +17,5 @@ urlpatterns = [
         views.statement_remittance,
         name="statement_remittance",
     ),
+    path("bank-account/", bank_views.bank_account, name="bank_account"),
 ]
