@@ -780,7 +780,23 @@ class Bsb(models.Model):
         return f"{self.bsb} {self.mnemonic} {self.name}"
 
 
-class BankAccountChange(TenantOwnedModel):
+class RequestDecision(models.Model):
+    """Who asked and when; who decided and when (requests the department decides)."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class BankAccountChange(TenantOwnedModel, RequestDecision):
     """A requested change of the account a PQS is paid into, and its verification.
 
     Safe against payment redirection (issue 14): the RTO administrator requests it after
@@ -807,14 +823,6 @@ class BankAccountChange(TenantOwnedModel):
     old_account_number = models.CharField(max_length=9)
     old_account_name = models.CharField(max_length=32)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
     method = models.CharField(max_length=10, choices=Method.choices, blank=True)
     phone_called = models.CharField(max_length=30, blank=True)
     note = models.TextField(blank=True)
@@ -844,6 +852,9 @@ class BankAccountChange(TenantOwnedModel):
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"Bank account change {self.bsb} {self.masked_account} ({self.status})"
 
     @property
     def masked_account(self) -> str:
@@ -876,3 +887,84 @@ class PaymentBatchAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch.period} pays {self.bsb} {mask_account(self.account_number)}"
+
+
+# ----------------------------------------------------------------- PQS applications (issue 14)
+class RtoScope(models.Model):
+    """One qualification on an RTO's scope of registration (reference kind ``rto-scope``:
+    rto code, qualification code, from, to). Only qualifications on scope can be
+    nominated in a PQS application."""
+
+    rto_code = models.CharField(max_length=10)
+    qualification_code = models.CharField(max_length=10)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["rto_code", "qualification_code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rto_code", "qualification_code", "valid_from"], name="rto_scope_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rto_code} {self.qualification_code} from {self.valid_from:%d/%m/%Y}"
+
+
+class PqsApplication(TenantOwnedModel, RequestDecision):
+    """An RTO's application for PQS status under a program, or a variation of its approval
+    (qualifications added or removed). Decided by a department approver: approved, partly
+    approved (some nominated qualifications left out, with the reason) or rejected. The
+    decided rows are the approval's history (``schedule_before``/``schedule_after``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the department"
+        APPROVED = "approved", "Approved"
+        PARTLY = "partly", "Partly approved"
+        REJECTED = "rejected", "Rejected"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    program = models.ForeignKey(FundingProgram, on_delete=models.PROTECT, related_name="+")
+    approval = models.ForeignKey(
+        PqsApproval, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    is_variation = models.BooleanField(default=False)
+    nominated_codes = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    remove_codes = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    bsb = models.CharField("BSB", max_length=7, blank=True)
+    account_number = models.CharField(max_length=9, blank=True)
+    account_name = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True)
+    approved_codes = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    schedule_before = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    schedule_after = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rto", "program"],
+                condition=Q(status="pending"),
+                name="pqs_application_one_pending_per_program",
+            ),
+            # a rejection or a partial approval gives its reason; a decision names who/when
+            models.CheckConstraint(
+                name="pqs_application_decision_complete",
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (
+                    Q(status="approved", decided_at__isnull=False, approval__isnull=False)
+                    & Q(decided_by__isnull=False)
+                )
+                | (
+                    Q(status__in=["partly", "rejected"], decided_at__isnull=False)
+                    & Q(decided_by__isnull=False)
+                    & ~Q(reason="")
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = "Variation" if self.is_variation else "PQS application"
+        return f"{what} {self.program_id} ({self.get_status_display()})"

@@ -568,3 +568,34 @@ def import_bsb(rows, errors) -> None:
 
 
 _BSB_OPTIONAL = {"address": 200, "suburb": 100, "state": 3, "postcode": 4, "payments_flags": 3}
+
+
+# ----------------------------------------------------------------- rto-scope (issue 14)
+@register("rto-scope", columns=["rto_code", "qualification_code", "from"], optional_columns=["to"])
+def import_rto_scope(rows, errors) -> None:
+    """RTO scope of registration: rto code, qualification code, from, to (training.gov.au).
+    Only qualifications on scope can be nominated for PQS status."""
+    from core.reference_import import upsert
+
+    from .models import RtoScope
+
+    for row in rows:
+        code, qual = row["rto_code"], row["qualification_code"].upper()
+        if not code or not qual:
+            errors.add(row, "rto_code", "The RTO code and qualification code are required.")
+            continue
+        try:
+            start = _date(row["from"], row.number, "from")
+            end = _date(row.get("to"), row.number, "to", required=False)
+        except ReferenceRowError as exc:
+            errors.add(row, "from", str(exc))
+            continue
+        if end is not None and end < start:
+            errors.add(row, "to", f"'to' {end:%d/%m/%Y} is before 'from' {start:%d/%m/%Y}.")
+            continue
+        upsert(
+            RtoScope,
+            {"rto_code": code, "qualification_code": qual, "valid_from": start},
+            {"valid_to": end},
+            errors.counts,
+        )
