@@ -128,7 +128,13 @@ def _mail(due: list[ReportingReminder]) -> None:
     to = sorted({rto.contact_email, *admins.values_list("user__email", flat=True)} - {""})
     if not to:
         return
-    body = render_to_string("pqs_claims/email/reporting_reminder.txt", {"rto": rto, "due": due})
+    # one line each, at its nearest threshold (a first run may reach several at once;
+    # ``due`` is ordered by threshold within a line)
+    nearest = {}
+    for r in due:
+        nearest.setdefault(r.claim_line_id, r)
+    context = {"rto": rto, "due": list(nearest.values())}
+    body = render_to_string("pqs_claims/email/reporting_reminder.txt", context)
     send_mail(f"User Choice: final outcomes to report ({rto.code})", body, None, to)
 
 

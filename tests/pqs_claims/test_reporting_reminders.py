@@ -66,6 +66,7 @@ def test_reminders_once_per_line_and_threshold_even_when_run_twice(lines, world)
     assert set(mail.outbox[0].to) == {"office@rto-a.example", world.admin_a.user.email}
     assert "unit UNIT1" in body and "report by 10/12/2026" in body
     assert "the window closed on 10/11/2026 (overdue)" in body and "UNIT3" not in body
+    assert body.count("unit UNIT2") == 1  # three thresholds reached at once: listed once
     assert reminders_run(today=TODAY) == (0, 0)  # the beat runs again: nothing new
     assert len(mail.outbox) == 1
     # two weeks later the 7-day threshold of the first line is reached, once
