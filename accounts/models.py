@@ -197,3 +197,62 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+
+class AccessApplication(models.Model):
+    """A public application for an RTO's access to the portal (issue 14).
+
+    Checked on arrival against the RTO registry (``import_reference rtos``): the code must
+    be registered, the ABN must be the RTO's, and the RTO must not have ceased. No account
+    exists until a department officer approves; approval invites the named administrator
+    through the ordinary invitation flow (password, then MFA set-up). The applicant follows
+    the status through a link in the acknowledgement e-mail; only the link token's sha256
+    is stored.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the department"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Not approved"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    rto = models.ForeignKey("rtos.Rto", on_delete=models.PROTECT, related_name="+")
+    rto_code = models.CharField("RTO code", max_length=10)
+    legal_name = models.CharField(max_length=200)
+    abn = models.CharField("ABN", max_length=11)
+    contact_name = models.CharField(max_length=150)
+    contact_email = models.EmailField()
+    contact_phone = models.CharField(max_length=30, blank=True)
+    admin_name = models.CharField(max_length=150)
+    admin_email = models.EmailField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status_token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # one open application per RTO: a second waits for the first to be decided
+            models.UniqueConstraint(
+                fields=["rto"],
+                condition=models.Q(status="pending"),
+                name="access_application_one_pending_per_rto",
+            ),
+            # a decision names who and when; a rejection gives its reason; an approval
+            # names the invitation it sent
+            models.CheckConstraint(
+                name="access_application_decision_complete",
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | models.Q(status="approved", decided_at__isnull=False, invitation__isnull=False)
+                | (models.Q(status="rejected", decided_at__isnull=False) & ~models.Q(reason="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Access application {self.rto_code} ({self.get_status_display()})"

@@ -13,7 +13,7 @@ from core.audit import audit_record
 from core.errors import ApplicationError
 from rtos.models import Role, Rto, RtoMembership
 
-from .models import DepartmentRole, Invitation, OfficerGrant, User
+from .models import AccessApplication, DepartmentRole, Invitation, OfficerGrant, User
 
 
 def _send_invitation_email(invitation: Invitation, token: str) -> None:
@@ -206,3 +206,186 @@ def officer_grant_revoke(*, actor: User, grant: OfficerGrant) -> None:
     audit_record(
         "officer_grant.revoked", actor=actor, obj=grant, after={"officer": grant.user.email}
     )
+
+
+# ---------------------------------------------------------------- access applications
+
+#: Public access applications: at most this many attempts per client address per window
+#: (seconds). Failed attempts count too, so the form cannot be used to probe the registry.
+ACCESS_APPLY_LIMIT = 5
+ACCESS_APPLY_WINDOW = 3600
+
+
+def access_apply_rate_limited(client_key: str) -> bool:
+    """Count one attempt for ``client_key`` (the client address) in a fixed window and
+    say whether it is over :data:`ACCESS_APPLY_LIMIT`. Uses the cache's atomic
+    ``add``/``incr``, so concurrent requests cannot both slip under the limit."""
+    from django.core.cache import cache
+
+    slot = int(timezone.now().timestamp() // ACCESS_APPLY_WINDOW)
+    key = f"rl:access-apply:{client_key}:{slot}"
+    cache.add(key, 0, timeout=ACCESS_APPLY_WINDOW + 5)
+    return cache.incr(key) > ACCESS_APPLY_LIMIT
+
+
+def _access_status_url(token: str) -> str:
+    return settings.CQR_SITE_URL.rstrip("/") + reverse("access:status", args=[token])
+
+
+def _mail_after_commit(subject: str, template: str, context: dict, to: list[str]) -> None:
+    body = render_to_string(template, context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, to))
+
+
+@transaction.atomic
+def access_application_submit(
+    *,
+    rto_code: str,
+    legal_name: str,
+    abn: str,
+    contact_name: str,
+    contact_email: str,
+    contact_phone: str = "",
+    admin_name: str,
+    admin_email: str,
+) -> AccessApplication:
+    """Receive a public access application, checked against the RTO registry.
+
+    Rules (issue 14): the RTO code is on the registry; the ABN is the registry's ABN for
+    that code; the RTO has not ceased; no other application for it is waiting. Nothing
+    else is created: no account, no membership. The acknowledgement e-mail carries the
+    status link (its token is returned on ``application.token`` and never stored).
+    """
+    code = rto_code.strip().upper()
+    abn = abn.replace(" ", "")
+    rto = Rto.objects.select_for_update().filter(code__iexact=code).first()
+    if rto is None:
+        raise ApplicationError(
+            f"RTO code {code} is not on the national register the portal holds. Check the "
+            "code on training.gov.au."
+        )
+    if rto.abn != abn:
+        raise ApplicationError(f"The ABN does not match the ABN registered for RTO {rto.code}.")
+    if rto.is_ceased:
+        raise ApplicationError(
+            f"RTO {rto.code} ceased on {rto.ceased_on:%d/%m/%Y}; it cannot apply for access."
+        )
+    if AccessApplication.objects.filter(rto=rto, status=AccessApplication.Status.PENDING).exists():
+        raise ApplicationError(
+            f"An application for RTO {rto.code} is already waiting for the department. "
+            "Follow it from the link in its acknowledgement e-mail."
+        )
+    token, token_hash = Invitation.new_token()
+    application = AccessApplication.objects.create(
+        rto=rto,
+        rto_code=rto.code,
+        legal_name=legal_name.strip(),
+        abn=abn,
+        contact_name=contact_name.strip(),
+        contact_email=contact_email.strip().lower(),
+        contact_phone=contact_phone.strip(),
+        admin_name=admin_name.strip(),
+        admin_email=admin_email.strip().lower(),
+        status_token_hash=token_hash,
+    )
+    audit_record(
+        "access_application.submitted",
+        actor=application.contact_email,
+        rto=rto,
+        obj=application,
+        after={"contact": application.contact_email, "administrator": application.admin_email},
+    )
+    _mail_after_commit(
+        f"CQR Portal access application received (RTO {rto.code})",
+        "accounts/email/access_received.txt",
+        {"application": application, "url": _access_status_url(token)},
+        sorted({application.contact_email, application.admin_email}),
+    )
+    application.token = token
+    return application
+
+
+def access_application_by_token(token: str) -> AccessApplication | None:
+    return (
+        AccessApplication.objects.select_related("rto")
+        .filter(status_token_hash=Invitation.hash_token(token))
+        .first()
+    )
+
+
+def _lock_pending(application: AccessApplication) -> AccessApplication:
+    application = AccessApplication.objects.select_for_update().get(pk=application.pk)
+    if application.status != AccessApplication.Status.PENDING:
+        raise ApplicationError(
+            f"This application was already decided ({application.get_status_display()})."
+        )
+    return application
+
+
+def _record_decision(
+    application: AccessApplication, *, actor: User, status: str, subject: str, **fields
+) -> None:
+    """Store a decision (who, when, what), audit it and e-mail the contact after commit."""
+    application.status = status
+    application.decided_at = timezone.now()
+    application.decided_by = actor
+    for name, value in fields.items():
+        setattr(application, name, value)
+    application.save(update_fields=["status", "decided_at", "decided_by", *fields])
+    audit_record(
+        f"access_application.{status}",
+        actor=actor,
+        rto=application.rto,
+        obj=application,
+        after={
+            "status": status,
+            "administrator": application.admin_email,
+            **{name: getattr(value, "public_id", value) for name, value in fields.items()},
+        },
+    )
+    _mail_after_commit(
+        f"{subject} (RTO {application.rto_code})",
+        "accounts/email/access_decided.txt",
+        {"application": application},
+        [application.contact_email],
+    )
+
+
+@transaction.atomic
+def access_application_approve(*, actor: User, application: AccessApplication) -> Invitation:
+    """Approve: invite the named administrator to the RTO as its administrator (the
+    invitation flow sets the password, then MFA). The RTO is checked again: one that
+    ceased while the application waited cannot be approved."""
+    application = _lock_pending(application)
+    if application.rto.is_ceased:
+        raise ApplicationError(f"RTO {application.rto_code} has ceased since it applied.")
+    invitation = invitation_create(
+        actor=actor, email=application.admin_email, rto=application.rto, rto_role=Role.ADMIN
+    )
+    _record_decision(
+        application,
+        actor=actor,
+        status=AccessApplication.Status.APPROVED,
+        subject="CQR Portal access approved",
+        invitation=invitation,
+    )
+    return invitation
+
+
+@transaction.atomic
+def access_application_reject(
+    *, actor: User, application: AccessApplication, reason: str
+) -> AccessApplication:
+    """Reject with a reason (required); the reason is e-mailed to the contact."""
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("Give the reason, for the applicant.")
+    application = _lock_pending(application)
+    _record_decision(
+        application,
+        actor=actor,
+        status=AccessApplication.Status.REJECTED,
+        subject="CQR Portal access application not approved",
+        reason=reason,
+    )
+    return application

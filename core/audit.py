@@ -16,6 +16,9 @@ from .request_context import request_id_var
 #: What each audited action means, in the words the pages use (the dashboard's recent
 #: activity, the department audit log). The stored ``action`` stays a stable code.
 ACTION_LABELS = {
+    "access_application.approved": "Access application approved",
+    "access_application.rejected": "Access application rejected",
+    "access_application.submitted": "Access application received",
     "adjustment_review.resolve": "Adjustment review decided",
     "audit_log.export": "Audit log downloaded",
     "auth.login": "Signed in",
@@ -23,6 +26,9 @@ ACTION_LABELS = {
     "auth.login_failed": "Sign-in failed",
     "auth.logout": "Signed out",
     "award.create": "Award added",
+    "bank_change.rejected": "Bank account change not verified",
+    "bank_change.requested": "Bank account change requested",
+    "bank_change.verified": "Bank account change verified",
     "award.revoke": "Award revoked",
     "claim.lodge": "Claim lodged",
     "claim.upload": "Claim file uploaded",
@@ -56,6 +62,11 @@ ACTION_LABELS = {
     "payment_batch.calculated": "Payment batch calculated",
     "payment_batch.paid": "Payment batch marked paid",
     "payment_batch.run": "Payment batch run",
+    "pqs_application.approved": "PQS application approved",
+    "pqs_application.partly": "PQS application partly approved",
+    "pqs_application.rejected": "PQS application rejected",
+    "pqs_application.submitted": "PQS application received",
+    "pqs_application.variation_submitted": "PQS variation requested",
     "pqs_approval.bank_change": "Bank account changed",
     "reference.apply": "Reference data applied",
     "reference.apply_requested": "Reference data apply requested",

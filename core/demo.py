@@ -39,6 +39,7 @@ def load_rtos(out) -> None:
                 "abn": row["abn"],
                 "state": row["state"],
                 "contact_email": row["contact_email"],
+                "phone": row.get("phone", ""),
                 "certificate_signatory": "Alex Morgan",
                 "certificate_signatory_title": "Chief Executive Officer",
             },

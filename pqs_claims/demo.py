@@ -29,6 +29,11 @@ def load_payments(out) -> None:
 
     for kind in KINDS:
         import_csv(kind, DEMO_DATA_DIR / f"{kind}.csv", actor="load_demo")
+    # the BSB directory and scopes of registration (issue 14: bank accounts, PQS applications)
+    from core.reference_import import import_reference
+
+    for kind in ("bsb", "rto-scope"):
+        import_reference(kind, DEMO_DATA_DIR / f"{kind}.csv", actor="load_demo")
     today = timezone.localdate()
     end = today.replace(day=1) - dt.timedelta(days=10)
     start = end - dt.timedelta(days=45)

@@ -145,3 +145,89 @@ class AdjustmentDecisionForm(forms.Form):
         " log with your name; a decision cannot be changed.",
         error_messages={"required": "Write a note: what was checked with the RTO and why."},
     )
+
+
+class BankChangeRequestForm(BankAccountForm):
+    """An RTO administrator's request for a new account (issue 14); verified later."""
+
+    approval = forms.ChoiceField(label="PQS approval")
+    reason = None
+    field_order = ["approval", "bsb", "account_number", "account_name"]
+
+    def __init__(self, *args, approvals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approval"].choices = [
+            (a.public_id, f"{a.supplier_number} · {a.program.code} (from {a.valid_from:%d/%m/%Y})")
+            for a in approvals
+        ]
+
+
+class BankChangeDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Outcome",
+        choices=[
+            ("verify", "Verified: I phoned the RTO on its registered number and it confirmed"),
+            ("reject", "Not verified: the RTO did not confirm"),
+        ],
+    )
+    note = forms.CharField(
+        label="Who confirmed, and notes",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class PqsApplyForm(BankAccountForm):
+    """An RTO administrator applies for PQS status: program, qualifications on scope, and
+    the account payments go to."""
+
+    program = forms.ChoiceField(label="Funding program")
+    codes = forms.MultipleChoiceField(
+        label="Qualifications to deliver (on your scope of registration)",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = None
+    field_order = ["program", "codes", "bsb", "account_number", "account_name"]
+
+    def __init__(self, *args, programs=(), scope=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].choices = [(p.pk, f"{p.code} {p.name}") for p in programs]
+        self.fields["codes"].choices = [(c, c) for c in scope]
+
+
+class PqsVariationForm(forms.Form):
+    add = forms.MultipleChoiceField(
+        label="Qualifications to add", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    remove = forms.MultipleChoiceField(
+        label="Qualifications to remove", widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args, scope=(), schedule=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["add"].choices = [(c, c) for c in scope if c not in schedule]
+        self.fields["remove"].choices = [(c, c) for c in schedule]
+
+
+class PqsDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision", choices=[("approve", "Approve"), ("reject", "Reject")]
+    )
+    approved_codes = forms.MultipleChoiceField(
+        label="Qualifications approved", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    supplier_number = forms.CharField(label="Supplier number", max_length=12, required=False)
+    valid_from = forms.DateField(label="Period from", help_text="DD/MM/YYYY", required=False)
+    valid_to = forms.DateField(label="Period to", help_text="DD/MM/YYYY", required=False)
+    reason = forms.CharField(
+        label="Reason (required to reject or to leave qualifications out)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )
+
+    def __init__(self, *args, nominated=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approved_codes"].choices = [(c, c) for c in nominated]
+        self.fields["approved_codes"].initial = list(nominated)

@@ -843,3 +843,239 @@ class AdjustmentReview(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Adjustment review: {self.get_decision_display()}"
+
+
+# ----------------------------------------------------------------- bank accounts (issue 14)
+class Bsb(models.Model):
+    """One branch of the public BSB directory (reference kind ``bsb``; the directory's CSV
+    columns). A PQS's nominated account must name a BSB listed here."""
+
+    bsb = models.CharField("BSB", max_length=7, unique=True, validators=[validate_bsb])
+    mnemonic = models.CharField("Institution", max_length=3)
+    name = models.CharField("Branch", max_length=100)
+    address = models.CharField(max_length=200, blank=True)
+    suburb = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=3, blank=True)
+    postcode = models.CharField(max_length=4, blank=True)
+    payments_flags = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        ordering = ["bsb"]
+
+    def __str__(self) -> str:
+        return f"{self.bsb} {self.mnemonic} {self.name}"
+
+
+class RequestDecision(models.Model):
+    """Who asked and when; who decided and when (requests the department decides)."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class BankAccountChange(TenantOwnedModel, RequestDecision):
+    """A requested change of the account a PQS is paid into, and its verification.
+
+    Safe against payment redirection (issue 14): the RTO administrator requests it after
+    a fresh MFA check; it changes nothing until a department officer verifies it out of
+    band, recording who, when and how, with the phone number copied from the RTO registry
+    (never from the request). Verified rows are the account's versions; a payment batch
+    stores the version current at its approval (``PaymentBatchAccount``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for verification"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Not verified"
+
+    class Method(models.TextChoices):
+        PHONE = "phone", "Phoned the RTO on its registered number"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    approval = models.ForeignKey(PqsApproval, on_delete=models.PROTECT, related_name="+")
+    bsb = models.CharField("BSB", max_length=7, validators=[validate_bsb])
+    account_number = models.CharField(max_length=9, validators=[validate_account_number])
+    account_name = models.CharField(max_length=32)
+    old_bsb = models.CharField(max_length=7)
+    old_account_number = models.CharField(max_length=9)
+    old_account_name = models.CharField(max_length=32)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    method = models.CharField(max_length=10, choices=Method.choices, blank=True)
+    phone_called = models.CharField(max_length=30, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["approval"],
+                condition=Q(status="pending"),
+                name="bank_change_one_pending_per_approval",
+            ),
+            # a verification names who, when, how and the number called
+            models.CheckConstraint(
+                name="bank_change_verification_complete",
+                condition=Q(status="pending", decided_at__isnull=True)
+                | Q(status="rejected", decided_at__isnull=False, decided_by__isnull=False)
+                | (
+                    Q(status="verified", decided_at__isnull=False, decided_by__isnull=False)
+                    & ~Q(method="")
+                    & ~Q(phone_called="")
+                ),
+            ),
+            # the person who asked never verifies their own change
+            models.CheckConstraint(
+                name="bank_change_four_eyes",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Bank account change {self.bsb} {self.masked_account} ({self.status})"
+
+    @property
+    def masked_account(self) -> str:
+        return mask_account(self.account_number)
+
+    @property
+    def masked_old_account(self) -> str:
+        return mask_account(self.old_account_number)
+
+
+class PaymentBatchAccount(models.Model):
+    """The account each PQS of a batch is paid into, fixed when the batch is approved:
+    the ABA file and the remittances read it, so a change verified later never alters an
+    approved batch."""
+
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="accounts")
+    rto = models.ForeignKey("rtos.Rto", on_delete=models.PROTECT, related_name="+")
+    approval = models.ForeignKey(PqsApproval, on_delete=models.PROTECT, related_name="+")
+    change = models.ForeignKey(
+        BankAccountChange, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    bsb = models.CharField("BSB", max_length=7)
+    account_number = models.CharField(max_length=9)
+    account_name = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "rto"], name="batch_account_one_per_rto")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch.period} pays {self.bsb} {mask_account(self.account_number)}"
+
+
+# ----------------------------------------------------------------- PQS applications (issue 14)
+class RtoScope(models.Model):
+    """One qualification on an RTO's scope of registration (reference kind ``rto-scope``:
+    rto code, qualification code, from, to). Only qualifications on scope can be
+    nominated in a PQS application."""
+
+    rto_code = models.CharField(max_length=10)
+    qualification_code = models.CharField(max_length=10)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["rto_code", "qualification_code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rto_code", "qualification_code", "valid_from"], name="rto_scope_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rto_code} {self.qualification_code} from {self.valid_from:%d/%m/%Y}"
+
+
+class PqsApplication(TenantOwnedModel, RequestDecision):
+    """An RTO's application for PQS status under a program, or a variation of its approval
+    (qualifications added or removed). Decided by a department approver: approved, partly
+    approved (some nominated qualifications left out, with the reason) or rejected. The
+    decided rows are the approval's history (``schedule_before``/``schedule_after``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the department"
+        APPROVED = "approved", "Approved"
+        PARTLY = "partly", "Partly approved"
+        REJECTED = "rejected", "Rejected"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    program = models.ForeignKey(FundingProgram, on_delete=models.PROTECT, related_name="+")
+    approval = models.ForeignKey(
+        PqsApproval, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    is_variation = models.BooleanField(default=False)
+    nominated_codes = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    remove_codes = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    bsb = models.CharField("BSB", max_length=7, blank=True)
+    account_number = models.CharField(max_length=9, blank=True)
+    account_name = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True)
+    approved_codes = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    schedule_before = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    schedule_after = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rto", "program"],
+                condition=Q(status="pending"),
+                name="pqs_application_one_pending_per_program",
+            ),
+            # a rejection or a partial approval gives its reason; a decision names who/when
+            models.CheckConstraint(
+                name="pqs_application_decision_complete",
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (
+                    Q(status="approved", decided_at__isnull=False, approval__isnull=False)
+                    & Q(decided_by__isnull=False)
+                )
+                | (
+                    Q(status__in=["partly", "rejected"], decided_at__isnull=False)
+                    & Q(decided_by__isnull=False)
+                    & ~Q(reason="")
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = "Variation" if self.is_variation else "PQS application"
+        return f"{what} {self.program_id} ({self.get_status_display()})"
+
+
+# ----------------------------------------------------------------- reporting reminders
+class ReportingReminder(TenantOwnedModel):
+    """One reminder e-mail about a lodged continuing outcome (70/85) whose final outcome
+    is not yet reported, at one threshold (days before its 90-day window closes; 0: the
+    window has closed). The unique constraint makes it once per line and threshold, even
+    when the beat runs twice or a worker dies (``pqs_claims.reminders``)."""
+
+    claim_line = models.ForeignKey(ClaimLine, on_delete=models.PROTECT, related_name="+")
+    threshold_days = models.PositiveSmallIntegerField()
+    window_closes = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim_line", "threshold_days"], name="reminder_once_per_line_threshold"
+            )
+        ]
+        indexes = [models.Index(fields=["rto", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.threshold_days} days, closes {self.window_closes:%d/%m/%Y}"

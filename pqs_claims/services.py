@@ -696,6 +696,10 @@ def payment_batch_approve(*, batch: PaymentBatch, actor, reason: str = "") -> Pa
         b.approved_by = actor
         b.approved_at = timezone.now()
         b.save()
+        # the accounts this batch pays are fixed now (issue 14: payment redirection)
+        from .bank_accounts import batch_accounts_fix
+
+        batch_accounts_fix(b, pqs_totals(b))
         audit_record(
             "payment_batch.approve",
             actor=actor,
@@ -758,7 +762,9 @@ def payment_batch_mark_paid(*, batch: PaymentBatch, actor, paid_on: dt.date) -> 
 
 def pqs_totals(batch: PaymentBatch) -> list[dict]:
     """Per RTO: paid total and the bank account (the approval valid on the cut-off date, else
-    the latest). Department-wide read (scopes disabled) for money out."""
+    the latest; once the batch is approved, the account stored at its approval —
+    ``bank_accounts.batch_accounts_apply``). Department-wide read (scopes disabled) for
+    money out."""
     from rtos.models import Rto
 
     from .models import PqsApproval
@@ -784,6 +790,10 @@ def pqs_totals(batch: PaymentBatch) -> list[dict]:
             out.append(
                 {"rto": rto, "approval": approval, "total": totals[rto.pk], "paid": counts[rto.pk]}
             )
+        # an approved batch pays the accounts stored at its approval
+        from .bank_accounts import batch_accounts_apply
+
+        out = batch_accounts_apply(batch, out)
     return out
 
 

@@ -64,3 +64,12 @@ def payment_batch_scheduled(today: str | None = None) -> str | None:
             return None
         return period
     return None
+
+
+@shared_task(base=BaseTask, name="pqs_claims.tasks.reporting_reminders")
+def reporting_reminders() -> tuple[int, int]:
+    """Record and e-mail the reporting reminders now due (pqs_claims.reminders); safe to
+    run twice or after a dead worker."""
+    from .reminders import reminders_run
+
+    return reminders_run()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import bank_views, pqs_views, views
 
 app_name = "claims"
 
@@ -17,4 +17,8 @@ urlpatterns = [
         views.statement_remittance,
         name="statement_remittance",
     ),
+    path("bank-account/", bank_views.bank_account, name="bank_account"),
+    path("pqs/", pqs_views.pqs_apply_view, name="pqs_apply"),
+    path("pqs/<str:public_id>/vary/", pqs_views.pqs_vary_view, name="pqs_vary"),
+    path("pqs/<str:public_id>/letter.pdf", pqs_views.pqs_letter, name="pqs_letter"),
 ]

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views
+from . import bank_views, pqs_views, views
 
 app_name = "payments"
 
@@ -45,4 +45,8 @@ urlpatterns = [
         views.approval_bank,
         name="approval_bank",
     ),
+    path("bank-changes/", bank_views.bank_changes, name="bank_changes"),
+    path("bank-changes/<str:public_id>/", bank_views.bank_change, name="bank_change"),
+    path("pqs-applications/", pqs_views.pqs_applications, name="pqs_applications"),
+    path("pqs-applications/<str:public_id>/", pqs_views.pqs_application, name="pqs_application"),
 ]

@@ -13,7 +13,15 @@ def dashboard_context(rto) -> dict:
     panels = [{"template": "achievements/_dashboard_panel.html", "register": register}]
     deadline = rto_claim_deadline(rto=rto, now=timezone.now())
     if deadline:  # a Pre-Qualified Supplier: its next User Choice claim cut-off
-        panels.append({"template": "pqs_claims/_dashboard_panel.html", "deadline": deadline})
+        from pqs_claims.reminders import lines_at_risk
+
+        panels.append(
+            {
+                "template": "pqs_claims/_dashboard_panel.html",
+                "deadline": deadline,
+                "at_risk": lines_at_risk(today=timezone.localdate(), rto=rto, limit=20),
+            }
+        )
     return {
         "recent_activity": AuditEvent.objects.filter(rto=rto)
         .exclude(action="officer.rto_access")

@@ -30,6 +30,7 @@ def overview(request):
     claims lodged vs expected, the newest payment batch, public verification this week.
     A fixed number of aggregate queries (tests/core/test_department_overview.py)."""
     from achievements.selectors import department_submission_counts
+    from pqs_claims.reminders import reporting_overview
     from pqs_claims.selectors import claims_waiting, department_claims_overview
     from verification.selectors import verification_mix
 
@@ -51,6 +52,7 @@ def overview(request):
             "submissions_total": sum(submissions.values()),
             "claims": department_claims_overview(today=today),
             "waiting": claims_waiting(),
+            "reporting": reporting_overview(today=today),
             "verification": mix,
             "verification_not_current": mix.get("revoked", 0) + mix.get("superseded", 0),
             "verification_total": sum(mix.values()),

@@ -46,6 +46,9 @@ class Rto(models.Model):
     abn = models.CharField("ABN", max_length=11, validators=[validate_abn])
     state = models.CharField(max_length=3, choices=STATES)
     contact_email = models.EmailField(blank=True)
+    # The registry's phone number: the one an officer calls to verify a bank account change
+    # (never a number given in the request itself).
+    phone = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     ceased_on = models.DateField(null=True, blank=True)
     certificate_signatory = models.CharField(max_length=150, blank=True)

@@ -25,7 +25,7 @@ def _parse_date(text: str) -> dt.date | None:
 @register(
     "rtos",
     columns=["rto_code", "legal_name", "trading_name", "abn", "state", "status", "contact_email"],
-    optional_columns=["ceased_on"],
+    optional_columns=["ceased_on", "phone"],
 )
 def import_rtos(rows: list[Row], errors: RowErrors) -> None:
     """Registered training organisations, keyed by national RTO code."""
@@ -75,6 +75,7 @@ def import_rtos(rows: list[Row], errors: RowErrors) -> None:
                 "status": status,
                 "ceased_on": ceased_on,
                 "contact_email": row["contact_email"],
+                **({"phone": row["phone"][:30]} if "phone" in row else {}),
             },
             errors.counts,
         )

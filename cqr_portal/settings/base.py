@@ -211,6 +211,12 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Every periodic task, in one place (run exactly one beat).
 CELERY_BEAT_SCHEDULE = {
+    # E-mail PQSs about continuing outcomes whose 90-day reporting window is closing
+    # (pqs_claims.reminders; once per line and threshold, by a database constraint).
+    "pqs-claims-reporting-reminders": {
+        "task": "pqs_claims.tasks.reporting_reminders",
+        "schedule": crontab(minute=0, hour=7),
+    },
     # Create and calculate the month's payment batch after its cut-off (23:59 Brisbane on
     # the last business day): running daily and letting the task decide covers every
     # month length (pqs_claims.tasks.payment_batch_scheduled).
@@ -303,3 +309,7 @@ LOGGING = {
 
 FORMAT_MODULE_PATH = ["cqr_portal.formats"]
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+# Reporting reminders: days before a continuing outcome's 90-day window closes (0: the day
+# it has closed) at which the PQS is e-mailed, once each (pqs_claims.reminders).
+CQR_REPORTING_REMINDER_DAYS = (30, 7, 0)
