@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import time
 
 import pytest
@@ -19,8 +17,7 @@ from core.models import AuditEvent
 from core.reference_import import import_reference
 from pqs_claims.bank_accounts import bank_change_request, bank_change_verify
 from pqs_claims.exports import remittance_context
-from pqs_claims.models import BankAccountChange, Bsb, ClaimSubmission, PaymentBatch, PqsApproval
-from pqs_claims.sample import claim_zip
+from pqs_claims.models import BankAccountChange, Bsb, PaymentBatch, PqsApproval
 from pqs_claims.services import pqs_totals
 from tests.pqs_claims.conftest import DEMO, nguyen_claim
 
@@ -57,18 +54,13 @@ def _request(pqs, approval, **over):
 
 
 def _approved_batch(pqs) -> PaymentBatch:
-    """A claim lodged, a batch run by the officer and approved by an approver."""
-    staff, officer = _client(pqs.staff1), _client(pqs.officer)
-    end = timezone.localdate() - dt.timedelta(days=5)
-    data = io.BytesIO(claim_zip(nguyen_claim(end=end, start=end - dt.timedelta(days=30))))
-    data.name = "claim.zip"
-    code = pqs.rto1.code
-    staff.post(reverse("claims:upload", args=[code]), {"file": data, "collection_year": end.year})
-    with scopes_disabled():
-        sub = ClaimSubmission.objects.get(rto=pqs.rto1)
-    staff.post(reverse("claims:lodge", args=[code, sub.public_id]))
-    officer.post(reverse("payments:batch_list"), {"period": f"{timezone.localdate():%Y-%m}"})
-    batch = PaymentBatch.objects.get()
+    """A claim lodged in October 2026 (through the ingest pipeline), that month's batch run
+    by the officer and approved by an approver through the pages (its cut-off has passed)."""
+    from tests.pqs_claims.test_flow import at, upload
+
+    upload(pqs.rto1, pqs.staff1, nguyen_claim(), lodge_at=at(2026, 10, 12))
+    _client(pqs.officer).post(reverse("payments:batch_list"), {"period": "2026-10"})
+    batch = PaymentBatch.objects.get(period="2026-10")
     resp = _client(pqs.approver).post(reverse("payments:batch_approve", args=[batch.public_id]))
     assert resp.status_code == 302
     return batch
