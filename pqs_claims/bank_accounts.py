@@ -11,6 +11,7 @@ audited with masked account numbers.
 
 from __future__ import annotations
 
+import pgtrigger
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -20,7 +21,14 @@ from django_scopes import scopes_disabled
 from core.audit import audit_record
 from core.errors import ApplicationError
 
-from .models import BankAccountChange, Bsb, PaymentBatch, PaymentBatchAccount, PqsApproval
+from .models import (
+    PAYING_ACCOUNT_TRIGGER,
+    BankAccountChange,
+    Bsb,
+    PaymentBatch,
+    PaymentBatchAccount,
+    PqsApproval,
+)
 
 
 def _notify(change: BankAccountChange, subject: str) -> None:
@@ -40,10 +48,18 @@ def _summary(change: BankAccountChange) -> dict:
 
 
 def bank_change_request(
-    *, actor, approval: PqsApproval, bsb: str, account_number: str, account_name: str
+    *,
+    actor,
+    approval: PqsApproval,
+    bsb: str,
+    account_number: str,
+    account_name: str,
+    reason: str = "",
 ) -> BankAccountChange:
-    """The RTO administrator asks for a new account for ``approval``; nothing is paid to
-    it until verified."""
+    """The RTO administrator (or a department admin acting on the supplier's signed
+    request, ``reason``) asks for a new account for ``approval``; nothing is paid to it
+    until a department approver other than the requester verifies it. This is the only
+    way a PQS approval's account changes (the database refuses any other update)."""
     if not Bsb.objects.filter(bsb=bsb).exists():
         raise ApplicationError(f"BSB {bsb} is not in the BSB directory. Check it with your bank.")
     with transaction.atomic(), scopes_disabled():
@@ -69,7 +85,12 @@ def bank_change_request(
         change.full_clean()
         change.save()
         audit_record(
-            "bank_change.requested", actor=actor, rto=change.rto, obj=change, after=_summary(change)
+            "bank_change.requested",
+            actor=actor,
+            rto=change.rto,
+            obj=change,
+            after=_summary(change),
+            extra={"reason": reason.strip()[:300]} if reason.strip() else None,
         )
         _notify(change, "Bank account change requested")
     return change
@@ -95,7 +116,8 @@ def bank_change_verify(*, actor, change: BankAccountChange, note: str = "") -> B
         approval.bsb = change.bsb
         approval.account_number = change.account_number
         approval.account_name = change.account_name
-        approval.save(update_fields=["bsb", "account_number", "account_name", "updated_at"])
+        with pgtrigger.ignore(f"pqs_claims.PqsApproval:{PAYING_ACCOUNT_TRIGGER}"):
+            approval.save(update_fields=["bsb", "account_number", "account_name", "updated_at"])
         audit_record(
             "bank_change.verified",
             actor=actor,

@@ -565,8 +565,9 @@ def _replace_srto_history(periods: dict[str, dict[dt.date, str]]) -> int:
 def import_pqs_approvals(rows, *, actor=None) -> dict:
     from rtos.models import Rto
 
-    parsed = []
+    parsed, numbers = [], []
     for n, r in _rows(rows):
+        numbers.append(n)
         code = _req(r, "rto_code", n)
         rto = Rto.objects.filter(code=code).first()
         if rto is None:
@@ -600,7 +601,38 @@ def import_pqs_approvals(rows, *, actor=None) -> dict:
                 },
             )
         )
+    _refuse_account_changes(parsed, numbers)
     return _apply("pqs-approvals", actor, parsed)
+
+
+def _refuse_account_changes(parsed: list[tuple[type, dict, dict]], numbers: list[int]) -> None:
+    """Safe against payment redirection (issue 14): a file may create an approval with
+    its initial account, but never change an existing approval's account; that goes
+    through a bank account change verified by a second person. One query."""
+    wanted = {
+        (lk["rto"].pk, lk["program"].pk, lk["valid_from"]): (n, values)
+        for n, (_m, lk, values) in zip(numbers, parsed, strict=True)
+    }
+    with scopes_disabled():
+        existing = PqsApproval.objects.filter(rto__in={lk["rto"] for _m, lk, _v in parsed})
+        for a in existing.select_related("rto", "program"):
+            n, values = wanted.get((a.rto_id, a.program_id, a.valid_from), (None, None))
+            if n is None:
+                continue
+            if (values["bsb"], values["account_number"], values["account_name"]) != (
+                a.bsb,
+                a.account_number,
+                a.account_name,
+            ):
+                raise ReferenceRowError(
+                    n,
+                    f"PQS approval {a.supplier_number} of RTO {a.rto.code} ({a.program.code} "
+                    f"from {a.valid_from:%d/%m/%Y}) is paid into BSB {a.bsb} account "
+                    f"{a.masked_account} ({a.account_name}); this row names another account. "
+                    "An import does not change where a PQS is paid: request a bank account "
+                    "change (PQS approvals page, or the RTO's bank account page) so that "
+                    "another approver verifies it with the RTO.",
+                )
 
 
 def import_csv(kind: str, path, *, actor=None) -> dict:
