@@ -47,6 +47,21 @@ def _summary(change: BankAccountChange) -> dict:
     }
 
 
+def account_known_or_refuse(rto, bsb: str, account_number: str) -> None:
+    """A new PQS approval of an RTO that is paid already (another program or period: the
+    batch pays its latest approval) must name an account (BSB and number) already on one
+    of its approvals; a new account is a bank account change, verified by a second person.
+    An RTO's first approval carries its initial account. One query."""
+    with scopes_disabled():
+        known = set(PqsApproval.objects.filter(rto=rto).values_list("bsb", "account_number"))
+    if known and (bsb, account_number) not in known:
+        raise ApplicationError(
+            f"RTO {rto.code} is already paid into another account. Name that account here; "
+            "to be paid into a new one, request a bank account change, which the department "
+            "verifies with the RTO."
+        )
+
+
 def bank_change_request(
     *,
     actor,

@@ -296,6 +296,11 @@ class PqsApproval(TenantOwnedModel):
     def masked_account(self) -> str:
         return mask_account(self.account_number)
 
+    @property
+    def paying_account(self) -> tuple[str, str, str]:
+        """Where payments go: BSB, account number, account name."""
+        return (self.bsb, self.account_number, self.account_name)
+
 
 # ----------------------------------------------------------------- claims
 class ClaimSubmission(TenantOwnedModel):

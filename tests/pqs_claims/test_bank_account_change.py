@@ -289,16 +289,30 @@ def test_the_import_still_updates_other_fields_and_creates_new_approvals(pqs, ba
     with scopes_disabled():
         bank.refresh_from_db()
         assert bank.qualification_codes == ["CPC30220"]
-    # a new approval (a later period) carries its initial account
-    report = import_reference(
-        "pqs-approvals",
-        _approvals_csv(
-            tmp_path, valid_from="2028-07-01", valid_to="", supplier_number="PQS0090009"
-        ),
-    )
+    # a new approval (a later period) with the account the RTO is paid into already
+    later = {"valid_from": "2028-07-01", "valid_to": "", "supplier_number": "PQS0090009"}
+    report = import_reference("pqs-approvals", _approvals_csv(tmp_path, **later))
     assert report.applied, report.errors
     with scopes_disabled():
         assert PqsApproval.objects.get(supplier_number="PQS0090009").account_number == "12345678"
+
+
+def test_the_import_refuses_a_new_approval_that_would_redirect_payments(pqs, bank, tmp_path):
+    """A new period for an RTO already paid somewhere would become the account the batch
+    pays: it must name an account the RTO already has."""
+    later = {"valid_from": "2028-07-01", "valid_to": "", "supplier_number": "PQS0090009"}
+    path = _approvals_csv(tmp_path, **later, bsb="084-004", account_number="99887766")
+    report = import_reference("pqs-approvals", path)
+    assert not report.applied and report.errors[0].row == 2
+    assert "already paid into another account" in report.errors[0].message
+    with scopes_disabled():
+        assert not PqsApproval.objects.filter(supplier_number="PQS0090009").exists()
+    # an RTO's first approval carries its initial account
+    from tests.factories import make_rto
+
+    make_rto(code="90077")
+    path = _approvals_csv(tmp_path, rto_code="90077", supplier_number="PQS0090077")
+    assert import_reference("pqs-approvals", path).applied
 
 
 def test_the_django_admin_cannot_edit_the_paying_account():
