@@ -11,6 +11,7 @@ audited with masked account numbers.
 
 from __future__ import annotations
 
+import pgtrigger
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -20,7 +21,14 @@ from django_scopes import scopes_disabled
 from core.audit import audit_record
 from core.errors import ApplicationError
 
-from .models import BankAccountChange, Bsb, PaymentBatch, PaymentBatchAccount, PqsApproval
+from .models import (
+    PAYING_ACCOUNT_TRIGGER,
+    BankAccountChange,
+    Bsb,
+    PaymentBatch,
+    PaymentBatchAccount,
+    PqsApproval,
+)
 
 
 def _notify(change: BankAccountChange, subject: str) -> None:
@@ -39,11 +47,34 @@ def _summary(change: BankAccountChange) -> dict:
     }
 
 
+def account_known_or_refuse(rto, bsb: str, account_number: str) -> None:
+    """A new PQS approval of an RTO that is paid already (another program or period: the
+    batch pays its latest approval) must name an account (BSB and number) already on one
+    of its approvals; a new account is a bank account change, verified by a second person.
+    An RTO's first approval carries its initial account. One query."""
+    with scopes_disabled():
+        known = set(PqsApproval.objects.filter(rto=rto).values_list("bsb", "account_number"))
+    if known and (bsb, account_number) not in known:
+        raise ApplicationError(
+            f"RTO {rto.code} is already paid into another account. Name that account here; "
+            "to be paid into a new one, request a bank account change, which the department "
+            "verifies with the RTO."
+        )
+
+
 def bank_change_request(
-    *, actor, approval: PqsApproval, bsb: str, account_number: str, account_name: str
+    *,
+    actor,
+    approval: PqsApproval,
+    bsb: str,
+    account_number: str,
+    account_name: str,
+    reason: str = "",
 ) -> BankAccountChange:
-    """The RTO administrator asks for a new account for ``approval``; nothing is paid to
-    it until verified."""
+    """The RTO administrator (or a department admin acting on the supplier's signed
+    request, ``reason``) asks for a new account for ``approval``; nothing is paid to it
+    until a department approver other than the requester verifies it. This is the only
+    way a PQS approval's account changes (the database refuses any other update)."""
     if not Bsb.objects.filter(bsb=bsb).exists():
         raise ApplicationError(f"BSB {bsb} is not in the BSB directory. Check it with your bank.")
     with transaction.atomic(), scopes_disabled():
@@ -69,7 +100,12 @@ def bank_change_request(
         change.full_clean()
         change.save()
         audit_record(
-            "bank_change.requested", actor=actor, rto=change.rto, obj=change, after=_summary(change)
+            "bank_change.requested",
+            actor=actor,
+            rto=change.rto,
+            obj=change,
+            after=_summary(change),
+            extra={"reason": reason.strip()[:300]} if reason.strip() else None,
         )
         _notify(change, "Bank account change requested")
     return change
@@ -95,7 +131,8 @@ def bank_change_verify(*, actor, change: BankAccountChange, note: str = "") -> B
         approval.bsb = change.bsb
         approval.account_number = change.account_number
         approval.account_name = change.account_name
-        approval.save(update_fields=["bsb", "account_number", "account_name", "updated_at"])
+        with pgtrigger.ignore(f"pqs_claims.PqsApproval:{PAYING_ACCOUNT_TRIGGER}"):
+            approval.save(update_fields=["bsb", "account_number", "account_name", "updated_at"])
         audit_record(
             "bank_change.verified",
             actor=actor,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 KINDS = [
     "funding-programs",
@@ -22,12 +23,18 @@ def load_payments(out) -> None:
     from core.demo import DEMO_DATA_DIR
     from rtos.models import Rto
 
-    from .models import ClaimSubmission
+    from .models import ClaimSubmission, PqsApproval
     from .reference_kinds import import_csv
     from .sample import Claim, Learner, Line, claim_zip
     from .services import BRISBANE, claim_submission_load, claim_submission_lodge
 
+    with scopes_disabled():
+        approvals_loaded = PqsApproval.objects.exists()
     for kind in KINDS:
+        # the approvals once: their accounts change only through verified bank account
+        # changes afterwards, and the import refuses a row that would undo one
+        if kind == "pqs-approvals" and approvals_loaded:
+            continue
         import_csv(kind, DEMO_DATA_DIR / f"{kind}.csv", actor="load_demo")
     # the BSB directory and scopes of registration (issue 14: bank accounts, PQS applications)
     from core.reference_import import import_reference

@@ -12,6 +12,9 @@ Database-enforced safety (issue 6 "Safety"):
   fields refuse UPDATE (pgtrigger);
 * a unit is paid at most once per training contract: partial UNIQUE index on
   ``(training_contract_identifier, subject_identifier) WHERE status = 'PAID' AND NOT voided``;
+* a PQS approval's paying account (BSB, number, name) refuses UPDATE except inside
+  ``bank_accounts.bank_change_verify`` (pgtrigger, ignored only there): every change goes
+  through a ``BankAccountChange`` verified by a second person (issue 14);
 * a payment line references an existing, unfrozen batch and a lodged claim line of its own
   RTO: checked once per statement by the payment line triggers (see ``PaymentLine``).
 """
@@ -248,6 +251,9 @@ class TrainingContractSrto(models.Model):
         return f"{self.srto_code} from {self.valid_from}"
 
 
+PAYING_ACCOUNT_TRIGGER = "pqs_paying_account_verified_only"
+
+
 class PqsApproval(TenantOwnedModel):
     """An RTO's Pre-Qualified Supplier approval for one program (its delivery schedule and
     the bank account payments go to)."""
@@ -276,10 +282,24 @@ class PqsApproval(TenantOwnedModel):
                 name="pqs_account_format", condition=Q(account_number__regex=r"^[0-9]{1,9}$")
             ),
         ]
+        triggers = [
+            # safe against payment redirection: only a verified BankAccountChange moves
+            # the account (bank_accounts.bank_change_verify ignores this trigger)
+            pgtrigger.Protect(
+                name=PAYING_ACCOUNT_TRIGGER,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange("bsb", "account_number", "account_name"),
+            )
+        ]
 
     @property
     def masked_account(self) -> str:
         return mask_account(self.account_number)
+
+    @property
+    def paying_account(self) -> tuple[str, str, str]:
+        """Where payments go: BSB, account number, account name."""
+        return (self.bsb, self.account_number, self.account_name)
 
 
 # ----------------------------------------------------------------- claims

@@ -22,6 +22,7 @@ from django_scopes import scopes_disabled
 from core.audit import audit_record
 from core.errors import ApplicationError
 
+from .bank_accounts import account_known_or_refuse
 from .models import Bsb, FundingProgram, PqsApplication, PqsApproval, RtoScope
 
 
@@ -77,6 +78,7 @@ def pqs_apply(
                 "variation to add or remove qualifications."
             )
         _pending_exists(rto, program)
+        account_known_or_refuse(rto, bsb, account_number)
         application = PqsApplication.objects.create(
             rto=rto,
             program=program,
@@ -191,6 +193,7 @@ def _create_approval(app, codes, supplier_number, valid_from, valid_to) -> PqsAp
         raise ApplicationError("An approval needs the supplier number and the start date.")
     if valid_to is not None and valid_to < valid_from:
         raise ApplicationError("The period ends before it starts.")
+    account_known_or_refuse(app.rto, app.bsb, app.account_number)  # as at the decision
     approval = PqsApproval(
         rto=app.rto,
         program=app.program,

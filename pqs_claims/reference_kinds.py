@@ -12,6 +12,7 @@ They register with ``core.reference_import`` (auto-discovered ``reference_kinds`
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -565,8 +566,9 @@ def _replace_srto_history(periods: dict[str, dict[dt.date, str]]) -> int:
 def import_pqs_approvals(rows, *, actor=None) -> dict:
     from rtos.models import Rto
 
-    parsed = []
+    parsed, numbers = [], []
     for n, r in _rows(rows):
+        numbers.append(n)
         code = _req(r, "rto_code", n)
         rto = Rto.objects.filter(code=code).first()
         if rto is None:
@@ -600,7 +602,49 @@ def import_pqs_approvals(rows, *, actor=None) -> dict:
                 },
             )
         )
+    _refuse_account_changes(parsed, numbers)
     return _apply("pqs-approvals", actor, parsed)
+
+
+def _refuse_account_changes(parsed: list[tuple[type, dict, dict]], numbers: list[int]) -> None:
+    """Safe against payment redirection (issue 14): a file never changes where a PQS is
+    paid. An existing approval keeps its account (BSB, number and name); a new approval
+    of an RTO that has approvals already (a new period or program: the batch pays the
+    latest one) must carry an account (BSB and number) already on one of them. A first
+    approval carries its initial account. A new account goes through a bank account
+    change verified by a second person. One query."""
+    with scopes_disabled():
+        existing = list(
+            PqsApproval.objects.filter(rto__in={lk["rto"] for _m, lk, _v in parsed}).select_related(
+                "rto", "program"
+            )
+        )
+    by_key = {(a.rto_id, a.program_id, a.valid_from): a for a in existing}
+    accounts = defaultdict(set)  # as bank_accounts.account_known_or_refuse: BSB and number
+    for a in existing:
+        accounts[a.rto_id].add((a.bsb, a.account_number))
+    how = (
+        "An import does not change where a PQS is paid: request a bank account change (PQS "
+        "approvals page, or the RTO's bank account page) so that another approver verifies "
+        "it with the RTO."
+    )
+    for n, (_m, lk, values) in zip(numbers, parsed, strict=True):
+        account = (values["bsb"], values["account_number"], values["account_name"])
+        a = by_key.get((lk["rto"].pk, lk["program"].pk, lk["valid_from"]))
+        if a is not None and account != a.paying_account:
+            raise ReferenceRowError(
+                n,
+                f"PQS approval {a.supplier_number} of RTO {a.rto.code} ({a.program.code} "
+                f"from {a.valid_from:%d/%m/%Y}) is paid into BSB {a.bsb} account "
+                f"{a.masked_account} ({a.account_name}); this row names another account. {how}",
+            )
+        known = accounts[lk["rto"].pk]
+        if a is None and known and account[:2] not in known:
+            raise ReferenceRowError(
+                n,
+                f"RTO {lk['rto'].code} is already paid into another account; a new approval "
+                f"for it must name an account already on one of its approvals. {how}",
+            )
 
 
 def import_csv(kind: str, path, *, actor=None) -> dict:

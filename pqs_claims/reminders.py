@@ -32,19 +32,23 @@ def thresholds() -> tuple[int, ...]:
     return tuple(sorted(getattr(settings, "CQR_REPORTING_REMINDER_DAYS", (30, 7, 0))))
 
 
-def _at_risk(today: dt.date):
+def unreported():
+    """Lodged continuing lines (70/85) with no final outcome lodged for the same learner
+    and unit: each has a 90-day window to report it."""
     final = ClaimLine.objects.filter(
         rto=OuterRef("rto"),
         learner_key=OuterRef("learner_key"),
         subject_identifier=OuterRef("subject_identifier"),
         status=ClaimLine.Status.LODGED,
     ).exclude(outcome__in=CONTINUING)
+    return ClaimLine.objects.filter(status=ClaimLine.Status.LODGED, outcome__in=CONTINUING).filter(
+        ~Exists(final)
+    )
+
+
+def _at_risk(today: dt.date):
     latest_end = today + dt.timedelta(days=AT_RISK_DAYS - REPORTING_WINDOW_DAYS)
-    return ClaimLine.objects.filter(
-        status=ClaimLine.Status.LODGED,
-        outcome__in=CONTINUING,
-        activity_end_date__lte=latest_end,
-    ).filter(~Exists(final))
+    return unreported().filter(activity_end_date__lte=latest_end)
 
 
 def lines_at_risk(*, today: dt.date, rto=None, limit: int = 5000):

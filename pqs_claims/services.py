@@ -797,30 +797,6 @@ def pqs_totals(batch: PaymentBatch) -> list[dict]:
     return out
 
 
-def pqs_approval_update_bank(*, approval, actor, bsb, account_number, account_name, reason):
-    """Change where a PQS is paid (audited with masked numbers and the reason)."""
-    from .models import PqsApproval, mask_account
-
-    if not getattr(actor, "is_department_admin", False):
-        raise ApplicationError("Only a department admin can change bank details.")
-    with transaction.atomic(), scopes_disabled():
-        a = PqsApproval.objects.select_for_update().get(pk=approval.pk)
-        before = {"bsb": a.bsb, "account": mask_account(a.account_number), "name": a.account_name}
-        a.bsb, a.account_number, a.account_name = bsb, account_number, account_name
-        a.full_clean()
-        a.save()
-        audit_record(
-            "pqs_approval.bank_change",
-            actor=actor,
-            rto=a.rto,
-            obj=a,
-            before=before,
-            after={"bsb": bsb, "account": mask_account(account_number), "name": account_name},
-            extra={"reason": reason[:300]},
-        )
-    return a
-
-
 # ----------------------------------------------------------------- adjustment reviews
 ADJUSTMENT_REVIEW = "ADJUSTMENT_REVIEW"
 ADJUSTMENT_NOTE_MAX = 2000

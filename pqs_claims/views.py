@@ -25,6 +25,7 @@ from core.uploads import UploadRejected
 from rtos.models import Perm
 
 from . import exports, selectors, services
+from .bank_accounts import bank_change_request
 from .engine import STATUSES
 from .forms import (
     AdjustmentDecisionForm,
@@ -36,6 +37,7 @@ from .forms import (
     ReferenceApplyForm,
     ReferenceUploadForm,
 )
+from .models import BankAccountChange
 from .pipeline import DEPARTMENTAL_CODES
 
 
@@ -389,30 +391,30 @@ def reference(request, kind):
 
 @department_required(admin=True)
 def approval_bank(request, public_id):
+    """A department admin asks for a PQS's account to change (e.g. on the supplier's
+    signed request). It is a ``BankAccountChange`` like the RTO's own: another approver
+    verifies it by phone before anything is paid to it (``bank_accounts``)."""
     approval = selectors.approval_get(public_id)
-    form = BankAccountForm(
-        request.POST if request.method == "POST" else None,
-        initial={
-            "bsb": approval.bsb,
-            "account_number": approval.account_number,
-            "account_name": approval.account_name,
-        },
-    )
+    form = BankAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            with scopes_disabled():
-                services.pqs_approval_update_bank(
-                    approval=approval, actor=request.user, **form.cleaned_data
-                )
+            bank_change_request(actor=request.user, approval=approval, **form.cleaned_data)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Bank details of {approval.supplier_number} changed.")
+            messages.success(
+                request,
+                f"Change of {approval.supplier_number}'s bank account requested. Another "
+                "approver must verify it with the RTO; until then payments go to the "
+                "current account.",
+            )
             return redirect("payments:reference", kind="approvals")
+    with scopes_disabled():
+        pending = BankAccountChange.objects.filter(approval=approval, status="pending").first()
     return render(
         request,
         "pqs_claims/approval_bank.html",
-        {"approval": approval, "form": form},
+        {"approval": approval, "form": form, "pending": pending},
         status=400 if form.errors else 200,
     )
 

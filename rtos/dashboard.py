@@ -13,13 +13,16 @@ def dashboard_context(rto) -> dict:
     panels = [{"template": "achievements/_dashboard_panel.html", "register": register}]
     deadline = rto_claim_deadline(rto=rto, now=timezone.now())
     if deadline:  # a Pre-Qualified Supplier: its next User Choice claim cut-off
+        from pqs_claims.deadlines import deadline_calendar
         from pqs_claims.reminders import lines_at_risk
 
+        today = timezone.localdate()
         panels.append(
             {
                 "template": "pqs_claims/_dashboard_panel.html",
                 "deadline": deadline,
-                "at_risk": lines_at_risk(today=timezone.localdate(), rto=rto, limit=20),
+                "at_risk": lines_at_risk(today=today, rto=rto, limit=20),
+                "calendar": deadline_calendar(today=today, rto=rto),
             }
         )
     return {

@@ -30,6 +30,7 @@ def overview(request):
     claims lodged vs expected, the newest payment batch, public verification this week.
     A fixed number of aggregate queries (tests/core/test_department_overview.py)."""
     from achievements.selectors import department_submission_counts
+    from pqs_claims.deadlines import deadline_calendar
     from pqs_claims.reminders import reporting_overview
     from pqs_claims.selectors import claims_waiting, department_claims_overview
     from verification.selectors import verification_mix
@@ -53,6 +54,7 @@ def overview(request):
             "claims": department_claims_overview(today=today),
             "waiting": claims_waiting(),
             "reporting": reporting_overview(today=today),
+            "deadlines": deadline_calendar(today=today),
             "verification": mix,
             "verification_not_current": mix.get("revoked", 0) + mix.get("superseded", 0),
             "verification_total": sum(mix.values()),

@@ -38,8 +38,11 @@ def test_at_risk_line_on_dashboard_and_reminder_once(page):
 
     sign_in(page, pqs.staff1)
     page.wait_for_url(re.compile(rf"/rto/{code}/$"))
-    row = page.get_by_role("row", name=re.compile("CPCCWHS2001"))
+    # the lines-at-risk table (the deadlines calendar below names the line too)
+    row = page.locator("table:not(.calendar)").get_by_role("row", name=re.compile("CPCCWHS2001"))
     assert f"{closes} — in 7 days" in row.inner_text()
+    # the month's deadlines calendar, named by its caption
+    assert page.get_by_role("table", name=re.compile(r"^Deadlines, ")).is_visible()
     assert_accessible(page)
 
     reporting_reminders.apply()

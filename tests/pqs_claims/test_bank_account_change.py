@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import time
 
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -17,7 +19,8 @@ from core.models import AuditEvent
 from core.reference_import import import_reference
 from pqs_claims.bank_accounts import bank_change_request, bank_change_verify
 from pqs_claims.exports import remittance_context
-from pqs_claims.models import BankAccountChange, Bsb, PaymentBatch, PqsApproval
+from pqs_claims.models import BankAccountChange, Bsb, ClaimSubmission, PaymentBatch, PqsApproval
+from pqs_claims.sample import claim_zip
 from pqs_claims.services import pqs_totals
 from tests.pqs_claims.conftest import DEMO, nguyen_claim
 
@@ -54,20 +57,33 @@ def _request(pqs, approval, **over):
 
 
 def _approved_batch(pqs) -> PaymentBatch:
-    """A claim lodged in October 2026 (through the ingest pipeline), that month's batch run
-    by the officer and approved by an approver through the pages (its cut-off has passed)."""
-    from tests.pqs_claims.test_flow import at, upload
-
-    upload(pqs.rto1, pqs.staff1, nguyen_claim(), lodge_at=at(2026, 10, 12))
-    _client(pqs.officer).post(reverse("payments:batch_list"), {"period": "2026-10"})
-    batch = PaymentBatch.objects.get(period="2026-10")
+    """A claim lodged, a batch run by the officer and approved by an approver."""
+    staff, officer = _client(pqs.staff1), _client(pqs.officer)
+    end = timezone.localdate() - dt.timedelta(days=5)
+    data = io.BytesIO(claim_zip(nguyen_claim(end=end, start=end - dt.timedelta(days=30))))
+    data.name = "claim.zip"
+    code = pqs.rto1.code
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the ingest worker, eager
+        staff.post(
+            reverse("claims:upload", args=[code]), {"file": data, "collection_year": end.year}
+        )
+    with scopes_disabled():
+        sub = ClaimSubmission.objects.get(rto=pqs.rto1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        staff.post(reverse("claims:lodge", args=[code, sub.public_id]))
+    officer.post(reverse("payments:batch_list"), {"period": f"{timezone.localdate():%Y-%m}"})
+    batch = PaymentBatch.objects.get()
+    # as after the month's cut-off (before it the batch is a preview that cannot be approved)
+    PaymentBatch.objects.filter(pk=batch.pk).update(cutoff=timezone.now() - dt.timedelta(hours=1))
     resp = _client(pqs.approver).post(reverse("payments:batch_approve", args=[batch.public_id]))
-    assert resp.status_code == 302
+    batch.refresh_from_db()
+    assert resp.status_code == 302 and batch.status == "approved", batch.status
     return batch
 
 
 def _aba_credit(pqs, batch) -> str:
     aba = _client(pqs.approver2).post(reverse("payments:batch_aba", args=[batch.public_id]))
+    assert aba.status_code == 200
     return aba.content.decode().split("\r\n")[1]
 
 
@@ -173,3 +189,139 @@ def test_the_next_batch_pays_the_verified_account(pqs, bank):
     credit = _aba_credit(pqs, batch)
     assert credit[1:8] == "084-004" and credit[8:17] == " 99887766"
     assert "SUNSHINE TRADE NEW" in credit
+
+
+# ------------------------------------------------ no path changes the account unverified
+def test_department_admin_edit_is_a_request_another_approver_verifies(
+    pqs, bank, django_capture_on_commit_callbacks
+):
+    from tests.factories import make_user
+
+    admin_user = make_user(department_role="admin", is_staff=True)
+    admin = _client(admin_user)
+    url = reverse("payments:approval_bank", args=[bank.public_id])
+    data = {**NEW, "reason": "supplier's signed change request"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.post(url, data).status_code == 302
+    with scopes_disabled():
+        bank.refresh_from_db()
+        change = BankAccountChange.objects.get()
+    assert bank.account_number == "12345678"  # still paying the old account
+    assert (change.status, change.requested_by) == ("pending", admin_user)
+    assert set(mail.outbox[-1].to) == {"office@sunshine.example", admin_user.email}
+    event = AuditEvent.objects.get(action="bank_change.requested")
+    assert event.summary["reason"] == "supplier's signed change request"
+    # the page shows the pending change; a second request is refused, precisely
+    assert b"already waiting for verification" in admin.get(url).content
+    resp = admin.post(url, {**data, "account_number": "111"})
+    assert resp.status_code == 400 and b"already waiting" in resp.content
+    # the requester cannot verify it, even as an approver
+    with pytest.raises(ApplicationError, match="another officer"):
+        bank_change_verify(actor=admin_user, change=change)
+    bank_change_verify(actor=pqs.approver, change=change)
+    with scopes_disabled():
+        bank.refresh_from_db()
+    assert (bank.bsb, bank.account_number) == ("084-004", "99887766")
+
+
+def test_department_admin_edit_needs_a_bsb_in_the_directory(pqs, bank):
+    from tests.factories import make_user
+
+    admin = _client(make_user(department_role="admin", is_staff=True))
+    url = reverse("payments:approval_bank", args=[bank.public_id])
+    resp = admin.post(url, {**NEW, "bsb": "999-999", "reason": "r"})
+    assert resp.status_code == 400 and b"not in the BSB directory" in resp.content
+    with scopes_disabled():
+        assert not BankAccountChange.objects.exists()
+
+
+def test_the_database_refuses_an_unverified_account_change(pqs, bank):
+    """Any save or UPDATE outside a verification (a bug, a shell, a future view) fails."""
+    from django.db import ProgrammingError
+
+    refused = pytest.raises(ProgrammingError, match="Cannot update")
+    with refused, transaction.atomic(), scopes_disabled():
+        PqsApproval.objects.filter(pk=bank.pk).update(account_number="99887766")
+    refused = pytest.raises(ProgrammingError, match="Cannot update")
+    with refused, transaction.atomic(), scopes_disabled():
+        bank.account_name = "SOMEONE ELSE"
+        bank.save()
+    with scopes_disabled():
+        bank.refresh_from_db()
+        assert bank.account_name == "SUNSHINE TRADE TRAINING"
+        # other fields still change as before
+        PqsApproval.objects.filter(pk=bank.pk).update(qualification_codes=["CPC30220"])
+
+
+def _approvals_csv(tmp_path, **over):
+    rows = (DEMO / "pqs-approvals.csv").read_text().splitlines()
+    first = rows[1].split(",")
+    columns = rows[0].split(",")
+    for k, v in over.items():
+        first[columns.index(k)] = v
+    path = tmp_path / "pqs-approvals.csv"
+    path.write_text("\n".join([rows[0], ",".join(first), *rows[2:]]) + "\n")
+    return path
+
+
+def test_the_import_refuses_a_changed_account_with_a_row_message(pqs, bank, tmp_path):
+    report = import_reference(
+        "pqs-approvals", _approvals_csv(tmp_path, bsb="084-004", account_number="99887766")
+    )
+    assert not report.applied
+    (error,) = report.errors
+    assert error.row == 2
+    assert "PQS0090001" in error.message and "request a bank account change" in error.message
+    assert "12345678" not in error.message  # masked
+    with scopes_disabled():
+        bank.refresh_from_db()
+    assert bank.account_number == "12345678"
+    # the name is part of the account too
+    report = import_reference("pqs-approvals", _approvals_csv(tmp_path, account_name="X PTY"))
+    assert not report.applied and report.errors[0].row == 2
+
+
+def test_the_import_still_updates_other_fields_and_creates_new_approvals(pqs, bank, tmp_path):
+    report = import_reference(
+        "pqs-approvals", _approvals_csv(tmp_path, qualification_codes="CPC30220")
+    )
+    assert report.applied, report.errors
+    with scopes_disabled():
+        bank.refresh_from_db()
+        assert bank.qualification_codes == ["CPC30220"]
+    # a new approval (a later period) with the account the RTO is paid into already
+    later = {"valid_from": "2028-07-01", "valid_to": "", "supplier_number": "PQS0090009"}
+    report = import_reference("pqs-approvals", _approvals_csv(tmp_path, **later))
+    assert report.applied, report.errors
+    with scopes_disabled():
+        assert PqsApproval.objects.get(supplier_number="PQS0090009").account_number == "12345678"
+
+
+def test_the_import_refuses_a_new_approval_that_would_redirect_payments(pqs, bank, tmp_path):
+    """A new period for an RTO already paid somewhere would become the account the batch
+    pays: it must name an account the RTO already has."""
+    later = {"valid_from": "2028-07-01", "valid_to": "", "supplier_number": "PQS0090009"}
+    path = _approvals_csv(tmp_path, **later, bsb="084-004", account_number="99887766")
+    report = import_reference("pqs-approvals", path)
+    assert not report.applied and report.errors[0].row == 2
+    assert "already paid into another account" in report.errors[0].message
+    with scopes_disabled():
+        assert not PqsApproval.objects.filter(supplier_number="PQS0090009").exists()
+    # an RTO's first approval carries its initial account
+    from tests.factories import make_rto
+
+    make_rto(code="90077")
+    path = _approvals_csv(tmp_path, rto_code="90077", supplier_number="PQS0090077")
+    assert import_reference("pqs-approvals", path).applied
+
+
+def test_the_django_admin_cannot_edit_the_paying_account():
+    from django.contrib import admin
+
+    from pqs_claims.models import PaymentBatchAccount
+
+    for model in (PqsApproval, BankAccountChange, PaymentBatchAccount):
+        model_admin = admin.site._registry.get(model)
+        if model_admin is not None:  # registered: the account fields are read-only
+            readonly = set(model_admin.get_readonly_fields(None))
+            assert {"bsb", "account_number", "account_name"} <= readonly, model

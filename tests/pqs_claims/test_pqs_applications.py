@@ -176,3 +176,21 @@ def test_pages_apply_and_decide(pqs, newcomer):
     assert resp.status_code == 302
     app.refresh_from_db()
     assert app.status == "approved" and app.approval.supplier_number == "PQS77"
+
+
+def test_an_rto_already_paid_cannot_name_a_new_account_in_an_application(pqs, newcomer):
+    """Payment redirection (issue 14): the batch pays an RTO's latest approval, so a new
+    approval must not bring an unverified account; a first approval brings its own."""
+    rto, admin, program = newcomer
+    _approve(pqs, _apply(newcomer), ["CPC30220", "UEE30820"])  # its first: 064-000 1234
+    with scopes_disabled():
+        PqsApproval.objects.filter(rto=rto).update(valid_to=dt.date(2026, 1, 1))  # expired
+    other = {**ACCOUNT, "bsb": "084-004", "account_number": "99887766"}
+    with pytest.raises(ApplicationError, match="already paid into another account"):
+        pqs_apply(actor=admin, rto=rto, program=program, codes=["CPC30220"], **other)
+    app = pqs_apply(actor=admin, rto=rto, program=program, codes=["CPC30220"], **ACCOUNT)
+    # refused at the decision too (checked as at the decision)
+    with scopes_disabled():
+        PqsApplication.objects.filter(pk=app.pk).update(account_number="99887766")
+    with pytest.raises(ApplicationError, match="already paid into another account"):
+        _approve(pqs, app, ["CPC30220"])
