@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -499,9 +500,22 @@ def document_render(document_id: int) -> GeneratedDocument | None:
 # ------------------------------------------------------------------ learner transcript
 
 
+def new_transcript_code() -> str:
+    """``TR-`` + 16 random Crockford base32 characters in fours (80 bits): printed on the
+    transcript with a QR code of its check page, so it must not be guessable."""
+    rand = "".join(secrets.choice(_CROCKFORD) for _ in range(16))
+    return "TR-" + "-".join(rand[i : i + 4] for i in range(0, 16, 4))
+
+
+def transcript_verify_url(code: str) -> str:
+    return settings.CQR_SITE_URL.rstrip("/") + reverse("transcript_check", args=[code])
+
+
 def transcript_request(*, learner) -> TranscriptDocument:
     with transaction.atomic():
-        doc = TranscriptDocument.objects.create(learner=learner)
+        doc = TranscriptDocument.objects.create(
+            learner=learner, verification_code=new_transcript_code()
+        )
         audit_record(
             "learner.transcript_request",
             actor=f"learner:{learner.public_id}",
@@ -528,7 +542,13 @@ def transcript_render(transcript_id: int) -> TranscriptDocument | None:
         if doc is None or doc.status != DocumentStatus.PENDING:
             return doc
         learner = doc.learner
+        if not doc.verification_code:  # requested before transcripts carried a code
+            doc.verification_code = new_transcript_code()
+            doc.save(update_fields=["verification_code"])
+        verify_url = transcript_verify_url(doc.verification_code)
         try:
+            from core.pdf import qr_data_uri
+
             pdf = render_pdf(
                 "verification/pdf/transcript.html",
                 {
@@ -536,6 +556,9 @@ def transcript_render(transcript_id: int) -> TranscriptDocument | None:
                     "awards": learner_awards(learner),
                     "outcomes": learner_outcomes(learner),
                     "generated_on": timezone.localdate(),
+                    "verification_code": doc.verification_code,
+                    "verify_url": verify_url,
+                    "qr": qr_data_uri(verify_url),
                 },
             )
         except Exception as exc:

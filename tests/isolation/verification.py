@@ -82,6 +82,7 @@ CASES = [
         get=PUBLIC,
     ),
     Case("share_view", kwargs=lambda w: {"token": "no-such-token"}, get=ALL_404),
+    Case("transcript_check", kwargs=lambda w: {"code": "TR-NO-SUCH-CODE"}, get=ALL_404),
     # learner portal: staff accounts are not learners; everyone is sent to sign in
     Case(
         "learner:start",
@@ -97,6 +98,11 @@ CASES = [
     Case(
         "learner:transcript_download",
         kwargs=lambda w: {"public_id": UNKNOWN},
+        get=ALL_302,
+    ),
+    Case(
+        "learner:document_download",
+        kwargs=lambda w: {"public_id": _document(w).public_id},
         get=ALL_302,
     ),
     Case("learner:share", get=ALL_302, post=ALL_302, data=lambda w: {"days": "30"}),
