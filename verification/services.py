@@ -707,10 +707,19 @@ MAX_SHARE_DAYS = 90
 
 
 def share_link_create(
-    *, learner, award_public_ids: list[str], days: int, label: str = ""
+    *,
+    learner,
+    award_public_ids: list[str],
+    days: int,
+    label: str = "",
+    whole_transcript: bool = False,
 ) -> ShareLink:
-    if not award_public_ids:
-        raise ApplicationError("Choose at least one award to share.")
+    """A link to chosen awards, or (``whole_transcript``) to every award and unit the
+    learner holds at the time of each view — the USI transcript's "share" (issue 13)."""
+    if whole_transcript:
+        award_public_ids = []
+    elif not award_public_ids:
+        raise ApplicationError("Choose at least one award to share, or the whole transcript.")
     if not 1 <= int(days) <= MAX_SHARE_DAYS:
         raise ApplicationError(f"A link can last from 1 to {MAX_SHARE_DAYS} days.")
     with scopes_disabled():  # the learner's own awards, across every RTO
@@ -723,6 +732,7 @@ def share_link_create(
             token=secrets.token_urlsafe(24),
             label=label.strip()[:100],
             expires_at=timezone.now() + timedelta(days=int(days)),
+            whole_transcript=whole_transcript,
         )
         with scopes_disabled():
             link.awards.set(awards)
@@ -730,7 +740,10 @@ def share_link_create(
             "learner.share_create",
             actor=f"learner:{learner.public_id}",
             obj=link,
-            extra={"awards": len(awards), "days": int(days)},
+            extra={
+                "awards": "whole transcript" if whole_transcript else len(awards),
+                "days": int(days),
+            },
         )
     return link
 

@@ -215,6 +215,7 @@ def share(request):
                 award_public_ids=form.cleaned_data["awards"],
                 days=form.cleaned_data["days"],
                 label=form.cleaned_data["label"],
+                whole_transcript=form.cleaned_data["whole_transcript"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)

@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 from tests.verification.factories import make_award, make_learner
 from tests.verification.test_documents import _qr_urls
 from tests.verification.test_learner import sign_in
-from verification.models import GeneratedDocument, TranscriptDocument
+from verification.models import GeneratedDocument, ShareLink, ShareView, TranscriptDocument
 
 
 def _ready_doc(award, kind="testamur", body=b"%PDF-1.7 mine"):
@@ -99,3 +99,36 @@ def test_revoked_award_documents_are_not_handed_out(
     page = client.get("/learner/records/").content.decode()
     assert f"/learner/documents/{doc.public_id}/" not in page
     assert client.get(f"/learner/documents/{doc.public_id}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_share_whole_transcript_shows_every_award_and_unit_now(
+    client, world, learner, django_capture_on_commit_callbacks
+):
+    make_award(world.rto_a, learner)
+    sign_in(client, learner, django_capture_on_commit_callbacks)
+    r = client.post("/learner/share/", {"whole_transcript": "on", "days": 30, "label": "Boss"})
+    assert r.status_code == 302
+    link = ShareLink.objects.get()
+    with scopes_disabled():
+        assert link.whole_transcript and not link.awards.exists()
+    assert "Whole transcript" in client.get("/learner/share/").content.decode()
+    make_award(world.rto_b, learner)  # reported after the link was made: shown too
+    page = Client(REMOTE_ADDR="10.1.2.5").get(f"/share/{link.token}").content.decode()
+    assert "Shared transcript of Kate" in page
+    assert f"(RTO {world.rto_a.code})" in page and f"(RTO {world.rto_b.code})" in page
+    assert "All units" in page and "BSBCRT311" in page
+    assert learner.usi not in page
+    assert ShareView.objects.filter(link=link).count() == 1
+
+
+@pytest.mark.django_db
+def test_share_needs_awards_or_the_whole_transcript(
+    client, world, learner, django_capture_on_commit_callbacks
+):
+    make_award(world.rto_a, learner)
+    sign_in(client, learner, django_capture_on_commit_callbacks)
+    r = client.post("/learner/share/", {"days": 30})
+    assert r.status_code == 400
+    assert "or tick “Share my whole transcript”" in r.content.decode()
+    assert not ShareLink.objects.exists()
