@@ -70,6 +70,11 @@ class ShareLinkForm(forms.Form):
         initial=30,
         help_text=f"From 1 to {MAX_SHARE_DAYS} days. You can withdraw it at any time.",
     )
+    notify_on_view = forms.BooleanField(
+        label="E-mail me when someone views this link",
+        required=False,
+        help_text="At most one e-mail an hour. We never learn who the visitor was.",
+    )
     label = forms.CharField(
         label="Label (only you see it)",
         max_length=100,

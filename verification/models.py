@@ -197,6 +197,8 @@ class ShareLink(models.Model):
         help_text="Shows every award and unit the learner holds now, not chosen awards.",
     )
     label = models.CharField(max_length=100, blank=True)
+    # opt-in: e-mail the learner when the link is viewed (at most once an hour per link)
+    notify_on_view = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -713,6 +713,7 @@ def share_link_create(
     days: int,
     label: str = "",
     whole_transcript: bool = False,
+    notify_on_view: bool = False,
 ) -> ShareLink:
     """A link to chosen awards, or (``whole_transcript``) to every award and unit the
     learner holds at the time of each view — the USI transcript's "share" (issue 13)."""
@@ -733,6 +734,7 @@ def share_link_create(
             label=label.strip()[:100],
             expires_at=timezone.now() + timedelta(days=int(days)),
             whole_transcript=whole_transcript,
+            notify_on_view=notify_on_view,
         )
         with scopes_disabled():
             link.awards.set(awards)
@@ -761,4 +763,10 @@ def share_link_revoke(*, learner, link: ShareLink) -> ShareLink:
 
 
 def share_view_record(*, link: ShareLink) -> ShareView:
-    return ShareView.objects.create(link=link)
+    """Log a view (when, never who); e-mail the learner if they opted in on the link."""
+    from accounts.notifications import notify_on_commit
+
+    view = ShareView.objects.create(link=link)
+    if link.notify_on_view:
+        notify_on_commit("share_viewed", view.pk)
+    return view

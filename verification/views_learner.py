@@ -216,6 +216,7 @@ def share(request):
                 days=form.cleaned_data["days"],
                 label=form.cleaned_data["label"],
                 whole_transcript=form.cleaned_data["whole_transcript"],
+                notify_on_view=form.cleaned_data["notify_on_view"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
