@@ -416,6 +416,68 @@ def document_issue(*, actor, award: Award, kind: str) -> GeneratedDocument:
     return doc
 
 
+BULK_ISSUE_MAX = 100
+CERTIFICATE = "certificate"  # bulk choice: the award's own certificate, by its type
+CERTIFICATE_FOR_TYPE = {
+    AwardType.QUALIFICATION: GeneratedDocument.Kind.TESTAMUR,
+    AwardType.STATEMENT_OF_ATTAINMENT: GeneratedDocument.Kind.STATEMENT_OF_ATTAINMENT,
+}
+
+
+def documents_issue_bulk(*, actor, rto, award_public_ids: list[str], choice: str) -> list:
+    """Issue one document for each of several awards of ``rto`` in one go (issue 13, bulk
+    actions): ``choice`` is ``certificate`` (a qualification's testamur, a statement of
+    attainment's statement) or ``record_of_results``.
+
+    All or nothing: every award is checked first (this RTO's — otherwise 404 — valid, the
+    document possible for its type) and one refusal names every award that cannot have
+    it; then each is issued by :func:`document_issue` (its own audit event) inside one
+    transaction, with one ``document.issue_bulk`` event for the request."""
+    from django.http import Http404
+
+    ids = list(dict.fromkeys(award_public_ids))
+    if not ids:
+        raise ApplicationError("Tick at least one award.")
+    if len(ids) > BULK_ISSUE_MAX:
+        raise ApplicationError(f"Tick at most {BULK_ISSUE_MAX} awards at a time.")
+    if choice not in (CERTIFICATE, GeneratedDocument.Kind.RECORD_OF_RESULTS):
+        raise ApplicationError("Choose which document to issue.")
+    awards = list(
+        Award.objects.filter(rto=rto, public_id__in=ids).select_related("rto", "client_record")
+    )
+    if len(awards) != len(ids):
+        raise Http404("No such award")
+    kinds = {
+        a.pk: CERTIFICATE_FOR_TYPE.get(a.award_type) if choice == CERTIFICATE else choice
+        for a in awards
+    }
+    refused = [
+        f"{a.program_identifier} ({a.client_record.family_name}): "
+        + (
+            f"{a.get_status_display().lower()}"
+            if a.status != Award.Status.VALID
+            else f"that document cannot be issued for a {a.get_award_type_display().lower()}"
+        )
+        for a in awards
+        if a.status != Award.Status.VALID
+        or kinds[a.pk] is None
+        or a.award_type not in KIND_FOR_TYPE[kinds[a.pk]]
+    ]
+    if refused:
+        raise ApplicationError(
+            "Nothing was issued. Untick these awards and try again: " + "; ".join(refused) + "."
+        )
+    with transaction.atomic():
+        docs = [document_issue(actor=actor, award=a, kind=kinds[a.pk]) for a in awards]
+        audit_record(
+            "document.issue_bulk",
+            actor=actor,
+            rto=rto,
+            extra={"choice": choice, "awards": len(docs)},
+        )
+    return docs
+
+
 def _record_of_results_rows(award: Award) -> list[dict]:
     from .statements import OUTCOME_LABELS, titles_for
 

@@ -115,6 +115,13 @@ CASES = [
     Case("learner:activity", get=ALL_302),
     # RTO workspace
     Case("rto_documents:award_list", kwargs=lambda w: {"rto_code": w.rto_a.code}, get=rto_page()),
+    Case(
+        "rto_documents:documents_issue_bulk",
+        kwargs=lambda w: {"rto_code": w.rto_a.code},
+        get=rto_page(ok=405, grant=405),
+        post=rto_page(ok=302, grant=403),
+        data=lambda w: {"awards": [_award(w).public_id], "choice": "record_of_results"},
+    ),
     Case("rto_documents:award_detail", kwargs=_rto_award, get=rto_page()),
     Case(
         "rto_documents:document_issue",
