@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 
 from rtos.models import Role
 
-from .models import DepartmentRole
+from .models import DepartmentRole, NotificationPreference
 
 
 class InvitationAcceptForm(forms.Form):
@@ -93,3 +93,9 @@ class AccessDecisionForm(forms.Form):
         if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
             self.add_error("reason", "Give the reason, for the applicant.")
         return data
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = list(NotificationPreference.FIELDS)

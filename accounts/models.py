@@ -256,3 +256,57 @@ class AccessApplication(models.Model):
 
     def __str__(self) -> str:
         return f"Access application {self.rto_code} ({self.get_status_display()})"
+
+
+class NotificationPreference(models.Model):
+    """Which e-mails a user wants (issue 13). No row = the defaults: every kind on.
+    ``accounts.notifications`` reads it before each e-mail."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    submission_result = models.BooleanField(
+        "A submission I uploaded was validated or failed", default=True
+    )
+    claim_lodged = models.BooleanField("A User Choice claim I uploaded or lodged", default=True)
+    batch_approved = models.BooleanField(
+        "A User Choice payment batch was approved (with our remittance advice)", default=True
+    )
+    staff_invited = models.BooleanField(
+        "Someone invited a new staff member to my RTO", default=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    FIELDS = ("submission_result", "claim_lodged", "batch_approved", "staff_invited")
+
+    def __str__(self) -> str:
+        return f"E-mail preferences of {self.user_id}"
+
+
+class Notification(models.Model):
+    """One notification e-mail, written by the worker before it is sent (the send log).
+
+    ``dedupe_key`` (event, object, recipient) is unique: a task delivered twice finds the
+    row already ``sent`` and sends nothing; a row left ``pending`` by a killed worker is
+    sent by the next run of the same task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+
+    event = models.CharField(max_length=40)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    email = models.EmailField()
+    subject = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.email} ({self.status})"

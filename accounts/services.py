@@ -14,6 +14,7 @@ from core.errors import ApplicationError
 from rtos.models import Role, Rto, RtoMembership
 
 from .models import AccessApplication, DepartmentRole, Invitation, OfficerGrant, User
+from .notifications import notify_on_commit
 
 
 def _send_invitation_email(invitation: Invitation, token: str) -> None:
@@ -71,6 +72,8 @@ def invitation_create(
         after={"email": email, "role": rto_role or department_role},
     )
     _send_invitation_email(invitation, token)
+    if rto is not None:  # the RTO's other administrators hear of it (their preference)
+        notify_on_commit("staff_invited", invitation.pk)
     invitation.token = token  # available to the caller (tests, CLI), never stored
     return invitation
 

@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from core.errors import ApplicationError
 
-from .forms import InvitationAcceptForm
-from .models import User
+from .forms import InvitationAcceptForm, NotificationPreferenceForm
+from .models import NotificationPreference, User
 from .services import invitation_accept, invitation_get_by_token
 
 
@@ -57,3 +58,17 @@ def invitation_accept_view(request, token: str):
         {"invitation": invitation, "form": form, "existing": False},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+def notification_preferences(request):
+    """The signed-in user's e-mail choices (accounts.notifications), beside Security."""
+    pref = NotificationPreference.objects.filter(user=request.user).first()
+    form = NotificationPreferenceForm(
+        request.POST or None, instance=pref or NotificationPreference(user=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your e-mail preferences are saved.")
+        return redirect("notification_preferences")
+    return render(request, "accounts/notification_preferences.html", {"form": form})

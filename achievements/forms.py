@@ -167,11 +167,11 @@ def nat_problem(file_id: str, field_name: str, value: str) -> str | None:
     return None
 
 
-def _lookup_attrs(rto_code: str, target: str) -> dict:
+def _lookup_attrs(rto_code: str, target: str, url: str = "") -> dict:
     from django.urls import reverse
 
     return {
-        "hx-get": reverse("achievements:product_lookup", kwargs={"rto_code": rto_code}),
+        "hx-get": url or reverse("achievements:product_lookup", kwargs={"rto_code": rto_code}),
         "hx-trigger": "input changed delay:300ms, load",
         "hx-target": f"#{target}",
         "autocomplete": "off",
@@ -471,11 +471,34 @@ class RegisterSearchForm(forms.Form):
     q = forms.CharField(label="Learner name", required=False, max_length=100)
     usi = forms.CharField(label="USI", required=False, max_length=10)
     certificate = forms.CharField(label="Parchment number", required=False, max_length=25)
+    code = forms.CharField(
+        label="Qualification or unit code",
+        required=False,
+        max_length=12,
+        help_text=_lookup_help(
+            "Learners with an award or unit of this code. Type the code, or words from "
+            "its title to look it up.",
+            "code-lookup",
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.urls import reverse
+
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            _lookup_attrs("", "code-lookup", url=reverse("register:product_lookup"))
+        )
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()
 
     def clean(self):
         data = super().clean()
-        if not (data.get("q") or data.get("usi") or data.get("certificate")):
-            raise forms.ValidationError("Give a name, a USI or a parchment number to search for.")
+        if not (data.get("q") or data.get("usi") or data.get("certificate") or data.get("code")):
+            raise forms.ValidationError(
+                "Give a name, a USI, a parchment number or a code to search for."
+            )
         return data
 
 

@@ -314,8 +314,11 @@ def dashboard_register(*, rto, year: int) -> dict:
 # ---------------------------------------------------------------------------- department
 
 
-def register_search_across_rtos(*, q: str = "", usi: str = "", certificate: str = "", limit=50):
-    """Cross-RTO search for the department register page.
+def register_search_across_rtos(
+    *, q: str = "", usi: str = "", certificate: str = "", code: str = "", limit=50
+):
+    """Cross-RTO search for the department register page; ``code`` finds learners with an
+    award of that qualification or an outcome in that unit (or under that qualification).
 
     Reads every RTO's client records on purpose (``scopes_disabled``): the caller has
     already recorded the officer's reason in the audit log.
@@ -339,7 +342,18 @@ def register_search_across_rtos(*, q: str = "", usi: str = "", certificate: str 
                 "client_record_id"
             )
             qs = qs.filter(pk__in=ids)
-        if not (q or usi or certificate):
+        if code:
+            from .models import UnitOutcome
+
+            qs = qs.filter(
+                Q(pk__in=Award.objects.filter(program_identifier=code).values("client_record_id"))
+                | Q(
+                    pk__in=UnitOutcome.objects.filter(
+                        Q(subject_identifier=code) | Q(program_identifier=code)
+                    ).values("client_record_id")
+                )
+            )
+        if not (q or usi or certificate or code):
             return []
         return list(qs.order_by("family_name", "given_names", "rto__code", "id")[:limit])
 

@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from accounts.notifications import notify_on_commit
 from avetmiss.issues import ERROR
 from avetmiss.settings import ValidationSettings
 from core.audit import audit_record
@@ -256,6 +257,7 @@ def submission_validate(submission_id: int) -> Submission:
                 rejected_reason=_unreadable_reason(exc),
                 phase="Rejected",
             )
+            notify_on_commit("submission_failed", sub.pk)
         sub.refresh_from_db()
         return sub
     progress("Checking against the register", 0, 0)
@@ -315,6 +317,7 @@ def submission_validate(submission_id: int) -> Submission:
             actor="worker",
             extra={"records": total, "with_errors": with_errors, "errors": n_err},
         )
+        notify_on_commit("submission_validated", locked.pk)
     return locked
 
 
@@ -1092,6 +1095,7 @@ def submission_fail(
             obj=sub,
             extra={"was": was, "attempts": sub.attempts, "message": message[:300]},
         )
+        notify_on_commit("submission_failed", sub.pk)
     return True
 
 

@@ -22,14 +22,14 @@ def register_search(request):
     if request.GET and form.is_valid():
         d = form.cleaned_data
         results = selectors.register_search_across_rtos(
-            q=d["q"], usi=d["usi"], certificate=d["certificate"]
+            q=d["q"], usi=d["usi"], certificate=d["certificate"], code=d["code"]
         )
         audit_record(
             "register.search",
             actor=request.user,
             extra={
                 "reason": d["reason"][:300],
-                "search": {k: d[k] for k in ("q", "usi", "certificate") if d[k]},
+                "search": {k: d[k] for k in ("q", "usi", "certificate", "code") if d[k]},
                 "results": len(results),
                 **({"download": request.GET["format"]} if request.GET.get("format") else {}),
             },
@@ -89,3 +89,13 @@ def training_products(request):
             "statuses": TrainingProduct.Status.choices,
         },
     )
+
+
+@department_required()
+def product_lookup(request):
+    """htmx fragment for the register search's code field: the code's title, or training
+    products whose title holds the words typed (the hand-entry look-up; public
+    reference data, nothing about learners)."""
+    from .views_records import product_lookup_fragment
+
+    return product_lookup_fragment(request)

@@ -317,9 +317,14 @@ def award_add(request, rto_code, public_id):
 
 @rto_perm_required(Perm.VIEW)
 def product_lookup(request, rto_code):
+    return product_lookup_fragment(request)
+
+
+def product_lookup_fragment(request):
     """htmx fragment: "BSBWHS311 — Assist with maintaining workplace safety" for a known
     code; otherwise training products whose title holds the words typed (look-up by
-    title), each a button that fills the field in; "Unknown code" when nothing matches."""
+    title), each a button that fills the field in; "Unknown code" when nothing matches.
+    Hand entry (RTO) and the department's register search both use it."""
     code, key = "", ""
     for key in ("code", "subject_identifier", "program_identifier"):
         if request.GET.get(key):

@@ -6,7 +6,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import invitation_accept_view
+from accounts.views import invitation_accept_view, notification_preferences
 from core import views as core_views
 from rtos.views import home_workspace
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("workspace/", home_workspace, name="home_workspace"),
     path("glossary/", core_views.glossary, name="glossary"),
+    path("accounts/notifications/", notification_preferences, name="notification_preferences"),
     path("accounts/", include("allauth.urls")),
     path("invite/<str:token>/", invitation_accept_view, name="invitation_accept"),
     path("access/", include("accounts.urls_access")),

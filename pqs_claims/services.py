@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from accounts.notifications import notify_on_commit
 from core.audit import audit_record
 from core.errors import ApplicationError
 
@@ -210,6 +211,7 @@ def claim_submission_lodge(
             source.phase = "Lodged"
             source.save()
         audit_record("claim.lodge", actor=actor, rto=sub.rto, obj=sub, extra=extra)
+        notify_on_commit("claim_lodged", sub.pk)
     return sub
 
 
@@ -711,6 +713,7 @@ def payment_batch_approve(*, batch: PaymentBatch, actor, reason: str = "") -> Pa
                 "reason": reason[:300],
             },
         )
+        notify_on_commit("batch_approved", b.pk)  # each PQS's admins, with its remittance
     return b
 
 

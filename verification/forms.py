@@ -51,8 +51,17 @@ class LearnerCodeForm(forms.Form):
 
 
 class ShareLinkForm(forms.Form):
+    whole_transcript = forms.BooleanField(
+        label="Share my whole transcript",
+        required=False,
+        help_text="Every qualification, statement of attainment and unit on the register, "
+        "including any added while the link works. Leave it unticked to choose awards below.",
+    )
     awards = forms.MultipleChoiceField(
-        label="Awards to share", widget=forms.CheckboxSelectMultiple, choices=[]
+        label="Awards to share",
+        widget=forms.CheckboxSelectMultiple,
+        choices=[],
+        required=False,
     )
     days = forms.IntegerField(
         label="Days the link works",
@@ -60,6 +69,11 @@ class ShareLinkForm(forms.Form):
         max_value=MAX_SHARE_DAYS,
         initial=30,
         help_text=f"From 1 to {MAX_SHARE_DAYS} days. You can withdraw it at any time.",
+    )
+    notify_on_view = forms.BooleanField(
+        label="E-mail me when someone views this link",
+        required=False,
+        help_text="At most one e-mail an hour. We never learn who the visitor was.",
     )
     label = forms.CharField(
         label="Label (only you see it)",
@@ -77,6 +91,14 @@ class ShareLinkForm(forms.Form):
             )
             for a in awards
         ]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("whole_transcript") and not data.get("awards"):
+            self.add_error(
+                "awards", "Choose at least one award, or tick “Share my whole transcript”."
+            )
+        return data
 
 
 class DepartmentSearchForm(forms.Form):

@@ -82,9 +82,14 @@ class GeneratedDocument(TenantOwnedModel):
 
 
 class TranscriptDocument(models.Model):
-    """A learner's transcript across every RTO (learner-owned: not tenant data)."""
+    """A learner's transcript across every RTO (learner-owned: not tenant data).
+
+    ``verification_code`` is printed on the PDF with a QR code of its public check page
+    (``/transcripts/<code>``), as the testamur carries its certificate number and QR.
+    Transcripts prepared before the code existed have none."""
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    verification_code = models.CharField(max_length=24, unique=True, null=True, blank=True)
     learner = models.ForeignKey(
         "students.Learner", on_delete=models.PROTECT, related_name="transcripts"
     )
@@ -177,7 +182,8 @@ class LearnerSignInCode(models.Model):
 
 
 class ShareLink(models.Model):
-    """A learner's link to chosen awards, valid until ``expires_at`` (≤ 90 days) unless
+    """A learner's link to chosen awards (or, with ``whole_transcript``, to everything on
+    their transcript at the time of each view), valid until ``expires_at`` (≤ 90 days) unless
     revoked. ``token`` is the unguessable part of ``/share/<token>``."""
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
@@ -186,7 +192,13 @@ class ShareLink(models.Model):
         "students.Learner", on_delete=models.PROTECT, related_name="share_links"
     )
     awards = models.ManyToManyField("achievements.Award", related_name="+")
+    whole_transcript = models.BooleanField(
+        default=False,
+        help_text="Shows every award and unit the learner holds now, not chosen awards.",
+    )
     label = models.CharField(max_length=100, blank=True)
+    # opt-in: e-mail the learner when the link is viewed (at most once an hour per link)
+    notify_on_view = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

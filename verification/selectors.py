@@ -15,6 +15,7 @@ from achievements.models import Award, UnitOutcome
 
 from .lookup_log import flush as flush_lookup_log
 from .models import (
+    DocumentStatus,
     GeneratedDocument,
     ShareLink,
     ShareView,
@@ -242,6 +243,56 @@ def learner_share_link_get(*, learner, public_id: str) -> ShareLink:
 
 def learner_transcript_get(*, learner, public_id: str) -> TranscriptDocument:
     doc = TranscriptDocument.objects.filter(learner=learner, public_id=public_id).first()
+    if doc is None:
+        raise Http404("No such transcript")
+    return doc
+
+
+def learner_documents(awards) -> dict[int, list[GeneratedDocument]]:
+    """The documents a learner may download from their portal, by award id: for each of
+    their *valid* awards, the latest ready document of each kind its RTO issued (testamur,
+    statement of attainment, record of results). A revoked or superseded award's papers
+    are not handed out again. One query."""
+    valid = [a.pk for a in awards if a.status == Award.Status.VALID]
+    if not valid:
+        return {}
+    with scopes_disabled():
+        docs = (
+            GeneratedDocument.objects.filter(award_id__in=valid, status=DocumentStatus.READY)
+            .exclude(file="")
+            .order_by("award_id", "kind", "-created_at", "-id")
+            .distinct("award_id", "kind")
+        )
+        by_award: dict[int, list[GeneratedDocument]] = {}
+        for doc in docs:
+            by_award.setdefault(doc.award_id, []).append(doc)
+    return by_award
+
+
+def learner_document_get(*, learner, public_id: str) -> GeneratedDocument:
+    """One of the learner's own documents (see :func:`learner_documents`); anything else,
+    including an older copy or another learner's, is 404."""
+    with scopes_disabled():
+        doc = (
+            GeneratedDocument.objects.select_related("award")
+            .filter(public_id=public_id, award__learner=learner)
+            .first()
+        )
+        if doc is None:
+            raise Http404("No such document")
+        if doc not in learner_documents([doc.award]).get(doc.award_id, []):
+            raise Http404("No such document")
+    return doc
+
+
+def transcript_get_public(code: str) -> TranscriptDocument:
+    """A transcript by the verification code printed on it (public by design: the code is
+    80 random bits, given out only on the document)."""
+    doc = (
+        TranscriptDocument.objects.select_related("learner")
+        .filter(verification_code=(code or "").strip().upper(), status=DocumentStatus.READY)
+        .first()
+    )
     if doc is None:
         raise Http404("No such transcript")
     return doc

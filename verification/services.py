@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -415,6 +416,68 @@ def document_issue(*, actor, award: Award, kind: str) -> GeneratedDocument:
     return doc
 
 
+BULK_ISSUE_MAX = 100
+CERTIFICATE = "certificate"  # bulk choice: the award's own certificate, by its type
+CERTIFICATE_FOR_TYPE = {
+    AwardType.QUALIFICATION: GeneratedDocument.Kind.TESTAMUR,
+    AwardType.STATEMENT_OF_ATTAINMENT: GeneratedDocument.Kind.STATEMENT_OF_ATTAINMENT,
+}
+
+
+def documents_issue_bulk(*, actor, rto, award_public_ids: list[str], choice: str) -> list:
+    """Issue one document for each of several awards of ``rto`` in one go (issue 13, bulk
+    actions): ``choice`` is ``certificate`` (a qualification's testamur, a statement of
+    attainment's statement) or ``record_of_results``.
+
+    All or nothing: every award is checked first (this RTO's — otherwise 404 — valid, the
+    document possible for its type) and one refusal names every award that cannot have
+    it; then each is issued by :func:`document_issue` (its own audit event) inside one
+    transaction, with one ``document.issue_bulk`` event for the request."""
+    from django.http import Http404
+
+    ids = list(dict.fromkeys(award_public_ids))
+    if not ids:
+        raise ApplicationError("Tick at least one award.")
+    if len(ids) > BULK_ISSUE_MAX:
+        raise ApplicationError(f"Tick at most {BULK_ISSUE_MAX} awards at a time.")
+    if choice not in (CERTIFICATE, GeneratedDocument.Kind.RECORD_OF_RESULTS):
+        raise ApplicationError("Choose which document to issue.")
+    awards = list(
+        Award.objects.filter(rto=rto, public_id__in=ids).select_related("rto", "client_record")
+    )
+    if len(awards) != len(ids):
+        raise Http404("No such award")
+    kinds = {
+        a.pk: CERTIFICATE_FOR_TYPE.get(a.award_type) if choice == CERTIFICATE else choice
+        for a in awards
+    }
+    refused = [
+        f"{a.program_identifier} ({a.client_record.family_name}): "
+        + (
+            f"{a.get_status_display().lower()}"
+            if a.status != Award.Status.VALID
+            else f"that document cannot be issued for a {a.get_award_type_display().lower()}"
+        )
+        for a in awards
+        if a.status != Award.Status.VALID
+        or kinds[a.pk] is None
+        or a.award_type not in KIND_FOR_TYPE[kinds[a.pk]]
+    ]
+    if refused:
+        raise ApplicationError(
+            "Nothing was issued. Untick these awards and try again: " + "; ".join(refused) + "."
+        )
+    with transaction.atomic():
+        docs = [document_issue(actor=actor, award=a, kind=kinds[a.pk]) for a in awards]
+        audit_record(
+            "document.issue_bulk",
+            actor=actor,
+            rto=rto,
+            extra={"choice": choice, "awards": len(docs)},
+        )
+    return docs
+
+
 def _record_of_results_rows(award: Award) -> list[dict]:
     from .statements import OUTCOME_LABELS, titles_for
 
@@ -499,9 +562,22 @@ def document_render(document_id: int) -> GeneratedDocument | None:
 # ------------------------------------------------------------------ learner transcript
 
 
+def new_transcript_code() -> str:
+    """``TR-`` + 16 random Crockford base32 characters in fours (80 bits): printed on the
+    transcript with a QR code of its check page, so it must not be guessable."""
+    rand = "".join(secrets.choice(_CROCKFORD) for _ in range(16))
+    return "TR-" + "-".join(rand[i : i + 4] for i in range(0, 16, 4))
+
+
+def transcript_verify_url(code: str) -> str:
+    return settings.CQR_SITE_URL.rstrip("/") + reverse("transcript_check", args=[code])
+
+
 def transcript_request(*, learner) -> TranscriptDocument:
     with transaction.atomic():
-        doc = TranscriptDocument.objects.create(learner=learner)
+        doc = TranscriptDocument.objects.create(
+            learner=learner, verification_code=new_transcript_code()
+        )
         audit_record(
             "learner.transcript_request",
             actor=f"learner:{learner.public_id}",
@@ -528,7 +604,13 @@ def transcript_render(transcript_id: int) -> TranscriptDocument | None:
         if doc is None or doc.status != DocumentStatus.PENDING:
             return doc
         learner = doc.learner
+        if not doc.verification_code:  # requested before transcripts carried a code
+            doc.verification_code = new_transcript_code()
+            doc.save(update_fields=["verification_code"])
+        verify_url = transcript_verify_url(doc.verification_code)
         try:
+            from core.pdf import qr_data_uri
+
             pdf = render_pdf(
                 "verification/pdf/transcript.html",
                 {
@@ -536,6 +618,9 @@ def transcript_render(transcript_id: int) -> TranscriptDocument | None:
                     "awards": learner_awards(learner),
                     "outcomes": learner_outcomes(learner),
                     "generated_on": timezone.localdate(),
+                    "verification_code": doc.verification_code,
+                    "verify_url": verify_url,
+                    "qr": qr_data_uri(verify_url),
                 },
             )
         except Exception as exc:
@@ -684,10 +769,20 @@ MAX_SHARE_DAYS = 90
 
 
 def share_link_create(
-    *, learner, award_public_ids: list[str], days: int, label: str = ""
+    *,
+    learner,
+    award_public_ids: list[str],
+    days: int,
+    label: str = "",
+    whole_transcript: bool = False,
+    notify_on_view: bool = False,
 ) -> ShareLink:
-    if not award_public_ids:
-        raise ApplicationError("Choose at least one award to share.")
+    """A link to chosen awards, or (``whole_transcript``) to every award and unit the
+    learner holds at the time of each view — the USI transcript's "share" (issue 13)."""
+    if whole_transcript:
+        award_public_ids = []
+    elif not award_public_ids:
+        raise ApplicationError("Choose at least one award to share, or the whole transcript.")
     if not 1 <= int(days) <= MAX_SHARE_DAYS:
         raise ApplicationError(f"A link can last from 1 to {MAX_SHARE_DAYS} days.")
     with scopes_disabled():  # the learner's own awards, across every RTO
@@ -700,6 +795,8 @@ def share_link_create(
             token=secrets.token_urlsafe(24),
             label=label.strip()[:100],
             expires_at=timezone.now() + timedelta(days=int(days)),
+            whole_transcript=whole_transcript,
+            notify_on_view=notify_on_view,
         )
         with scopes_disabled():
             link.awards.set(awards)
@@ -707,7 +804,10 @@ def share_link_create(
             "learner.share_create",
             actor=f"learner:{learner.public_id}",
             obj=link,
-            extra={"awards": len(awards), "days": int(days)},
+            extra={
+                "awards": "whole transcript" if whole_transcript else len(awards),
+                "days": int(days),
+            },
         )
     return link
 
@@ -725,4 +825,10 @@ def share_link_revoke(*, learner, link: ShareLink) -> ShareLink:
 
 
 def share_view_record(*, link: ShareLink) -> ShareView:
-    return ShareView.objects.create(link=link)
+    """Log a view (when, never who); e-mail the learner if they opted in on the link."""
+    from accounts.notifications import notify_on_commit
+
+    view = ShareView.objects.create(link=link)
+    if link.notify_on_view:
+        notify_on_commit("share_viewed", view.pk)
+    return view

@@ -20,6 +20,11 @@ learner_patterns = [
         views_learner.transcript_download,
         name="transcript_download",
     ),
+    path(
+        "documents/<slug:public_id>/",
+        views_learner.document_download,
+        name="document_download",
+    ),
     path("share/", views_learner.share, name="share"),
     path("share/<slug:public_id>/revoke/", views_learner.share_revoke, name="share_revoke"),
     path("activity/", views_learner.activity, name="activity"),
@@ -40,5 +45,6 @@ urlpatterns = [
         name="status_list",
     ),
     path("share/<slug:token>", views.share_view, name="share_view"),
+    path("transcripts/<slug:code>", views.transcript_check, name="transcript_check"),
     path("learner/", include((learner_patterns, "learner"))),
 ]

@@ -28,9 +28,12 @@ from .models import VerificationLookup
 from .selectors import (
     award_get_public,
     award_units_achieved,
+    learner_awards,
+    learner_outcomes,
     share_link_awards,
     share_link_get_public,
     status_list_get_public,
+    transcript_get_public,
 )
 from .services import (
     public_answer,
@@ -239,10 +242,47 @@ def share_view(request, token):
     except Http404:
         return render(request, "verification/share_gone.html", status=404)
     share_view_record(link=link)
-    awards = share_link_awards(link)
+    if link.whole_transcript:
+        context = {"link": link, **_transcript_context(link.learner)}
+    else:
+        context = {"link": link, "items": _answers(share_link_awards(link))}
+    response = render(request, "verification/share_view.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _answers(awards) -> list[dict]:
+    """Each award's public answer with the units it rests on."""
     units = award_units_achieved(awards)
-    items = [{**public_answer(a), "unit_rows": units[a.pk]} for a in awards]
-    response = render(request, "verification/share_view.html", {"link": link, "items": items})
+    return [{**public_answer(a), "unit_rows": units[a.pk]} for a in awards]
+
+
+def _transcript_context(learner) -> dict:
+    """The whole transcript as the public sees it now: every award with its status and
+    units, and every unit reported (the transcript PDF's two tables)."""
+    return {
+        "items": _answers(learner_awards(learner)),
+        "outcomes": learner_outcomes(learner),
+        "whole_transcript": True,
+    }
+
+
+@require_GET
+@never_cache
+def transcript_check(request, code):
+    """The check page a transcript's QR code and verification code lead to: who it was
+    prepared for and when, its SHA-256 fingerprint, and the learner's awards and units
+    with their status on the register now."""
+    retry_after, _key = _throttle(request, Channel.CREDENTIAL)
+    if retry_after:
+        return _too_many(request, retry_after)
+    doc = transcript_get_public(code)
+    response = render(
+        request,
+        "verification/transcript_check.html",
+        {"doc": doc, "learner_name": doc.learner.full_name, **_transcript_context(doc.learner)},
+    )
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response

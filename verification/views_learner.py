@@ -25,6 +25,8 @@ from .models import DocumentStatus, TranscriptDocument
 from .selectors import (
     learner_activity,
     learner_awards,
+    learner_document_get,
+    learner_documents,
     learner_outcomes,
     learner_share_link_get,
     learner_share_links,
@@ -137,12 +139,16 @@ def sign_out(request):
 def records(request):
     learner = request.learner
     transcript = TranscriptDocument.objects.filter(learner=learner).first()
+    awards = learner_awards(learner)
+    documents = learner_documents(awards)
+    for a in awards:
+        a.learner_documents = documents.get(a.pk, [])
     return render(
         request,
         "verification/learner/records.html",
         {
             "learner": learner,
-            "awards": learner_awards(learner),
+            "awards": awards,
             "outcomes": learner_outcomes(learner),
             "transcript": transcript,
         },
@@ -172,6 +178,20 @@ def transcript_download(request, public_id):
 
 
 @learner_required
+def document_download(request, public_id):
+    """The learner's own testamur, statement of attainment or record of results, as the
+    RTO issued it (the latest ready copy of a valid award)."""
+    doc = learner_document_get(learner=request.learner, public_id=public_id)
+    number = doc.award.certificate_number or doc.public_id
+    return FileResponse(
+        doc.file.open("rb"),
+        as_attachment=True,
+        filename=f"{doc.kind.replace('_', '-')}-{number}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@learner_required
 def transcript_credential(request):
     """The learner's transcript as a signed credential (JSON, for a wallet), on request."""
     signed = transcript_credential_jwt(request.learner, now=timezone.now())
@@ -195,6 +215,8 @@ def share(request):
                 award_public_ids=form.cleaned_data["awards"],
                 days=form.cleaned_data["days"],
                 label=form.cleaned_data["label"],
+                whole_transcript=form.cleaned_data["whole_transcript"],
+                notify_on_view=form.cleaned_data["notify_on_view"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)

@@ -16,7 +16,13 @@ from rtos.models import Perm
 from .forms import RevokeForm
 from .models import DocumentStatus, GeneratedDocument
 from .selectors import award_get_for_actor, award_list, document_get_for_actor, document_list
-from .services import award_revoke, document_issue, document_kinds_for
+from .services import (
+    BULK_ISSUE_MAX,
+    award_revoke,
+    document_issue,
+    document_kinds_for,
+    documents_issue_bulk,
+)
 from .statements import award_statement, credential_url
 
 
@@ -38,8 +44,39 @@ def award_list_view(request, rto_code):
             "status": status,
             "statuses": Award.Status.choices,
             "recent_documents": document_list(rto=request.rto)[:10],
+            "can_issue": request.rto_access.has(Perm.ISSUE_DOCUMENTS),
+            "bulk_max": BULK_ISSUE_MAX,
         },
     )
+
+
+@require_POST
+@rto_perm_required(Perm.ISSUE_DOCUMENTS)
+def documents_issue_bulk_view(request, rto_code):
+    """Issue documents for the awards ticked on the list (one POST, all or nothing)."""
+    back = request.POST.get("back", "")
+    if not back.startswith(f"/rto/{request.rto.code}/documents/"):
+        back = f"/rto/{request.rto.code}/documents/"
+    try:
+        docs = documents_issue_bulk(
+            actor=request.user,
+            rto=request.rto,
+            award_public_ids=request.POST.getlist("awards"),
+            choice=request.POST.get("choice", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    counts: dict[str, int] = {}
+    for d in docs:
+        counts[d.get_kind_display()] = counts.get(d.get_kind_display(), 0) + 1
+    what = ", ".join(f"{n} × {label}" for label, n in counts.items())
+    messages.success(
+        request,
+        f"Requested {what}. They are prepared in a few seconds; each award's page has "
+        "its download.",
+    )
+    return redirect(back)
 
 
 @rto_perm_required(Perm.VIEW)

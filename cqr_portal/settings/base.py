@@ -281,6 +281,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # settings force it off.
 CQR_DEMO_MODE = env.bool("CQR_DEMO_MODE", default=False)
 CQR_SITE_URL = env("CQR_SITE_URL", default="http://localhost:8000")
+# The portal's name in e-mails (subjects, greetings, allauth's sign-in code e-mail).
+CQR_SITE_NAME = env("CQR_SITE_NAME", default="CQR Portal")
 # The Nationally Recognised Training logo printed on testamurs and statements of attainment:
 # a path under static/ (e.g. "img/nrt-logo.png"). The logo is licensed to RTOs and is not
 # shipped with the portal; without it the space stays empty.

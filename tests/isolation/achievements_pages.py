@@ -165,6 +165,7 @@ CASES = [
         get=rto_page(),
     ),
     Case("register:search", get=dept_page()),
+    Case("register:product_lookup", get=dept_page()),
     Case(
         "register:learner",
         kwargs=lambda w: {"public_id": _records(w)["learner"].public_id},

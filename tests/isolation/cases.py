@@ -73,6 +73,13 @@ CASES = [
             "officer_grant": 302,
         },
     ),
+    # issue 13: each signed-in person's own e-mail choices (no other person's reachable)
+    Case(
+        "notification_preferences",
+        get={**{p: 200 for p in PERSONAS}, "anonymous": 302},
+        post={p: 302 for p in PERSONAS},
+        data=lambda w: {"submission_result": "on"},
+    ),
     Case(
         "invitation_accept",
         kwargs=lambda w: {"token": "not-a-valid-token"},

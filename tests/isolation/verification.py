@@ -82,6 +82,7 @@ CASES = [
         get=PUBLIC,
     ),
     Case("share_view", kwargs=lambda w: {"token": "no-such-token"}, get=ALL_404),
+    Case("transcript_check", kwargs=lambda w: {"code": "TR-NO-SUCH-CODE"}, get=ALL_404),
     # learner portal: staff accounts are not learners; everyone is sent to sign in
     Case(
         "learner:start",
@@ -99,6 +100,11 @@ CASES = [
         kwargs=lambda w: {"public_id": UNKNOWN},
         get=ALL_302,
     ),
+    Case(
+        "learner:document_download",
+        kwargs=lambda w: {"public_id": _document(w).public_id},
+        get=ALL_302,
+    ),
     Case("learner:share", get=ALL_302, post=ALL_302, data=lambda w: {"days": "30"}),
     Case(
         "learner:share_revoke",
@@ -109,6 +115,13 @@ CASES = [
     Case("learner:activity", get=ALL_302),
     # RTO workspace
     Case("rto_documents:award_list", kwargs=lambda w: {"rto_code": w.rto_a.code}, get=rto_page()),
+    Case(
+        "rto_documents:documents_issue_bulk",
+        kwargs=lambda w: {"rto_code": w.rto_a.code},
+        get=rto_page(ok=405, grant=405),
+        post=rto_page(ok=302, grant=403),
+        data=lambda w: {"awards": [_award(w).public_id], "choice": "record_of_results"},
+    ),
     Case("rto_documents:award_detail", kwargs=_rto_award, get=rto_page()),
     Case(
         "rto_documents:document_issue",
