@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "client_record.correct": "Learner details corrected",
     "department.award_search": "Award search by the department",
     "document.issue": "Document issued",
+    "document.issue_bulk": "Documents issued for several awards at once",
     "invitation.accepted": "Invitation accepted",
     "invitation.created": "Invitation sent",
     "invitation.revoked": "Invitation withdrawn",
