@@ -6,10 +6,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.decorators import rto_perm_required
 from core.errors import ApplicationError
+from core.htmx import Progress, progress_poll, vary_on_htmx
+from core.templatetags.cqr import time_left
 from core.uploads import UploadRejected
 from rtos.models import Perm
 
@@ -151,18 +155,40 @@ def submission_detail(request, rto_code, public_id):
         Submission.Status.COMMITTING,
         Submission.Status.LODGING,
     )
-    ctx = {"sub": sub, "working": working, "can_submit": request.rto_access.has(Perm.SUBMIT)}
-    if request.headers.get("HX-Request") and request.GET.get("part") == "progress":
-        if not working:
-            resp = HttpResponse(status=204)
-            resp["HX-Refresh"] = "true"
-            return resp
-        return render(request, "achievements/_progress.html", ctx)
+    poll = progress_poll(
+        request, working=working, progress=lambda: submission_progress(request.rto.code, sub)
+    )
+    if poll is not None:
+        return poll
     if sub.kind == Submission.Kind.CLAIM:  # a claim's page is in the claims workspace
         return redirect("claims:submission", rto_code=request.rto.code, public_id=sub.public_id)
-    if not working:
+    ctx = {"sub": sub, "working": working, "can_submit": request.rto_access.has(Perm.SUBMIT)}
+    if working:
+        ctx["progress"] = submission_progress(request.rto.code, sub)
+    else:
         ctx.update(submission_report_context(request, sub))
-    return render(request, "achievements/submission_detail.html", ctx)
+    return vary_on_htmx(render(request, "achievements/submission_detail.html", ctx))
+
+
+def submission_progress(rto_code: str, sub: Submission) -> Progress:
+    """The progress partial for a submission (and a claim, whose page polls this one):
+    status, phase, rows done of about the total, and the time left at the phase's pace."""
+    url = reverse("achievements:submission_detail", args=(rto_code, sub.public_id))
+    detail = ""
+    if sub.rows_done:
+        detail = f"{sub.rows_done} row{pluralize(sub.rows_done)}"
+        if sub.rows_total:
+            detail += f" of about {sub.rows_total}"
+    return Progress(
+        poll_url=f"{url}?part=progress",
+        page_url=url,
+        status=sub.get_status_display(),
+        phase=sub.phase,
+        detail=detail,
+        done=sub.rows_done or 0,
+        total=sub.rows_total or 0,
+        eta=time_left(sub.seconds_left()),
+    )
 
 
 @require_POST

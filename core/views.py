@@ -2,6 +2,8 @@
 
 from django.shortcuts import render
 
+from core.htmx import render_page_or_fragment
+
 
 def home(request):
     """Landing: what the register is, and the three doors (verify, learner, staff)."""
@@ -15,11 +17,11 @@ def glossary(request):
 
     q = request.GET.get("q", "").strip()[:100]
     sets = search(q)
-    template = (
-        "core/_glossary_sets.html" if request.headers.get("HX-Request") else "core/glossary.html"
-    )
-    return render(
-        request, template, {"q": q, "sets": sets, "total": sum(len(s["rows"]) for s in sets)}
+    return render_page_or_fragment(
+        request,
+        "core/glossary.html",
+        "core/_glossary_sets.html",
+        {"q": q, "sets": sets, "total": sum(len(s["rows"]) for s in sets)},
     )
 
 

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from django_scopes import scopes_disabled
 from core import reference_uploads
 from core.decorators import department_required, rto_perm_required
 from core.errors import ApplicationError
+from core.htmx import Progress, progress_poll, vary_on_htmx
 from core.models import ReferenceUpload
 from core.reference_import import kinds as reference_kinds
 from core.uploads import UploadRejected
@@ -96,7 +98,7 @@ def claim_upload(request, rto_code):
 def claim_submission(request, rto_code, public_id):
     """Progress while the worker validates or lodges (the register's progress partial),
     then the claim: estimate, lodge, and the register's report of the submission."""
-    from achievements.views import submission_report_context
+    from achievements.views import submission_progress, submission_report_context
 
     sub = selectors.claim_submission_get_for_actor(rto=request.rto, public_id=public_id)
     claim = getattr(sub, "claim", None)
@@ -107,7 +109,9 @@ def claim_submission(request, rto_code, public_id):
         "working": working,
         "can_lodge": request.rto_access.has(Perm.LODGE_CLAIMS),
     }
-    if not working:
+    if working:
+        ctx["progress"] = submission_progress(request.rto.code, sub)
+    else:
         ctx.update(submission_report_context(request, sub))
         found = {r["rule"] for r in ctx["rule_counts"]}
         ctx["code_meanings"] = [(c, w) for c, w in DEPARTMENTAL_CODES.items() if c in found]
@@ -493,20 +497,37 @@ def reference_import(request, public_id):
     (polled with htmx; without scripts the page has a Refresh link)."""
     upload = _upload_get(public_id)
     working = upload.status in reference_uploads.WORKING
-    if request.headers.get("HX-Request") and request.GET.get("part") == "progress":
-        if not working:  # finished: the whole page shows the outcome
-            resp = HttpResponse(status=204)
-            resp["HX-Refresh"] = "true"
-            return resp
-        return render(
-            request,
-            "pqs_claims/_reference_progress.html",
-            {"upload": upload, "progress": reference_uploads.upload_progress(upload)},
-        )
-    return _render_upload(request, upload, ReferenceApplyForm())
+    poll = progress_poll(request, working=working, progress=lambda: _upload_progress(upload))
+    if poll is not None:
+        return poll
+    return vary_on_htmx(_render_upload(request, upload, ReferenceApplyForm()))
+
+
+def _upload_progress(upload) -> Progress:
+    """The progress partial for a reference upload: the phase its task last reported
+    (rows done of the total), or that it waits for a worker; leaving the page is safe."""
+    url = reverse("payments:reference_import", args=(upload.public_id,))
+    p = reference_uploads.upload_progress(upload)
+    phase, detail = p.get("phase", ""), ""
+    if phase and p.get("total"):
+        detail = f"{floatformat(p['done'], '0g')} of {floatformat(p['total'], '0g')} rows"
+    elif not phase and upload.status in ("received", "applying"):
+        phase = "waiting for a worker to start"
+    step = "apply" if upload.status == "applying" else "preview"
+    return Progress(
+        poll_url=f"{url}?part=progress",
+        page_url=url,
+        status=upload.get_status_display(),
+        phase=phase,
+        detail=detail,
+        done=p.get("done", 0),
+        total=p.get("total", 0),
+        note=f"You can leave this page: the {step} carries on.",
+    )
 
 
 def _render_upload(request, upload, form, status=200):
+    working = upload.status in reference_uploads.WORKING
     return render(
         request,
         "pqs_claims/reference_import.html",
@@ -514,8 +535,8 @@ def _render_upload(request, upload, form, status=200):
             "upload": upload,
             "kind_label": _kind_label(upload.kind),
             "form": form,
-            "working": upload.status in reference_uploads.WORKING,
-            "progress": reference_uploads.upload_progress(upload),
+            "working": working,
+            "progress": _upload_progress(upload) if working else None,
             "can_apply": upload.status == ReferenceUpload.Status.READY
             and reference_uploads.can_import(request.user, upload.kind),
         },

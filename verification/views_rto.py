@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from achievements.models import Award
 from core.decorators import rto_perm_required
 from core.errors import ApplicationError
+from core.htmx import render_page_or_fragment
 from rtos.models import Perm
 
 from .forms import RevokeForm
@@ -144,12 +145,12 @@ def award_revoke_view(request, rto_code, public_id):
 @rto_perm_required(Perm.VIEW)
 def document_detail(request, rto_code, public_id):
     doc = document_get_for_actor(rto=request.rto, public_id=public_id)
-    template = (
-        "verification/rto/_document_status.html"
-        if request.headers.get("HX-Request")
-        else "verification/rto/document_detail.html"
+    return render_page_or_fragment(
+        request,
+        "verification/rto/document_detail.html",
+        "verification/rto/_document_status.html",
+        {"doc": doc, "award": doc.award},
     )
-    return render(request, template, {"doc": doc, "award": doc.award})
 
 
 @rto_perm_required(Perm.VIEW)

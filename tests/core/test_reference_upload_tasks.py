@@ -200,6 +200,7 @@ def test_progress_is_polled_while_working_and_the_page_refreshes_when_done(offic
     assert part.status_code == 200 and text.lstrip().startswith('<div id="progress"')
     assert "checking rows: 1,500 of 200,000 rows" in text
     assert '<progress max="200000" value="1500">' in text
+    assert "HX-Request" in part["Vary"] and "HX-Request" in c.get(url)["Vary"]
     reference_preview_task.apply(args=(upload.pk,))
     done = c.get(url + "?part=progress", headers={"HX-Request": "true"})
     assert done.status_code == 204 and done["HX-Refresh"] == "true"
