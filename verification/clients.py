@@ -11,8 +11,8 @@ import hashlib
 import hmac
 import os
 import time
-import weakref
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 
@@ -44,51 +44,41 @@ def verify_limit_per_minute() -> int:
 
 
 def redis_client():
-    """The cache's Redis client, built once per connection pool, or None when the cache
-    is not the Redis backend. (Django's backend builds a new ``redis.Redis`` — and its
-    table of response callbacks — on every ``get_client()`` call: a third of a
-    millisecond per public lookup.)"""
-    backend = getattr(cache, "_cache", None)
-    if not hasattr(backend, "get_client"):
+    """A redis-py client on the default cache's Redis server (the first LOCATION takes the
+    writes, as in Django's Redis backend), or None when the cache is not Redis. For what
+    the cache API has no words for (the lookup buffer is a Redis list). One client per
+    process and location; redis-py's pool opens new connections after a fork."""
+    conf = settings.CACHES["default"]
+    if conf.get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
         return None
-    get_pool, make = (
-        getattr(backend, "_get_connection_pool", None),
-        getattr(backend, "_client", None),
-    )
-    if get_pool is None or make is None:  # not Django's own client class: no shortcut
-        return backend.get_client(None, write=True)
-    pool = get_pool(True)
-    client = _clients.get(pool)
+    location = conf["LOCATION"]
+    location = (location.split(",") if isinstance(location, str) else list(location))[0]
+    client = _clients.get(location)
     if client is None:
-        client = _clients[pool] = make(connection_pool=pool)
+        client = _clients[location] = redis.Redis.from_url(location.strip())
     return client
 
 
-_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-# Count one hit in a fixed window, atomically: INCR, and set the expiry with the first
-# hit. One round trip (EVALSHA; redis-py loads the script again if the server lost it).
-_RATE_LIMIT_LUA = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
-"""
-_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_clients: dict[str, redis.Redis] = {}
 
 
 def rate_limit(bucket: str, key: str, *, limit: int, window: int = 60) -> tuple[int, int]:
-    """Count one hit in a fixed window (one Redis round trip). Returns
-    ``(count, retry_after_seconds)``; the caller refuses when ``count > limit``."""
+    """Count one hit for ``key`` in the current fixed window of ``window`` seconds and
+    return ``(count, retry_after_seconds)``; the caller refuses when ``count > limit``
+    (performance-and-security.md §3.8: a per-client limit on public look-ups).
+
+    On the cache's public API: ``cache.add`` starts the window's counter at 1 (it expires
+    with the window, plus a margin for clock skew between web processes) and every later
+    hit is ``cache.incr`` (Redis INCR: atomic across processes). A new window is a new key,
+    so the count starts again at 1."""
     now = time.time()
     slot = int(now // window)
     raw_key = f"rl:{bucket}:{key}:{slot}"
     retry_after = max(1, int(window - (now % window)) + 1)
-    client = redis_client()
-    if client is None:  # not the Redis backend: portable but two round trips
-        cache.add(raw_key, 0, timeout=window + 5)
+    if cache.add(raw_key, 1, timeout=window + 5):
+        return 1, retry_after
+    try:
         return cache.incr(raw_key), retry_after
-    script = _scripts.get(client)
-    if script is None:
-        script = _scripts[client] = client.register_script(_RATE_LIMIT_LUA)
-    count = script(keys=[cache.make_and_validate_key(raw_key)], args=[window + 5])
-    return int(count), retry_after
+    except ValueError:  # the counter expired between add and incr: a fresh count
+        cache.add(raw_key, 1, timeout=window + 5)
+        return 1, retry_after

@@ -1,7 +1,8 @@
-"""The verify API's fast path (one prepared SQL statement, one Redis round trip for the
-rate limit, one for the log) answers exactly what the ORM-built answer says, in every
-state, and never serves a stale status."""
+"""The verify API's fast path (one prepared SQL statement, the rate limit's counter in
+the cache, one Redis round trip for the log) answers exactly what the ORM-built answer
+says, in every state, and never serves a stale status."""
 
+import time
 from datetime import date
 
 import pytest
@@ -108,7 +109,7 @@ def test_statement_is_prepared_again_on_a_new_connection(client, award):
 
 @pytest.mark.django_db
 def test_rate_limit_counter_expires_with_its_window(client, settings, frozen_clock):
-    """The per-client counter gets its expiry with the first hit (one atomic script)."""
+    """The per-client counter gets its expiry with the first hit (cache.add)."""
     from django.core.cache import cache
 
     from verification import clients
@@ -123,9 +124,29 @@ def test_rate_limit_counter_expires_with_its_window(client, settings, frozen_clo
 
     slot = int(clients.time.time() // 60)
     key = cache.make_and_validate_key(f"rl:verify:{clients.client_key(_Request())}:{slot}")
-    redis = cache._cache.get_client(None)
+    redis = clients.redis_client()
     assert int(redis.get(key)) == 2
     assert 60 <= redis.ttl(key) <= 65
+
+
+@pytest.mark.django_db
+def test_rate_limit_is_enforced_and_resets_with_the_next_window(client, settings, monkeypatch):
+    """A fixed window: over the limit → 429 until the window ends; the next window
+    counts from 1 again (and another client is never affected)."""
+    from verification import clients
+
+    settings.CQR_VERIFY_RATE_LIMIT = 2
+    now = [(time.time() // 60) * 60 + 50]  # 10 s before the window ends
+    monkeypatch.setattr(clients, "time", type("Clock", (), {"time": staticmethod(lambda: now[0])}))
+    q = {"certificate_number": "NOPE", "family_name": "Nobody"}
+    codes = [client.get(API, q).status_code for _ in range(4)]
+    assert codes == [200, 200, 429, 429]
+    refused = client.get(API, q)
+    assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 11
+    assert clients.rate_limit("verify", "someone-else", limit=2)[0] == 1
+    now[0] += 10  # the next window
+    assert [client.get(API, q).status_code for _ in range(3)] == [200, 200, 429]
+    assert clients.rate_limit("verify", "k", limit=2)[0] == 1
 
 
 @pytest.mark.django_db
