@@ -7,8 +7,8 @@ Versions of unit outcomes and awards are written by *statement-level* triggers w
 transition tables (``pghistory.Statement``): one ``INSERT … SELECT`` into the version table
 per statement, whatever wrote the rows — a form's ``save()``, the set-based ``INSERT …
 SELECT … ON CONFLICT`` commit of a million rows, or a ``COPY``. Row-level triggers cost a
-PL/pgSQL call, a subtransaction and a context upsert per row (about 60 µs a row in the
-1M-row commit benchmark); a statement-level trigger does the same work once per statement.
+PL/pgSQL call, a subtransaction and a context upsert per row; a statement-level trigger
+does the same work once per statement.
 Context (user, reason, submission) is attached with ``pghistory.context(...)`` and read
 once per statement.
 """
@@ -125,11 +125,11 @@ class Provenance(models.Model):
     The two foreign keys are not indexed: nothing looks register rows up by them (the
     learner pages read them from the row), and each index costs every bulk insert a
     B-tree descent per row. Nor are they per-row FOREIGN KEY constraints: every row of a
-    commit names the same submission and user, and checking (and locking) those parent
-    rows a million times was a quarter of a million-row commit. The statement-level
-    triggers of :func:`register_reference_triggers` check them once per statement
-    instead; a submission is never deleted and a user who wrote register rows cannot be
-    (``Submission`` and ``accounts.User`` triggers), as the constraints refused before.
+    commit names the same submission and user, and a per-row constraint checks (and
+    locks) those parent rows once per row. The statement-level triggers of
+    :func:`register_reference_triggers` check them once per statement; a submission is
+    never deleted and a user who wrote register rows cannot be (``Submission`` and
+    ``accounts.User`` triggers), which is what the constraints would refuse.
     """
 
     source_submission = models.ForeignKey(
@@ -169,13 +169,13 @@ def register_reference_triggers(table: str) -> list[pgtrigger.Trigger]:
     A million-row commit names one RTO, one submission and one user: per-row constraints
     checked and locked (FOR KEY SHARE) the same parent rows a million times each — rows
     the commit's own transaction has already locked or updated, which makes each lock
-    costly. Checking them per statement took the 1M-row commit from 51.6 s to 30–41 s
-    (``bench/register_ingest.py``). The check is also stronger than the constraints were:
-    the source submission must be **of the row's RTO**. The user rows are locked FOR KEY
-    SHARE once, as a constraint locks them, so a user cannot be deleted while rows naming
-    them are being written; RTOs and submissions are never deleted (triggers on them).
-    ``client_record`` and ``learner``, which differ row by row, keep their FOREIGN KEY
-    constraints: dropping those as well saved nothing measurable.
+    costly; per statement they are checked once (``bench/register_ingest.py`` measures the
+    commit; figures in the README's performance table). The check is also stronger than
+    the constraints: the source submission must be **of the row's RTO**. The user rows are
+    locked FOR KEY SHARE once, as a constraint locks them, so a user cannot be deleted
+    while rows naming them are being written; RTOs and submissions are never deleted
+    (triggers on them). ``client_record`` and ``learner``, which differ row by row, keep
+    their FOREIGN KEY constraints: a per-statement check would do the same work.
     """
     label = table.replace("_", " ")
     check = f"""
@@ -598,8 +598,8 @@ class StagingRow(models.Model):
     register. Staging rows are kept with the submission (the report lists them).
 
     ``rto`` and ``submission`` have no database constraint and no index of their own: a
-    NAT set puts a million rows here by COPY, and two referential-integrity checks per
-    row made up a third of the staging time. Only ``ingest`` writes these rows, always
+    NAT set puts a million rows here by COPY, and a referential-integrity check is a
+    trigger call and an index look-up per row. Only ``ingest`` writes these rows, always
     with the locked submission's ids; the composite indexes of the tables start with
     ``submission``.
     """
@@ -615,9 +615,9 @@ class StagingRow(models.Model):
     record_key = models.CharField(max_length=80, blank=True)
     has_error = models.BooleanField(default=False)
     # The public id the register row gets if the commit inserts it. Made at staging from
-    # os.urandom (one call per block of rows): PostgreSQL's gen_random_uuid() cost about
-    # 7 µs a row on the benchmark machine, 7 s of a million-row commit. Blank: the commit
-    # makes one with gen_random_uuid() (rows staged before this column existed).
+    # os.urandom (one call per block of rows), not gen_random_uuid() in the commit (a call
+    # per row inside the commit's one transaction). Blank: the commit makes one with
+    # gen_random_uuid() (staged rows that have none).
     public_id = models.CharField(max_length=32, blank=True)
 
     objects = models.Manager()

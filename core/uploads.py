@@ -230,8 +230,8 @@ def _refuse_formulas(zf: zipfile.ZipFile, label: str) -> None:
     """Refuse a workbook whose first sheet holds a formula, naming the first such cell.
 
     Streams the sheet's XML through a byte pattern instead of building a cell object per
-    cell: 200,000 rows take about a second here, where openpyxl took about twenty (and the
-    register's template is checked inside the upload request). The member's size and
+    cell, because the register's template is checked inside the upload request, which
+    must answer while the user waits. The member's size and
     compression ratio were checked by :func:`check_zip` first.
     """
     sheet = _first_sheet(zf, label)
@@ -290,7 +290,7 @@ def inspect_upload(name: str, fh: BinaryIO, size: int, *, xlsx_cells: bool = Tru
     """The format of an upload (``nat``, ``csv`` or ``xlsx``) or :class:`UploadRejected`.
 
     ``xlsx_cells=False``: check a workbook's zip structure only, not its cells (the formula
-    scan reads every cell: about a minute for 200,000 rows); the caller then checks them
+    scan reads every cell, too long for a request at the row limit); the caller then checks them
     outside the request (reference uploads: the preview task)."""
     label = name or "The file"
     limit = settings.CQR_UPLOAD_MAX_BYTES

@@ -77,7 +77,8 @@ def _date(expr: str) -> str:
 # public_id: models.new_line_public_id's shape — the statement's time in milliseconds (12
 # hex), then 80 bits of sha256(a per-statement random key from Python's `secrets` || the
 # claim line id): unguessable and unique like a random id, but one chunk's ids are adjacent
-# in the unique index, and ~10x cheaper than gen_random_uuid() per row.
+# in the unique index, and a hash per row costs less than gen_random_uuid()'s strong random
+# draw per row.
 _PUBLIC_ID = "%(id_prefix)s || left(encode(sha256(%(id_key)s || int8send(id)), 'hex'), 20)"
 
 # §5 rule 6 ordering within a contract (engine.order_key; unit codes compared by code point)
@@ -570,7 +571,7 @@ def equivalents_params() -> dict:
     return {"eq_unit": eq_unit, "eq_code": eq_code, "eq_rank": eq_rank}
 
 
-# The statement is PREPAREd once per database session (planning it is ~40 ms, as long as
+# The statement is PREPAREd once per database session (planning it costs about as much as
 # executing a small chunk) and run with a generic plan (the chunk's shape does not depend
 # on the parameter values: one RTO's lines, looked up by index).
 PARAM_TYPES = {

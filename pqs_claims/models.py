@@ -733,8 +733,8 @@ class PaymentLine(TenantOwnedModel):
         ]
         triggers = [
             # Statement-level (transition tables): one set-based check per INSERT/COPY,
-            # UPDATE or DELETE statement instead of one per row — the frozen batch, and
-            # the references (class docstring) that per-row FOREIGN KEYs used to check.
+            # UPDATE or DELETE statement, not one per row — the frozen batch, and the
+            # references (class docstring) that per-row FOREIGN KEYs would check.
             *(
                 pgtrigger.Trigger(
                     name=f"payment_line_frozen_{op_name}",

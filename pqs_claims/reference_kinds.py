@@ -111,7 +111,7 @@ def _date(value: str, row: int, name: str, *, required: bool = True) -> dt.date 
     if isinstance(value, dt.datetime):
         return value.date()
     if len(value) == 10 and value[4] == value[7] == "-" and value.isascii():
-        try:  # the common case, ~10× faster than strptime (same result for this shape)
+        try:  # the common case: fromisoformat is C, strptime parses a format each time
             return dt.date.fromisoformat(value)
         except ValueError:
             pass  # strptime below decides, with the same message as ever
@@ -221,7 +221,8 @@ KEYED_BATCH = 1000
 def _update_rows(model: type[models.Model], objs: list, names: list[str]) -> None:
     """``UPDATE … FROM (VALUES …)``: write ``names`` of ``objs`` (by primary key) in one
     statement. Django's ``bulk_update`` builds a ``CASE … WHEN`` per field whose cost grows
-    with the square of the batch (≈2 ms a row here); this is linear."""
+    with the square of the batch (Django docs, ``bulk_update``: the generated SQL can be
+    very large); this is linear."""
     conn = connections[router.db_for_write(model)]
     qn = conn.ops.quote_name
     pk = model._meta.pk

@@ -274,8 +274,8 @@ def _lodge_lines(rto_id: int, ids: list[int], now: dt.datetime, today: dt.date) 
     two lines of the submission with the same key chain in line order (the later one
     supersedes the earlier, as lodging them one after the other would). The ids are COPYed
     into a temporary table and the new lines, the lines they supersede and both updates are
-    joins between analysed tables (hash joins: a claim of a million lines is lodged in
-    seconds, not the hours a nested loop over an unanalysed CTE takes). Lodgements of one
+    joins between analysed tables (hash joins; over an unanalysed CTE the planner guesses
+    the row count and picks a nested loop, quadratic in the claim's lines). Lodgements of one
     RTO are serialised with a transaction-scoped advisory lock, so the read of the lodged
     lines and their update cannot interleave with another lodgement of the same RTO."""
     from django.db import connection

@@ -133,12 +133,14 @@ class _CandidateQuery:
     the replacement award's credential fields (superseded awards) in a LEFT JOIN.
 
     Public verification crosses RTOs by design (the certificate number + family name are
-    the two factors), so there is no ``rto_id`` filter; the row carries ``rto_id``. The
-    ORM would spend about a millisecond per lookup building this query.
+    the two factors), so there is no ``rto_id`` filter; the row carries ``rto_id``. Raw
+    SQL because the public lookup runs on every request: the ORM would compile the same
+    query each time.
 
     The statement is PREPAREd once per database connection (parameters are still bound
-    by the driver): planning a four-table join costs PostgreSQL ~0.3 ms, five times what
-    running it does, and a prepared statement reuses one generic plan. Prepared
+    by the driver): for a primary-key-sized lookup PostgreSQL spends longer planning a
+    four-table join than running it, and a prepared statement reuses one generic plan
+    (PostgreSQL docs, PREPARE, "plan_cache_mode"). Prepared
     statements live in the server session, so this assumes session-level connections
     (Django's own, as deployed; a transaction-mode pooler such as PgBouncer would need
     its prepared-statement support).
