@@ -500,16 +500,16 @@ def main() -> int:
     cleanup.add("remove the temporary directory", lambda: shutil.rmtree(tmp))
     try:
         env = bench_env(tmp / "signing-key.pem", cleanup, keep_db=args.keep_db)
+        from verification.signing import generate_key, write_private_key
+
+        # before the loader: it signs the status lists, as the beat sweep does
+        write_private_key(tmp / "signing-key.pem", generate_key())
         log("migrating the bench database…")
         manage(env, "migrate", "--noinput", "-v", "0")
         log(f"loading {args.awards} awards…")
         subprocess.run(
             [sys.executable, "-c", LOADER, str(args.awards)], env=env, check=True, cwd=ROOT
         )
-        from verification.signing import generate_key, write_private_key
-
-        write_private_key(tmp / "signing-key.pem", generate_key())  # the key comes from a file
-
         port = free_port()
         gunicorn = start_gunicorn(env, port, args.workers, cleanup)
         server_cpu = ServerCpu(gunicorn.pid, env["DATABASE_URL"])
