@@ -230,7 +230,7 @@ def submission_issues_download(request, rto_code, public_id, fmt):
 def rules_page(request, rto_code):
     """Every rule a submission is checked against: the register rules and the AVETMISS
     rules of the NAT engine, with id, severity, what each reports and how to fix it."""
-    from avetmiss import plausible
+    from avetmiss import fix_hints, plausible
     from avetmiss.rules import RULES as AVETMISS_RULES
 
     from . import register_rules
@@ -242,7 +242,8 @@ def rules_page(request, rto_code):
             "register_rules": register_rules.RULES,
             "record_rules": plausible.CATALOGUE,
             "avetmiss_rules": [
-                (r, AVETMISS_SEVERITY.get(r.severity, r.severity)) for r in AVETMISS_RULES.values()
+                (r, AVETMISS_SEVERITY.get(r.severity, r.severity), fix_hints.hint_for(r.id))
+                for r in AVETMISS_RULES.values()
             ],
         },
     )
