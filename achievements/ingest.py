@@ -1113,15 +1113,10 @@ def apply_register_rules(submission, issues: list[Issue]) -> None:
                 (rto_id, submission_id, file, line, field, value, rule, severity, message,
                  hint, record_key)
             SELECT %(rto)s, %(sub)s, COALESCE(file, ''), line, COALESCE(field, ''),
-                   COALESCE(value, ''), rule, severity, message, '', COALESCE(record_key, '')
+                   COALESCE(value, ''), rule, severity, message,
+                   COALESCE(%(hints)s::jsonb ->> rule, ''), COALESCE(record_key, '')
             FROM _reg_issues ORDER BY file, line, field""",
-            params,
-        )
-        cur.execute(
-            f"""UPDATE {SubmissionIssue._meta.db_table} i SET hint = h.value
-            FROM jsonb_each_text(%s::jsonb) h
-            WHERE i.submission_id = %s AND i.rto_id = %s AND i.rule = h.key""",
-            [json.dumps(issue_hints(submission)), submission.pk, submission.rto_id],
+            {**params, "hints": json.dumps(issue_hints(submission))},
         )
         cur.execute("DROP TABLE IF EXISTS _reg_issues")
 
