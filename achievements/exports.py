@@ -92,8 +92,9 @@ class IssueSource:
 
     A NAT upload: the NAT file, its line and the AVETMISS field, as the engine reports them.
     A CQR template upload (CSV or XLSX): the user's file name (and the sheet read, for
-    XLSX), the row of that file and the template column (``template_columns.field_label``,
-    which also names the columns of issues stored before columns were stored)."""
+    XLSX), the row of that file and the template column (``template_columns.field_label``:
+    ingest stores the column, and an issue stored with a NAT field name is shown by its
+    column all the same)."""
 
     def __init__(self, sub):
         self.template = sub.source_format in ("csv", "xlsx")

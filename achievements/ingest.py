@@ -53,8 +53,9 @@ OUTCOME_CODES = {"20", "30", "40", "41", "51", "52", "60", "61", "70", "81", "82
 TEMPLATE_HINTS = {
     "CQR-01": "Make row 1 the template's header row with every column of the CQR template"
     " (download it from the upload page); the message lists the missing columns.",
-    "CQR-02": "Enter the date in the column named as YYYY-MM-DD or DD/MM/YYYY (e.g."
-    " 2024-07-01 or 01/07/2024), and make it a real calendar date.",
+    "CQR-02": "Enter the date in the column shown as YYYY-MM-DD or DD/MM/YYYY (e.g."
+    " 2024-07-01 or 01/07/2024), a real calendar date; an award row needs activity_end_date"
+    " or issue_date.",
     "CQR-03": "Leave award_type blank on a unit outcome row; on an award row enter"
     " QUALIFICATION or STATEMENT_OF_ATTAINMENT.",
     "TO-06": "Enter your own RTO code in rto_code (the RTO you are signed in for), or leave"
