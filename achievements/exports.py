@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from core.spreadsheets import csv_bytes, xlsx_bytes
 
-from .ingest import OUTCOME_CODES, TEMPLATE_COLUMNS, TEMPLATE_OPTIONAL_COLUMNS
+from .ingest import OUTCOME_CODES
+from .template_columns import TEMPLATE_COLUMNS, TEMPLATE_OPTIONAL_COLUMNS, field_label
 
 #: The downloadable template's header: every column an upload may have.
 TEMPLATE_HEADER = TEMPLATE_COLUMNS + TEMPLATE_OPTIONAL_COLUMNS
 
 ISSUE_COLUMNS = ["file", "line", "field", "value", "rule", "severity", "message", "hint"]
+#: A template upload's report: where in the user's own file (row 1 is the header row).
+TEMPLATE_ISSUE_COLUMNS = ["file", "row", "column", "value", "rule", "severity", "message", "hint"]
+XLSX_ISSUE_COLUMNS = ["file", "sheet", "row", "column", "value", "rule", "severity", "message",
+                      "hint"]  # fmt: skip
 TEMPLATE_EXAMPLE = [
     "90001", "C0001", "", "Citizen", "Alex", "2001-05-17", "X", "4000", "BRISBANE CITY",
     "CPC30220", "CPCCWHS2001", "2025-02-03", "2025-03-28", "20", "", "", "", "03",
@@ -82,10 +87,54 @@ def table_download(fmt: str, name: str, header: list[str], rows):
     return resp
 
 
-def issue_rows(issues):
-    for i in issues:
-        # line as text, like every other cell of the report (as it has always been)
-        yield [i.file, str(i.line or ""), i.field, i.value, i.rule, i.severity, i.message, i.hint]
+class IssueSource:
+    """How a submission's report says where each issue is.
+
+    A NAT upload: the NAT file, its line and the AVETMISS field, as the engine reports them.
+    A CQR template upload (CSV or XLSX): the user's file name (and the sheet read, for
+    XLSX), the row of that file and the template column (``template_columns.field_label``:
+    ingest stores the column, and an issue stored with a NAT field name is shown by its
+    column all the same)."""
+
+    def __init__(self, sub):
+        self.template = sub.source_format in ("csv", "xlsx")
+        self.file_name = sub.file_name
+        counts = sub.file_counts or {}
+        self.sheet = str(counts.get("sheet") or "") if sub.source_format == "xlsx" else ""
+        self.line_heading = "Row" if self.template else "Line"
+        self.field_heading = "Column" if self.template else "Field"
+        if not self.template:
+            self.columns = ISSUE_COLUMNS
+        else:
+            self.columns = XLSX_ISSUE_COLUMNS if self.sheet else TEMPLATE_ISSUE_COLUMNS
+
+    def file(self, issue) -> str:
+        if self.template and issue.file in ("CSV", "XLSX"):
+            return self.file_name
+        return issue.file
+
+    def field(self, issue) -> str:
+        return field_label(issue.field) if self.template else issue.field
+
+    def where(self, issue) -> str:
+        """The file (and sheet) as the page shows it."""
+        name = self.file(issue)
+        return f"{name}, sheet {self.sheet}" if self.sheet and name == self.file_name else name
+
+    def decorate(self, issues) -> list:
+        """The issues with ``where`` and ``column`` set for the report page."""
+        out = []
+        for i in issues:
+            i.where, i.column = self.where(i), self.field(i)
+            out.append(i)
+        return out
+
+    def rows(self, issues):
+        """The issues as download rows under ``self.columns``."""
+        for i in issues:
+            # line as text, like every other cell of the report (as it has always been)
+            place = [self.file(i), *([self.sheet] if self.sheet else []), str(i.line or "")]
+            yield [*place, self.field(i), i.value, i.rule, i.severity, i.message, i.hint]
 
 
 def template_csv() -> bytes:

@@ -29,47 +29,83 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from avetmiss import plausible
+from avetmiss import fix_hints, plausible
 from avetmiss.dates import parse_date
 from avetmiss.issues import ERROR, WARNING, Issue
 from avetmiss.parser import open_natset
 from avetmiss.settings import ValidationSettings
 from avetmiss.usi import usi_problem
 
-from . import register_rules
+from . import register_rules, template_columns
 from .models import StagedAward, StagedClient, StagedOutcome, TrainingProduct
 from .nat_fill import fill_client, fill_outcome, postal_sql
 from .reference_lookup import RegisterLookup
+from .template_columns import TEMPLATE_COLUMNS, TEMPLATE_OPTIONAL_COLUMNS  # noqa: F401
 
 BATCH = 100_000
 ACHIEVED = ("20", "51", "60")
-TEMPLATE_COLUMNS = [
-    "rto_code",
-    "client_identifier",
-    "usi",
-    "family_name",
-    "given_names",
-    "date_of_birth",
-    "gender",
-    "residential_postcode",
-    "residential_suburb",
-    "qualification_code",
-    "unit_code",
-    "activity_start_date",
-    "activity_end_date",
-    "outcome_code",
-    "award_type",
-    "certificate_number",
-    "issue_date",
-]
-#: Columns an upload may have besides TEMPLATE_COLUMNS (in the downloadable template).
-TEMPLATE_OPTIONAL_COLUMNS = ["residential_state"]
 OUTCOME_CODES = {"20", "30", "40", "41", "51", "52", "60", "61", "70", "81", "82", "85"}
 
-#: Hints of the template rules (the register rules carry their own: ``register_rules``).
-HINTS = {
-    "CQR-01": "Use the column layout of the CQR template (download it from the upload page).",
-    "CQR-02": "Enter the date as YYYY-MM-DD or DD/MM/YYYY.",
+#: How to fix each rule a CQR template upload can break, in the template's own words
+#: (its columns; ``template_columns``). They take the place of the national hints
+#: (``avetmiss.fix_hints``, written for NAT files) in a template upload's report; the
+#: register rules carry their own (``register_rules``).
+TEMPLATE_HINTS = {
+    "CQR-01": "Make row 1 the template's header row with every column of the CQR template"
+    " (download it from the upload page); the message lists the missing columns.",
+    "CQR-02": "Enter the date in the column shown as YYYY-MM-DD or DD/MM/YYYY (e.g."
+    " 2024-07-01 or 01/07/2024), a real calendar date; an award row needs activity_end_date"
+    " or issue_date.",
+    "CQR-03": "Leave award_type blank on a unit outcome row; on an award row enter"
+    " QUALIFICATION or STATEMENT_OF_ATTAINMENT.",
+    "TO-06": "Enter your own RTO code in rto_code (the RTO you are signed in for), or leave"
+    " it blank.",
+    "CL-01": "Enter a client_identifier of 1-10 characters without spaces: your student"
+    " management system's id for the learner, the same on every row of that learner.",
+    "CL-05": "Enter the learner's family_name (required, at most 40 characters) and"
+    " given_names (at most 40 characters); a learner with one name has it in family_name.",
+    "CL-08": "Enter gender as M, F, X or @ (not stated); the Excel template offers a dropdown.",
+    "CL-09": "Enter the learner's real date_of_birth (YYYY-MM-DD or DD/MM/YYYY), not a"
+    " system default such as 1900-01-01.",
+    "CL-11": "Enter residential_postcode as the 4-digit Australian postcode (e.g. 0800, 4000),"
+    " OSPC for an overseas address or @@@@ when not stated.",
+    "CL-12": "Enter residential_state as an AVETMISS state code (01 NSW, 02 VIC, 03 QLD, 04"
+    " SA, 05 WA, 06 TAS, 07 NT, 08 ACT, 09 other territories, 99 overseas); 99 goes with"
+    " postcode OSPC and only with it.",
+    "CL-13": "Check residential_suburb against residential_postcode (Australia Post list):"
+    " correct the spelling of the suburb or the postcode.",
+    "CL-30": "Enter the learner's USI in the usi column (required for training from"
+    " 01/01/2015), or INTOFF / INDIV for an AVETMISS exemption.",
+    "CL-31": "Copy the USI into usi exactly as the USI registry issued it: 10 characters from"
+    " 2-9 and A-Z without I, O, 0 and 1, the last a check character.",
+    "CL-32": "INTOFF in usi is only for a learner studying offshore: residential_postcode"
+    " OSPC and residential_state 99; otherwise enter the learner's USI.",
+    "TA-04": "Enter the unit's national code in unit_code (at most 12 characters, as on"
+    " training.gov.au) on every unit outcome row.",
+    "TA-05": "Enter the qualification's national code in qualification_code (at most 10"
+    " characters, as on training.gov.au), or leave it blank for a unit outside a"
+    " qualification.",
+    "TA-09": "Make activity_start_date on or before activity_end_date on the row; one of the"
+    " two was probably keyed wrongly.",
+    "TA-18": "Enter outcome_code as an AVETMISS national outcome: "
+    + ", ".join(sorted(OUTCOME_CODES))
+    + " (20 competent, 30 not yet competent, 51 RPL granted, 60 credit transfer, 70"
+    " continuing); the Excel template offers a dropdown.",
+    "PC-02": "Enter the qualification_code of the award on every award row (award_type"
+    " QUALIFICATION or STATEMENT_OF_ATTAINMENT).",
+    "PC-12": "Shorten certificate_number to at most 25 characters (the parchment number as"
+    " printed).",
+    "CQR-10": "Enter the learner's real date_of_birth: it is in the future.",
+    "CQR-11": "Check date_of_birth and activity_start_date on the row: the learner is born"
+    " after the activity started, so one of them is wrong.",
+    "CQR-12": "Check the unit row's activity_end_date and the award row's activity_end_date"
+    " (or issue_date): the unit cannot end after its qualification was completed.",
+    "CQR-13": "Enter outcome_code 70 (continuing) until the activity has ended, or correct"
+    " activity_start_date / activity_end_date if they are in the future by mistake.",
+    "CQR-14": "Delete the template's example row (Alex Citizen, client C0001) or replace it"
+    " with a real learner.",
+    "CQR-15": "Check residential_postcode and residential_state: the postcode belongs to the"
+    " state the message names.",
 }
 
 
@@ -117,7 +153,8 @@ def _split_name(name_for_encryption: str) -> tuple[str, str]:
 
 @dataclass
 class StageResult:
-    files: dict[str, int] = field(default_factory=dict)
+    # records read per file (NAT id, or CSV / XLSX); an XLSX upload adds "sheet": its name
+    files: dict[str, int | str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     collection_year: int | None = None
     # Claims only: (file, line, key, postcode, locality, hours) of the records a claim line
@@ -707,8 +744,9 @@ def _cell(v) -> str:
     return str(v).strip()
 
 
-def template_rows(data: bytes, fmt: str) -> Iterator[list[str]]:
-    """Rows of the CQR template (header first). Values are data, never formulas."""
+def template_rows(data: bytes, fmt: str, info: dict | None = None) -> Iterator[list[str]]:
+    """Rows of the CQR template (header first). Values are data, never formulas. An XLSX
+    file's rows are those of its first sheet, whose name goes into ``info["sheet"]``."""
     if fmt == "csv":
         text = data.decode("utf-8-sig")
         yield from csv.reader(io.StringIO(text, newline=""))
@@ -717,31 +755,32 @@ def template_rows(data: bytes, fmt: str) -> Iterator[list[str]]:
 
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        for row in wb.worksheets[0].iter_rows(values_only=True):
+        ws = wb.worksheets[0]
+        if info is not None:
+            info["sheet"] = ws.title
+        for row in ws.iter_rows(values_only=True):
             yield [_cell(c) for c in row]
     finally:
         wb.close()
 
 
-#: Template columns of the fields the shared record rules name by their NAT name.
-_TEMPLATE_FIELD = {
-    "unique_student_identifier": "usi",
-    "state_identifier": "residential_state",
-    "postcode": "residential_postcode",
-    "address_location_suburb_locality_or_town": "residential_suburb",
-}
-
-
 def stage_template(submission, data: bytes, progress) -> StageResult:
-    """CQR CSV/XLSX template → the same staging shape as a NAT set."""
+    """CQR CSV/XLSX template → the same staging shape as a NAT set.
+
+    Rows and issues carry ``file`` CSV or XLSX and ``line`` the row number of the user's
+    file (the header is row 1); issues name the template's columns. An XLSX file's sheet
+    name goes into ``result.files["sheet"]`` (the report names it)."""
     result = StageResult()
     issues = result.issues
     label = "CSV" if submission.source_format == "csv" else "XLSX"
-    rows = template_rows(data, submission.source_format)
+    info: dict = {}
+    rows = template_rows(data, submission.source_format, info)
     try:
         header = [h.strip().lower() for h in next(rows)]
     except StopIteration:
         header = []
+    if info.get("sheet"):
+        result.files["sheet"] = info["sheet"]
     missing = [c for c in TEMPLATE_COLUMNS if c not in header]
     if missing:
         issues.append(
@@ -794,7 +833,7 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
         if v["date_of_birth"] and dob is None:
             err("date_of_birth", "CQR-02", f"Date of birth {v['date_of_birth']!r} is not a date.")
         if v["gender"] and v["gender"] not in ("M", "F", "X", "@"):
-            err("gender", "CL-07", "Gender must be M, F, X or @ (not stated).")
+            err("gender", "CL-08", "Gender must be M, F, X or @ (not stated).")
         pc = v["residential_postcode"]
         pc_ok = not pc or re.fullmatch(r"\d{4}", pc) or pc in ("OSPC", "@@@@")
         if not pc_ok:
@@ -837,7 +876,7 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
             else plausible.activity_dates_problem(start, end, v["outcome_code"], today=today),
         ):
             if problem:
-                err(_TEMPLATE_FIELD.get(problem.field, problem.field), problem.rule,
+                err(template_columns.field_label(problem.field), problem.rule,
                     problem.message)  # fmt: skip
         if not award_type:
             if not v["unit_code"]:
@@ -851,7 +890,7 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
             if v["outcome_code"] not in OUTCOME_CODES:
                 err(
                     "outcome_code",
-                    "TA-17",
+                    "TA-18",
                     f"Outcome {v['outcome_code']!r} is not an AVETMISS outcome"
                     f" ({', '.join(sorted(OUTCOME_CODES))}).",
                 )
@@ -869,7 +908,7 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
             if v["issue_date"] and issued is None:
                 err("issue_date", "CQR-02", f"Issue date {v['issue_date']!r} is not a date.")
             if len(v["certificate_number"]) > 25:
-                err("certificate_number", "PC-08", "Certificate number is at most 25 characters.")
+                err("certificate_number", "PC-12", "Certificate number is at most 25 characters.")
         if len(v["qualification_code"]) > 10:
             err("qualification_code", "TA-05", "Qualification code is at most 10 characters.")
         family, given = v["family_name"][:40], v["given_names"][:40]
@@ -1068,23 +1107,51 @@ def apply_register_rules(submission, issues: list[Issue]) -> None:
             ) s WHERE i.record_key = '' AND s.file = i.file AND s.line_no = i.line""",
             params,
         )
+        if submission.source_format in ("csv", "xlsx"):
+            _name_template_columns(cur)
         cur.execute(
             f"""INSERT INTO {SubmissionIssue._meta.db_table}
                 (rto_id, submission_id, file, line, field, value, rule, severity, message,
                  hint, record_key)
             SELECT %(rto)s, %(sub)s, COALESCE(file, ''), line, COALESCE(field, ''),
-                   COALESCE(value, ''), rule, severity, message, '', COALESCE(record_key, '')
+                   COALESCE(value, ''), rule, severity, message,
+                   COALESCE(%(hints)s::jsonb ->> rule, ''), COALESCE(record_key, '')
             FROM _reg_issues ORDER BY file, line, field""",
-            params,
+            {**params, "hints": json.dumps(issue_hints(submission))},
         )
-        hints = {**HINTS, **{r.id: r.hint for r in register_rules.RULES}}
-        for rule, hint in hints.items():
-            cur.execute(
-                f"UPDATE {SubmissionIssue._meta.db_table} SET hint = %s"
-                " WHERE submission_id = %s AND rule = %s",
-                [hint, submission.pk, rule],
-            )
         cur.execute("DROP TABLE IF EXISTS _reg_issues")
+
+
+def issue_hints(submission) -> dict[str, str]:
+    """Rule id -> how to fix it, for the issues of ``submission``: the national rules'
+    (``avetmiss.fix_hints``), the register rules', and for a template upload the template
+    rules' in the template's words (``TEMPLATE_HINTS``), which take precedence."""
+    hints = {**fix_hints.HINTS, **{r.id: r.hint for r in register_rules.RULES}}
+    if submission.source_format in ("csv", "xlsx"):
+        hints.update(TEMPLATE_HINTS)
+    return hints
+
+
+def _name_template_columns(cur) -> None:
+    """A template upload's issues (``_reg_issues``) name the template's columns: the field
+    a register rule reported by its NAT name becomes the column (or words, for a field the
+    template has no column for), and so does a NAT field name quoted in the message
+    (``template_columns``, the one mapping)."""
+    cur.execute("SELECT DISTINCT field FROM _reg_issues")
+    labels = template_columns.sql_field_labels(f for (f,) in cur.fetchall() if f)
+    if labels:
+        cur.execute(
+            """UPDATE _reg_issues i SET field = m.value FROM jsonb_each_text(%s::jsonb) m
+            WHERE i.field = m.key""",
+            [json.dumps(labels)],
+        )
+    renames = template_columns.SQL_MESSAGE_RENAMES
+    expr, params = "message", []
+    for pattern, column in renames:
+        expr = f"regexp_replace({expr}, %s, %s, 'g')"
+        params += [pattern, column]
+    any_name = r"\m(" + "|".join(p[2:-2] for p, _ in renames) + r")\M"
+    cur.execute(f"UPDATE _reg_issues SET message = {expr} WHERE message ~ %s", [*params, any_name])
 
 
 def clear_staging(submission) -> None:

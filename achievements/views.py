@@ -138,9 +138,13 @@ def submission_report_context(request, sub: Submission) -> dict:
         "client": request.GET.get("client", "").strip()[:20],
     }  # fmt: skip
     issues = selectors.submission_issues(sub, **filters)
+    page = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+    source = exports.IssueSource(sub)  # NAT file / line / field, or the template's row / column
+    page.object_list = source.decorate(page.object_list)
     return {
         "rule_counts": selectors.submission_rule_counts(sub),
-        "issues": Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page")),
+        "issues": page,
+        "issue_source": source,
         "issue_filters": filters,
         "filtered": any(filters.values()),
     }
@@ -238,11 +242,12 @@ def submission_issues_download(request, rto_code, public_id, fmt):
     sub = selectors.submission_get_for_actor(rto=request.rto, public_id=public_id)
     issues = sub.issues.order_by("file", "line", "field", "id").iterator(chunk_size=5000)
     name = f"issues-{sub.public_id[:8]}"
+    source = exports.IssueSource(sub)  # NAT file / line / field, or the template's row / column
     if fmt == "csv":
-        data = exports.csv_bytes(exports.ISSUE_COLUMNS, exports.issue_rows(issues))
+        data = exports.csv_bytes(source.columns, source.rows(issues))
         return _download(data, f"{name}.csv", "text/csv; charset=utf-8")
     if fmt == "xlsx":
-        data = exports.xlsx_bytes([("Issues", exports.ISSUE_COLUMNS, exports.issue_rows(issues))])
+        data = exports.xlsx_bytes([("Issues", source.columns, source.rows(issues))])
         return _download(data, f"{name}.xlsx", XLSX)
     raise Http404
 
@@ -251,7 +256,7 @@ def submission_issues_download(request, rto_code, public_id, fmt):
 def rules_page(request, rto_code):
     """Every rule a submission is checked against: the register rules and the AVETMISS
     rules of the NAT engine, with id, severity, what each reports and how to fix it."""
-    from avetmiss import plausible
+    from avetmiss import fix_hints, plausible
     from avetmiss.rules import RULES as AVETMISS_RULES
 
     from . import register_rules
@@ -263,7 +268,8 @@ def rules_page(request, rto_code):
             "register_rules": register_rules.RULES,
             "record_rules": plausible.CATALOGUE,
             "avetmiss_rules": [
-                (r, AVETMISS_SEVERITY.get(r.severity, r.severity)) for r in AVETMISS_RULES.values()
+                (r, AVETMISS_SEVERITY.get(r.severity, r.severity), fix_hints.hint_for(r.id))
+                for r in AVETMISS_RULES.values()
             ],
         },
     )

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from .dates import date_ordinal
+from .fix_hints import hint_for
 from .issues import ValidationResult
 from .layouts import RELEASES, UnknownReleaseError
 from .parser import NatSet, SourceError
@@ -126,7 +127,8 @@ def run(
 
 
 def format_report(result: ValidationResult, path: str) -> str:
-    """Human-readable report."""
+    """Human-readable report: each issue with how to fix it (the issue's own hint, else the
+    rule's from :mod:`avetmiss.fix_hints`)."""
     kind = "interim" if result.interim else "final"
     lines = [
         f"AVETMISS {result.release} validation of {path}",
@@ -146,8 +148,9 @@ def format_report(result: ValidationResult, path: str) -> str:
         if i.field != "record":
             where += f" {i.field}"
         lines.append(f"{where}: {i.severity.upper()} {i.rule}: {i.message}")
-        if i.hint:
-            lines.append(f"    hint: {i.hint}")
+        hint = i.hint or hint_for(i.rule)
+        if hint:
+            lines.append(f"    how to fix: {hint}")
     if result.issues:
         lines.append("")
     listed = len(result.issues)

@@ -58,7 +58,8 @@ class Problem(NamedTuple):
 #: The rules of this module as people read them (the in-app rules page lists them): id, what
 #: is refused (always an error), how to fix it.
 CATALOGUE: tuple[tuple[str, str, str], ...] = (
-    ("CQR-10", "A date of birth in the future.", "Give the learner's real date of birth."),
+    ("CQR-10", "A date of birth in the future.",
+     "Give the learner's real date of birth: the one given is after today (a mistyped year?)."),
     ("CQR-11", "A date of birth after the start of the learner's activity.",
      "One of the two dates is wrong: check the birth date and the activity start date."),
     ("TA-09", "An activity that ends before it starts.", "Check both activity dates."),

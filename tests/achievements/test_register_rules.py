@@ -281,8 +281,13 @@ def test_rules_page_lists_every_register_and_avetmiss_rule(world, client_for):
     for rule in register_rules.RULES:
         assert f'<tr id="{rule.id}"><td>{rule.id}</td>' in html
         assert rule.hint.replace("'", "&#x27;") in html
+    from django.utils.html import escape
+
+    from avetmiss.fix_hints import hint_for
+
     for rule_id in AVETMISS_RULES:
         assert f'<tr id="{rule_id}">' in html
+        assert f"<td>{escape(hint_for(rule_id))}</td></tr>" in html  # how to fix it
     from avetmiss.plausible import CATALOGUE
 
     for rule_id, what, _fix in CATALOGUE:
