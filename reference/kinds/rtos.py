@@ -6,9 +6,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 
-from core.reference_import import Row, RowErrors, register, upsert
-
-from .models import STATES, Rto, validate_abn
+from reference.importer import Row, RowErrors, register, upsert
+from rtos.models import STATES, Rto, validate_abn
 
 _STATES = {code for code, _ in STATES}
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from core.reference_import import Row, RowErrors, register, upsert
-
-from .models import TrainingProduct
+from achievements.models import TrainingProduct
+from reference.importer import Row, RowErrors, register, upsert
 
 _CODE = re.compile(r"^[A-Z0-9]{1,12}$")
 

@@ -5,8 +5,8 @@ numbers counted from 2 = the first data row) and an actor, validates every row f
 then upserts in one transaction with one audit event; the same file twice changes
 nothing. A bad row raises :class:`ReferenceRowError` naming the row and nothing is applied.
 
-They register with ``core.reference_import`` (auto-discovered ``reference_kinds`` module,
-``func(rows, *, actor)`` signature); ``IMPORTERS`` is the same table for direct calls.
+They register with ``reference.importer`` (``func(rows, *, actor)`` signature);
+``IMPORTERS`` is the same table for direct calls.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from django_scopes import scopes_disabled
 
 from core.audit import audit_record
 from core.errors import ApplicationError
-from core.reference_import import register, track
-
-from .models import (
+from pqs_claims.models import (
     BSB_RE,
     FundingProgram,
     Locality,
@@ -35,6 +33,7 @@ from .models import (
     TrainingContractSrto,
     UnitPoints,
 )
+from reference.importer import register, track
 
 
 class ReferenceRowError(ApplicationError):
@@ -649,8 +648,8 @@ def _refuse_account_changes(parsed: list[tuple[type, dict, dict]], numbers: list
 
 def import_csv(kind: str, path, *, actor=None) -> dict:
     """Convenience for demo data and tests: import one file of ``kind`` (the one reader,
-    core.reference_import.read_table, so CSV and XLSX behave as in import_reference)."""
-    from core.reference_import import read_table
+    reference.importer.read_table, so CSV and XLSX behave as in import_reference)."""
+    from reference.importer import read_table
 
     _header, rows = read_table(path)
     return IMPORTERS[kind](rows, actor=actor)
@@ -665,9 +664,8 @@ def import_csv(kind: str, path, *, actor=None) -> dict:
 def import_bsb(rows, errors) -> None:
     """BSB directory: the public BSB directory's CSV columns (BSB, institution mnemonic,
     branch name, address, suburb, state, postcode, payment flags), keyed by BSB."""
-    from core.reference_import import upsert
-
-    from .models import Bsb
+    from pqs_claims.models import Bsb
+    from reference.importer import upsert
 
     seen: dict[str, int] = {}
     for row in rows:
@@ -704,9 +702,8 @@ _BSB_OPTIONAL = {"address": 200, "suburb": 100, "state": 3, "postcode": 4, "paym
 def import_rto_scope(rows, errors) -> None:
     """RTO scope of registration: rto code, qualification code, from, to (training.gov.au).
     Only qualifications on scope can be nominated for PQS status."""
-    from core.reference_import import upsert
-
-    from .models import RtoScope
+    from pqs_claims.models import RtoScope
+    from reference.importer import upsert
 
     for row in rows:
         code, qual = row["rto_code"], row["qualification_code"].upper()

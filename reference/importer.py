@@ -1,9 +1,9 @@
 """Reference-data imports (`manage.py import_reference KIND FILE`, interfaces.md §3).
 
-A *kind* is one function plus one registration line, in the owning app's
-``reference_kinds.py`` (auto-discovered)::
+A *kind* is one function plus one registration line, in a topic module of
+``reference.kinds`` (imported by :func:`kinds`)::
 
-    from core.reference_import import RowErrors, register, upsert
+    from reference.importer import RowErrors, register, upsert
 
     @register("training-products", columns=["type", "code", "title", ...])
     def import_training_products(rows, errors: RowErrors) -> None:
@@ -28,7 +28,7 @@ the kind function, its audit event) inside a savepoint that is always rolled bac
 reports what *would* change: the kind's counts plus a sample of the rows it would create
 or update (observed through the model save signals, so every kind gets it without extra
 code). The department's upload pages use it for the preview and then apply the same
-stored bytes without ``dry_run`` (``core.reference_uploads``): one import path for the
+stored bytes without ``dry_run`` (``reference.uploads``): one import path for the
 command and the browser.
 
 Progress: ``import_reference(..., progress=callback)`` calls ``callback(phase, done, total)``
@@ -53,9 +53,8 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models.signals import post_save, pre_save
-from django.utils.module_loading import autodiscover_modules
 
-from .audit import audit_record
+from core.audit import audit_record
 
 __all__ = [
     "ImportReport",
@@ -160,7 +159,8 @@ def register(
 def kinds() -> dict[str, Kind]:
     global _discovered
     if not _discovered:
-        autodiscover_modules("reference_kinds")
+        import reference.kinds  # noqa: F401  (registers every kind)
+
         _discovered = True
     return dict(sorted(_REGISTRY.items()))
 
@@ -520,8 +520,8 @@ def _note_create(sender, instance, created=False, raw=False, **kwargs):
 
 
 # Connected once; they do nothing unless a dry run has set a sample in this context.
-pre_save.connect(_note_update, dispatch_uid="core.reference_import.note_update", weak=False)
-post_save.connect(_note_create, dispatch_uid="core.reference_import.note_create", weak=False)
+pre_save.connect(_note_update, dispatch_uid="reference.importer.note_update", weak=False)
+post_save.connect(_note_create, dispatch_uid="reference.importer.note_create", weak=False)
 
 
 # ---------------------------------------------------------------------------- import

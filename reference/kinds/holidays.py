@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .models import PublicHoliday
-from .reference_import import Row, RowErrors, register, upsert
+from core.models import PublicHoliday
+from reference.importer import Row, RowErrors, register, upsert
 
 _JURISDICTIONS = PublicHoliday.Jurisdiction.values
 
