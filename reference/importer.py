@@ -123,6 +123,15 @@ class Kind:
     description: str = ""
     #: True: ``func(rows, *, actor=None) -> counts`` raising at the first bad row.
     raises: bool = False
+    #: The template's example row (column → text), one value for every template column.
+    example: dict[str, str] = field(default_factory=dict)
+    #: Coded columns → the values the kind accepts (the template's dropdowns and notes).
+    allowed: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def template_columns(self) -> list[str]:
+        """The template's header: the required columns, then the optional ones."""
+        return self.columns + [c for c in self.optional_columns if c not in self.columns]
 
 
 _REGISTRY: dict[str, Kind] = {}
@@ -135,10 +144,14 @@ def register(
     columns: Iterable[str] = (),
     optional_columns: Iterable[str] = (),
     description: str = "",
+    example: dict[str, str] | None = None,
+    allowed: dict[str, Iterable[str]] | None = None,
 ):
     """Decorator: register ``func(rows, errors)`` (or ``func(rows, *, actor)``) for ``name``.
 
     ``columns`` are required header columns (checked before the function runs).
+    ``example`` (one row that the kind accepts) and ``allowed`` (coded column → the values
+    it accepts) make the kind's downloadable template (``reference.file_templates``).
     """
 
     def deco(func):
@@ -150,6 +163,8 @@ def register(
             list(optional_columns),
             description or ((func.__doc__ or "").strip().splitlines() or [""])[0],
             raises,
+            dict(example or {}),
+            {column: list(values) for column, values in (allowed or {}).items()},
         )
         return func
 

@@ -18,6 +18,7 @@ from core.models import ReferenceUpload
 from core.uploads import UploadRejected
 from pqs_claims import selectors
 
+from . import file_templates
 from . import uploads as reference_uploads
 from .forms import ReferenceApplyForm, ReferenceUploadForm
 from .importer import kinds as reference_kinds
@@ -134,7 +135,10 @@ def reference_imports(request):
             "form": form,
             "page": page.get_page(request.GET.get("page")),
             "max_rows": reference_uploads.max_rows(),
-            "templates": {k: _kind_label(k) for k in reference_kinds()},
+            "templates": [
+                {"kind": k, "label": _kind_label(k), "columns": file_templates.column_notes(obj)}
+                for k, obj in reference_kinds().items()
+            ],
         },
         status=400 if form is not None and form.errors else 200,
     )
@@ -210,12 +214,15 @@ def reference_import_apply(request, public_id):
 
 @department_required()
 def reference_import_template(request, kind, fmt="csv"):
-    """A CSV with the kind's header row (required columns, then optional ones)."""
-    registry = reference_kinds()
-    if kind not in registry:
+    """The kind's template (``reference.file_templates``): its exact header and one example
+    row; the XLSX adds dropdowns and the allowed values of coded columns."""
+    kind_obj = reference_kinds().get(kind)
+    if kind_obj is None:
         raise Http404
-    k = registry[kind]
-    columns = list(k.columns) + [c for c in k.optional_columns if c not in k.columns]
-    resp = HttpResponse(",".join(columns) + "\r\n", content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    if fmt == "xlsx":
+        data, content_type = file_templates.template_xlsx(kind_obj), file_templates.XLSX_TYPE
+    else:
+        data, content_type = file_templates.template_csv(kind_obj), file_templates.CSV_TYPE
+    resp = HttpResponse(data, content_type=content_type)
+    resp["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
     return resp

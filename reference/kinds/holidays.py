@@ -19,7 +19,12 @@ def _parse_date(text: str) -> dt.date | None:
     return None
 
 
-@register("public-holidays", columns=["date", "jurisdiction", "name"])
+@register(
+    "public-holidays",
+    columns=["date", "jurisdiction", "name"],
+    example={"date": "26/01/2027", "jurisdiction": "QLD", "name": "Australia Day"},
+    allowed={"jurisdiction": _JURISDICTIONS},
+)
 def import_public_holidays(rows: list[Row], errors: RowErrors) -> None:
     """Whole-day public holidays, keyed by date and jurisdiction (QLD, NATIONAL, …)."""
     seen: dict[tuple[dt.date, str], int] = {}
