@@ -36,6 +36,29 @@ every ``PROGRESS_EVERY`` rows (the browser's Celery task shows it as a progress 
 framework reports the kind's pass over the rows (phase ``rows``); a kind that writes in a
 second pass wraps it in :func:`track` (phase ``writing``). Without a callback nothing is
 wrapped and nothing is called: the command's work and output are unchanged.
+
+Why this framework rather than django-import-export (installed) for reading, dry runs and
+writing: its pieces were checked against what reference files need, and none of them
+replaces code here without changing behaviour.
+
+* Reading (tablib's CSV / XLSX loaders): an XLSX is read from the workbook's *active*
+  sheet, not the first one the page and the templates name; the CSV loader drops blank
+  lines, so a row's number no longer matches the line a person sees in the file (every
+  row error here names it); a row longer than the header raises instead of being read;
+  and the whole file is parsed to learn its header, where :func:`read_header` reads one
+  line at the door of a 32 MB upload.
+* Dry run (``Resource.import_data(dry_run=True)`` with new / update / skip / error row
+  results): it works one model row at a time. The kinds here check the whole file
+  first (the same key on two rows, an import that would change where a PQS is paid,
+  training contracts whose latest SRTO period describes the contract) and several write
+  set-based (``reference.kinds.payments``: ``UPDATE … FROM (VALUES …)`` batches, the SRTO
+  history replaced per batch), which a ``Resource`` cannot express; its ``use_bulk`` mode
+  skips the save signals that give the preview its sample. The dry run here is one
+  savepoint around the kind's own code, whatever the kind: the preview is exactly what
+  Apply will do.
+* Writing: the templates (``reference.file_templates``) need list data validation and
+  text-formatted columns, which tablib's XLSX writer does not offer; downloads use the
+  formula-safe writers of ``core.spreadsheets``.
 """
 
 from __future__ import annotations
@@ -639,7 +662,8 @@ def _import(kind: Kind, label: str, name: str, rows: list[Row], actor: Any) -> I
 
 def _lock(kind_name: str) -> None:
     """Imports of one kind run one after the other (transaction-scoped advisory lock):
-    two concurrent upserts of the same new key would otherwise both create it."""
+    two concurrent upserts of the same new key would otherwise both create it. The lock's
+    name is the module's former one, so a worker still running the old code waits too."""
     with connection.cursor() as cur:
         cur.execute(
             "SELECT pg_advisory_xact_lock(hashtext('core.reference_import'), hashtext(%s))",
