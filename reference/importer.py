@@ -57,8 +57,11 @@ replaces code here without changing behaviour.
   savepoint around the kind's own code, whatever the kind: the preview is exactly what
   Apply will do.
 * Writing: the templates (``reference.file_templates``) need list data validation and
-  text-formatted columns, which tablib's XLSX writer does not offer; downloads use the
-  formula-safe writers of ``core.spreadsheets``.
+  text-formatted columns, which tablib's XLSX writer does not offer. Downloads (the
+  templates' CSV, the register's exports) use the formula-safe writers of
+  ``core.spreadsheets`` (performance-and-security.md R8: a text cell starting with
+  ``= + - @``, tab or CR is prefixed with ``'``); import-export's export escaping only
+  removes a leading ``=``, changing the value and leaving the other prefixes live.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ not UTF-8, XLSX with formulas, a zip posing as a spreadsheet) and refused with n
 stored; otherwise its bytes and sha256 are stored *before* it is read, and Apply refuses
 bytes whose sha256 no longer matches, so what is applied is exactly what was previewed.
 
-Preview and Apply run in Celery tasks (``core.tasks``, queue ``default``) so that the page
+Preview and Apply run in Celery tasks (``reference.tasks``, queue ``default``) so that the page
 answers at once and shows their progress; the ``ReferenceUpload`` row is the unit of work
 (statuses in ``core.models.ReferenceUpload``). The upload request stores the file and
 checks its header row (the usual mistake, a file of another kind, is still answered on the

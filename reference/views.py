@@ -135,13 +135,23 @@ def reference_imports(request):
             "form": form,
             "page": page.get_page(request.GET.get("page")),
             "max_rows": reference_uploads.max_rows(),
-            "templates": [
-                {"kind": k, "label": _kind_label(k), "columns": file_templates.column_notes(obj)}
-                for k, obj in reference_kinds().items()
-            ],
+            "templates": [_template_notes(k, obj) for k, obj in reference_kinds().items()],
         },
         status=400 if form is not None and form.errors else 200,
     )
+
+
+def _template_notes(name: str, kind) -> dict:
+    """What the imports page says of a kind's template: its columns, required first, and
+    the allowed values of its coded columns (a CSV's companion note)."""
+    columns = file_templates.column_notes(kind)
+    return {
+        "kind": name,
+        "label": _kind_label(name),
+        "required": [c["column"] for c in columns if c["required"]],
+        "optional": [c["column"] for c in columns if not c["required"]],
+        "coded": [c for c in columns if c["allowed"]],
+    }
 
 
 def _upload_get(public_id: str) -> ReferenceUpload:

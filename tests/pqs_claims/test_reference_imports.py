@@ -347,7 +347,11 @@ def test_reference_pages_link_to_the_import_and_templates(officer):
     form = c.get(reverse("reference:reference_imports") + "?kind=price-list").content.decode()
     assert '<option value="price-list" selected>' in form
     tpl = c.get(reverse("reference:reference_import_template", args=["public-holidays"]))
-    assert tpl.status_code == 200 and tpl.content == b"date,jurisdiction,name\r\n"
+    assert tpl.status_code == 200  # the header, then the example row (issue 13)
+    assert (
+        tpl.content.decode("utf-8-sig")
+        == "date,jurisdiction,name\r\n26/01/2027,QLD,Australia Day\r\n"
+    )
     assert c.get(reverse("reference:reference_import_template", args=["nope"])).status_code == 404
     assert c.get(reverse("reference:reference_import", args=["0" * 32])).status_code == 404
 
