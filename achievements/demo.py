@@ -6,7 +6,7 @@ from core.demo import DEMO_DATA_DIR
 
 
 def load_training_products(out) -> None:
-    from core.reference_import import import_reference
+    from reference.importer import import_reference
 
     report = import_reference("training-products", DEMO_DATA_DIR / "training-products.csv")
     if not report.ok:  # pragma: no cover - the sample file is known good

@@ -118,9 +118,9 @@ def _run(args, work: Path, db_name: str, prefix: str) -> int:
     from achievements.models import Submission
     from achievements.services import submission_create, submission_request_commit
     from pqs_claims.models import ClaimLine, ClaimSubmission
-    from pqs_claims.reference_kinds import import_csv
     from pqs_claims.sample import claim_zip, scale_claim, scale_reference
     from pqs_claims.services import claim_submission_create, claim_submission_request_lodge
+    from reference.kinds.payments import import_csv
     from tests.worker_harness import Worker
 
     t = time.perf_counter()

@@ -99,7 +99,7 @@ def load_people(out) -> None:
 
 def load_public_holidays(out) -> None:
     """Queensland public holidays 2025-2027 (the monthly payment cut-off skips them)."""
-    from .reference_import import import_reference
+    from reference.importer import import_reference
 
     report = import_reference("public-holidays", DEMO_DATA_DIR / "public-holidays.csv")
     if not report.ok:  # pragma: no cover - the sample file is known good

@@ -126,9 +126,9 @@ class PublicHoliday(models.Model):
 class ReferenceUpload(models.Model):
     """A reference-data file uploaded in the department workspace, stored as received
     (bytes + sha256) before it is read, so that Apply imports exactly the bytes that were
-    previewed. Preview and Apply both go through ``core.reference_import.import_reference``
+    previewed. Preview and Apply both go through ``reference.importer.import_reference``
     (the ``manage.py import_reference`` code path; preview = its dry run), each in a Celery
-    task (``core.tasks``) for which this row is the unit of work:
+    task (``reference.tasks``) for which this row is the unit of work:
 
     received → previewing → ready | has_errors | rejected; ready → applying → applied |
     has_errors (the data changed since the preview); previewing / applying → failed (an

@@ -1,4 +1,4 @@
-"""Celery task base classes, and the tasks of reference-data uploads (below).
+"""Celery task base classes (the reference-data upload tasks are in ``reference.tasks``).
 
 ``BaseTask`` subclasses Celery's ``DjangoTask`` (so ``delay_on_commit`` exists: tasks are
 dispatched only after the transaction that created their unit of work commits).
@@ -9,8 +9,6 @@ dispatched only after the transaction that created their unit of work commits).
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django_scopes import scope
-
-from .leases import work_lease
 
 
 class BaseTask(DjangoTask):
@@ -26,42 +24,6 @@ class TenantTask(BaseTask):
             raise ValueError(f"{self.name} needs rto_id=")
         with scope(rto=rto_id):
             return super().__call__(*args, **kwargs)
-
-
-# ---------------------------------------------------------------------------- reference data
-# Preview and Apply of a reference-data upload (core.reference_uploads): the
-# ReferenceUpload row is the unit of work, status-checked under its row lock, so both tasks
-# are idempotent and run with ``acks_late`` (a worker killed mid-way has its task
-# redelivered; the import's transaction either committed or did not). While a task runs it
-# holds the upload's work lease (core.leases): a second delivery steps aside, and the sweep
-# tells a slow task from an abandoned one.
-REFERENCE_UPLOAD_LEASE = "core.reference_upload"
-
-
-@shared_task(base=BaseTask, bind=True, acks_late=True, name="core.reference_preview")
-def reference_preview_task(self, upload_id: int) -> None:
-    from .reference_uploads import reference_upload_preview
-
-    with work_lease(REFERENCE_UPLOAD_LEASE, upload_id) as mine:
-        if mine:
-            reference_upload_preview(upload_id)
-
-
-@shared_task(base=BaseTask, bind=True, acks_late=True, name="core.reference_apply")
-def reference_apply_task(self, upload_id: int) -> None:
-    from .reference_uploads import reference_upload_run_apply
-
-    with work_lease(REFERENCE_UPLOAD_LEASE, upload_id) as mine:
-        if mine:
-            reference_upload_run_apply(upload_id)
-
-
-@shared_task(base=BaseTask, name="core.reference_sweep")
-def reference_sweep_task() -> int:
-    """Beat: restart reference uploads whose worker died (reference_uploads_restart_stalled)."""
-    from .reference_uploads import reference_uploads_restart_stalled
-
-    return len(reference_uploads_restart_stalled())
 
 
 # ---------------------------------------------------------------------------- audit anchors

@@ -32,6 +32,7 @@ urlpatterns = [
     path("rto/<str:rto_code>/", include(rto_patterns)),
     path("department/verification/", include("verification.urls_department")),
     path("department/", include("pqs_claims.urls_department")),
+    path("department/", include("reference.urls")),
     path("department/register/", include("achievements.urls_department")),
     path("department/access-applications/", include("accounts.urls_department")),
     path("department/", include("rtos.urls_department")),

@@ -21,10 +21,10 @@ KINDS = [
 
 def load_payments(out) -> None:
     from core.demo import DEMO_DATA_DIR
+    from reference.kinds.payments import import_csv
     from rtos.models import Rto
 
     from .models import ClaimSubmission, PqsApproval
-    from .reference_kinds import import_csv
     from .sample import Claim, Learner, Line, claim_zip
     from .services import BRISBANE, claim_submission_load, claim_submission_lodge
 
@@ -37,7 +37,7 @@ def load_payments(out) -> None:
             continue
         import_csv(kind, DEMO_DATA_DIR / f"{kind}.csv", actor="load_demo")
     # the BSB directory and scopes of registration (issue 14: bank accounts, PQS applications)
-    from core.reference_import import import_reference
+    from reference.importer import import_reference
 
     for kind in ("bsb", "rto-scope"):
         import_reference(kind, DEMO_DATA_DIR / f"{kind}.csv", actor="load_demo")

@@ -1,5 +1,6 @@
-"""Department workspace: /department/batches/…, /department/adjustments/,
-/department/payment-reference/… and /department/reference-imports/…"""
+"""Department workspace: /department/batches/…, /department/adjustments/, a PQS approval's
+bank account change, bank changes and PQS applications (the reference-data pages:
+``reference.urls``)."""
 
 from django.urls import path
 
@@ -26,19 +27,6 @@ urlpatterns = [
         "adjustments/<str:public_id>/resolve/",
         views.adjustment_review_resolve,
         name="adjustment_review_resolve",
-    ),
-    path("payment-reference/<str:kind>/", views.reference, name="reference"),
-    path("reference-imports/", views.reference_imports, name="reference_imports"),
-    path(
-        "reference-imports/templates/<str:kind>.csv",
-        views.reference_import_template,
-        name="reference_import_template",
-    ),
-    path("reference-imports/<str:public_id>/", views.reference_import, name="reference_import"),
-    path(
-        "reference-imports/<str:public_id>/apply/",
-        views.reference_import_apply,
-        name="reference_import_apply",
     ),
     path(
         "payment-reference/approvals/<str:public_id>/bank/",

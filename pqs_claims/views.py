@@ -1,4 +1,5 @@
-"""Claims (RTO workspace) and payment batches / reference data (department workspace).
+"""Claims (RTO workspace) and payment batches (department workspace; the payment reference
+data pages are in ``reference.views``).
 Thin views: forms in, a service or selector call, a template out."""
 
 from __future__ import annotations
@@ -11,18 +12,13 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
-from core import reference_uploads
 from core.decorators import department_required, rto_perm_required
 from core.errors import ApplicationError
-from core.htmx import Progress, progress_poll, vary_on_htmx
-from core.models import ReferenceUpload
-from core.reference_import import kinds as reference_kinds
 from core.uploads import UploadRejected
 from rtos.models import Perm
 
@@ -36,8 +32,6 @@ from .forms import (
     BatchRunForm,
     ClaimUploadForm,
     PaidForm,
-    ReferenceApplyForm,
-    ReferenceUploadForm,
 )
 from .models import BankAccountChange
 from .pipeline import DEPARTMENTAL_CODES
@@ -331,68 +325,7 @@ def batch_remittance(request, public_id, rto_code):
     return _pdf(exports.remittance_pdf(batch, total), f"remittance-{batch.period}-{rto_code}.pdf")
 
 
-# ----------------------------------------------------------------- department: reference
-REFERENCE_KINDS = {
-    "programs": "Funding programs",
-    "prices": "Price list",
-    "localities": "Location loadings",
-    "locality-list": "Localities",
-    "contracts": "Training contracts",
-    "approvals": "PQS approvals",
-    "holidays": "Public holidays",
-}
-#: browse page → the ``import_reference`` kind that loads it
-IMPORT_KIND_OF = {
-    "programs": "funding-programs",
-    "prices": "price-list",
-    "localities": "location-loadings",
-    "locality-list": "localities",
-    "contracts": "training-contracts",
-    "approvals": "pqs-approvals",
-    "holidays": "public-holidays",
-}
-#: what the officer reads for each import kind (the registry's name in brackets)
-IMPORT_KIND_LABELS = {
-    "funding-programs": "Funding programs",
-    "price-list": "Price list",
-    "unit-points": "Unit points (qualifications priced in points)",
-    "localities": "Localities",
-    "location-loadings": "Location loadings",
-    "training-contracts": "Training contracts (DELTA)",
-    "pqs-approvals": "PQS approvals and bank accounts",
-    "public-holidays": "Public holidays",
-    "training-products": "Training products (qualifications and units)",
-    "rtos": "RTOs (registry)",
-}
-
-
-def _kind_label(name: str) -> str:
-    kind = reference_kinds().get(name)
-    label = IMPORT_KIND_LABELS.get(name) or (kind.description if kind else "") or name
-    return f"{label} ({name})"
-
-
-@department_required()
-def reference(request, kind):
-    if kind not in REFERENCE_KINDS:
-        raise Http404
-    q = request.GET.get("q", "")
-    page = Paginator(selectors.reference_rows(kind, q), 100).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "pqs_claims/reference.html",
-        {
-            "kind": kind,
-            "kinds": REFERENCE_KINDS,
-            "title": REFERENCE_KINDS[kind],
-            "page": page,
-            "q": q,
-            "import_kind": IMPORT_KIND_OF[kind],
-            "can_import": reference_uploads.can_import(request.user, IMPORT_KIND_OF[kind]),
-        },
-    )
-
-
+# ----------------------------------------------------------------- department: PQS bank
 @department_required(admin=True)
 def approval_bank(request, public_id):
     """A department admin asks for a PQS's account to change (e.g. on the supplier's
@@ -412,7 +345,7 @@ def approval_bank(request, public_id):
                 "approver must verify it with the RTO; until then payments go to the "
                 "current account.",
             )
-            return redirect("payments:reference", kind="approvals")
+            return redirect("reference:reference", kind="approvals")
     with scopes_disabled():
         pending = BankAccountChange.objects.filter(approval=approval, status="pending").first()
     return render(
@@ -421,160 +354,6 @@ def approval_bank(request, public_id):
         {"approval": approval, "form": form, "pending": pending},
         status=400 if form.errors else 200,
     )
-
-
-# ----------------------------------------------------------------- department: imports
-NO_IMPORT = (
-    "Importing reference data needs an officer grant with act permission (RTO registry and"
-    " PQS approvals: department admins)."
-)
-
-
-def _upload_form(request, data=None, files=None):
-    allowed = reference_uploads.importable_kinds(request.user)
-    form = ReferenceUploadForm(
-        data, files, kinds={k: _kind_label(k) for k in allowed}, initial={"kind": ""}
-    )
-    if data is None and request.GET.get("kind") in allowed:
-        form.initial["kind"] = request.GET["kind"]
-    return form
-
-
-@department_required()
-def reference_imports(request):
-    """Upload a reference file (officers with an "act" grant, department admins) and the
-    list of earlier uploads with their status (every department user)."""
-    form = None
-    if request.method == "POST":
-        if not reference_uploads.can_import(request.user, request.POST.get("kind") or None):
-            raise PermissionDenied(NO_IMPORT)
-        form = _upload_form(request, request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                upload = reference_uploads.reference_upload_create(
-                    kind=form.cleaned_data["kind"],
-                    file=form.cleaned_data["file"],
-                    actor=request.user,
-                )
-            except (UploadRejected, ApplicationError) as exc:
-                form.add_error("file", exc.message)
-            else:
-                if upload.status == ReferenceUpload.Status.REJECTED:
-                    form.add_error("file", upload.preview.get("message", "Unreadable file."))
-                else:
-                    return redirect("payments:reference_import", public_id=upload.public_id)
-    elif reference_uploads.can_import(request.user):
-        form = _upload_form(request)
-    page = Paginator(ReferenceUpload.objects.select_related("uploaded_by", "applied_by"), 50)
-    return render(
-        request,
-        "pqs_claims/reference_imports.html",
-        {
-            "form": form,
-            "page": page.get_page(request.GET.get("page")),
-            "max_rows": reference_uploads.max_rows(),
-            "templates": {k: _kind_label(k) for k in reference_kinds()},
-        },
-        status=400 if form is not None and form.errors else 200,
-    )
-
-
-def _upload_get(public_id: str) -> ReferenceUpload:
-    upload = (
-        ReferenceUpload.objects.filter(public_id=public_id)
-        .select_related("uploaded_by", "applied_by")
-        .first()
-    )
-    if upload is None:
-        raise Http404
-    return upload
-
-
-@department_required()
-def reference_import(request, public_id):
-    """The preview (what would be created / updated / left unchanged, or the row errors)
-    and, once applied, the result. While its preview or apply task runs, a progress bar
-    (polled with htmx; without scripts the page has a Refresh link)."""
-    upload = _upload_get(public_id)
-    working = upload.status in reference_uploads.WORKING
-    poll = progress_poll(request, working=working, progress=lambda: _upload_progress(upload))
-    if poll is not None:
-        return poll
-    return vary_on_htmx(_render_upload(request, upload, ReferenceApplyForm()))
-
-
-def _upload_progress(upload) -> Progress:
-    """The progress partial for a reference upload: the phase its task last reported
-    (rows done of the total), or that it waits for a worker; leaving the page is safe."""
-    url = reverse("payments:reference_import", args=(upload.public_id,))
-    p = reference_uploads.upload_progress(upload)
-    phase, detail = p.get("phase", ""), ""
-    if phase and p.get("total"):
-        detail = f"{floatformat(p['done'], '0g')} of {floatformat(p['total'], '0g')} rows"
-    elif not phase and upload.status in ("received", "applying"):
-        phase = "waiting for a worker to start"
-    step = "apply" if upload.status == "applying" else "preview"
-    return Progress(
-        poll_url=f"{url}?part=progress",
-        page_url=url,
-        status=upload.get_status_display(),
-        phase=phase,
-        detail=detail,
-        done=p.get("done", 0),
-        total=p.get("total", 0),
-        note=f"You can leave this page: the {step} carries on.",
-    )
-
-
-def _render_upload(request, upload, form, status=200):
-    working = upload.status in reference_uploads.WORKING
-    return render(
-        request,
-        "pqs_claims/reference_import.html",
-        {
-            "upload": upload,
-            "kind_label": _kind_label(upload.kind),
-            "form": form,
-            "working": working,
-            "progress": _upload_progress(upload) if working else None,
-            "can_apply": upload.status == ReferenceUpload.Status.READY
-            and reference_uploads.can_import(request.user, upload.kind),
-        },
-        status=status,
-    )
-
-
-@require_POST
-@department_required()
-def reference_import_apply(request, public_id):
-    """Apply a previewed upload: the request checks and queues it (the apply task does the
-    work); the upload's page shows its progress, then the result."""
-    upload = _upload_get(public_id)
-    if not reference_uploads.can_import(request.user, upload.kind):
-        raise PermissionDenied(NO_IMPORT)
-    form = ReferenceApplyForm(request.POST)
-    if not form.is_valid():
-        return _render_upload(request, upload, form, status=400)
-    try:
-        reference_uploads.reference_upload_apply(
-            upload=upload, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect("payments:reference_import", public_id=upload.public_id)
-
-
-@department_required()
-def reference_import_template(request, kind):
-    """A CSV with the kind's header row (required columns, then optional ones)."""
-    registry = reference_kinds()
-    if kind not in registry:
-        raise Http404
-    k = registry[kind]
-    columns = list(k.columns) + [c for c in k.optional_columns if c not in k.columns]
-    resp = HttpResponse(",".join(columns) + "\r\n", content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
-    return resp
 
 
 # ----------------------------------------------------------------- department: adjustments

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "students",
     "achievements",
     "pqs_claims",
+    "reference",
     "verification",
 ]
 
@@ -207,7 +208,7 @@ CELERY_TASK_ROUTES = {
     "achievements.*": {"queue": "ingest"},
     "pqs_claims.*": {"queue": "payments"},
     "documents.*": {"queue": "pdf"},
-    "core.reference_*": {"queue": "default"},  # reference-data preview / apply / sweep
+    "core.reference_*": {"queue": "default"},  # reference.tasks: preview / apply / sweep
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Every periodic task, in one place (run exactly one beat).
@@ -238,7 +239,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     # Restart reference-data previews / applies whose worker died or whose message was
-    # lost (core.reference_uploads.reference_uploads_restart_stalled).
+    # lost (reference.uploads.reference_uploads_restart_stalled).
     "core-reference-upload-sweep": {
         "task": "core.reference_sweep",
         "schedule": 300.0,

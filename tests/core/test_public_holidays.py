@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from core.holidays import holidays_between, is_business_day, last_business_day
 from core.models import AuditEvent, PublicHoliday
-from core.reference_import import import_reference
+from reference.importer import import_reference
 
 DEMO = Path(__file__).resolve().parents[2] / "core" / "demo_data" / "public-holidays.csv"
 

@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 from openpyxl import Workbook
 
 from core.models import AuditEvent, PublicHoliday
-from core.reference_import import TableFile, import_reference
+from reference.importer import TableFile, import_reference
 
 DEMO = Path(__file__).resolve().parents[2] / "core" / "demo_data"
 
@@ -109,7 +109,7 @@ def test_table_file_reads_bytes_like_a_file(tmp_path):
 
 @pytest.mark.django_db
 def test_max_rows_refuses_a_long_file(tmp_path):
-    from core.reference_import import ReferenceFileError
+    from reference.importer import ReferenceFileError
 
     rows = "".join(f"2026-01-{d:02d},QLD,Day {d}\n" for d in range(1, 6))
     path = csv_file(tmp_path, "date,jurisdiction,name\n" + rows)

@@ -1,4 +1,4 @@
-"""Reference uploads as Celery work (core.reference_uploads, core.tasks): the upload row is
+"""Reference uploads as Celery work (reference.uploads, core.tasks): the upload row is
 the unit of work; preview and apply are idempotent, applied once (row lock + triggers),
 restarted by the sweep when their worker died, and a failure ends in "failed" with a
 message. Plus the progress callback of ``import_reference`` and the batched writes of the
@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import OfficerGrant
-from core import reference_uploads
 from core.models import AuditEvent, ReferenceUpload
-from core.reference_import import TableFile, import_reference
-from core.tasks import REFERENCE_UPLOAD_LEASE, reference_apply_task, reference_preview_task
+from reference import uploads as reference_uploads
+from reference.importer import TableFile, import_reference
+from reference.tasks import REFERENCE_UPLOAD_LEASE, reference_apply_task, reference_preview_task
 from tests.factories import make_user
 from tests.worker_harness import LeaseHolder
 
@@ -94,7 +94,7 @@ def test_apply_is_queued_once_and_applied_once(officer):
     assert upload.reason == "July list" and upload.applied_at is None
     c = Client()
     c.force_login(officer)
-    html = c.get(reverse("payments:reference_import", args=[upload.public_id])).content.decode()
+    html = c.get(reverse("reference:reference_import", args=[upload.public_id])).content.decode()
     assert "<h1>Applying: " in html and 'id="progress"' in html and "Reason: July list" in html
     assert "Apply 2 rows" not in html
     # a second click while it is queued starts nothing
@@ -132,13 +132,13 @@ def test_a_failing_preview_ends_failed_with_a_message(officer, monkeypatch, capl
     assert "Nothing was changed" in upload.failure and "disk on fire" not in upload.failure
     c = Client()
     c.force_login(officer)
-    html = c.get(reverse("payments:reference_import", args=[upload.public_id])).content.decode()
+    html = c.get(reverse("reference:reference_import", args=[upload.public_id])).content.decode()
     assert "The preview stopped" in html and 'id="progress"' not in html
 
 
 def test_a_failing_apply_rolls_back_and_ends_failed(officer, monkeypatch):
-    from pqs_claims import reference_kinds
     from pqs_claims.models import Locality
+    from reference.kinds import payments as reference_kinds
 
     upload = _upload(officer)
     real_audit = reference_kinds._audit
@@ -187,7 +187,7 @@ def test_progress_is_polled_while_working_and_the_page_refreshes_when_done(offic
         )
     c = Client()
     c.force_login(officer)
-    url = reverse("payments:reference_import", args=[upload.public_id])
+    url = reverse("reference:reference_import", args=[upload.public_id])
     html = c.get(url).content.decode()
     # without scripts: a Refresh link; with htmx: the partial polls every 2 s
     assert 'id="progress"' in html and f'href="{url}">Refresh</a>' in html
@@ -327,8 +327,8 @@ def test_training_contracts_batched_writes_match_row_by_row(monkeypatch):
     """Creates, updates, unchanged rows, a key repeated in the file (created then updated,
     updated twice) and batch boundaries: the same counts, rows, preview sample and audit
     as the row-by-row ``_apply``."""
-    from pqs_claims import reference_kinds
     from pqs_claims.models import TrainingContract
+    from reference.kinds import payments as reference_kinds
 
     import_reference(
         "training-contracts",

@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.models import OfficerGrant
-from core import reference_uploads
 from core.models import AuditEvent, ReferenceUpload
+from reference import uploads as reference_uploads
 from tests.factories import make_user
 from tests.worker_harness import Worker, drop_orphans, flush_prefix, sender, wait_for
 

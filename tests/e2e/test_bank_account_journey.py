@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from core.reference_import import import_reference
 from pqs_claims.models import BankAccountChange, ClaimSubmission, PaymentBatch
 from pqs_claims.sample import claim_zip
+from reference.importer import import_reference
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.pqs_claims.conftest import DEMO, make_pqs, nguyen_claim
 

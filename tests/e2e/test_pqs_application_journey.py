@@ -8,8 +8,8 @@ import re
 import pytest
 from django_scopes import scopes_disabled
 
-from core.reference_import import import_reference
 from pqs_claims.models import FundingProgram, PqsApproval, RtoScope
+from reference.importer import import_reference
 from rtos.models import Role
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.factories import make_member, make_rto

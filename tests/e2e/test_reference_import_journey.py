@@ -21,7 +21,7 @@ DEMO = Path(__file__).resolve().parents[2] / "core" / "demo_data"
 
 @pytest.mark.django_db(transaction=True)
 def test_officer_uploads_previews_and_applies_a_price_list(page, tmp_path):
-    from pqs_claims.reference_kinds import import_csv
+    from reference.kinds.payments import import_csv
 
     import_csv("funding-programs", DEMO / "funding-programs.csv")
     officer = make_user(department_role="officer")
@@ -71,8 +71,8 @@ def test_the_preview_page_shows_progress_and_reloads_when_done(page, monkeypatch
     progress bar, polls it (htmx) and reloads itself with the preview when it is done."""
     import io
 
-    from core import reference_uploads
-    from core.tasks import reference_preview_task
+    from reference import uploads as reference_uploads
+    from reference.tasks import reference_preview_task
 
     monkeypatch.setattr(reference_uploads, "_dispatch", lambda task, pk: None)  # no worker yet
     officer = make_user(department_role="officer")

@@ -185,7 +185,7 @@ def test_reference_upload_door(world, client_for):
 
     _run_door(
         client_for("dept_admin"),
-        reverse("payments:reference_imports"),
+        reverse("reference:reference_imports"),
         lambda h: {"kind": "localities", "file": SimpleUploadedFile(h.name, h.data)},
         accepted,
         stored=lambda: ReferenceUpload.objects.exclude(status=S.REJECTED).count(),

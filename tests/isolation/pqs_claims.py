@@ -1,5 +1,5 @@
-"""Persona × URL cases for claims (RTO workspace) and payment batches / payment reference
-data (department workspace)."""
+"""Persona × URL cases for claims (RTO workspace) and payment batches (department
+workspace); the reference-data pages are in ``tests/isolation/reference.py``."""
 
 from __future__ import annotations
 
@@ -180,29 +180,6 @@ ACT_ONLY = {
 }
 
 
-def _reference_upload(w):
-    """A previewed (ready) upload of localities, stored as received."""
-    from django.core.files.base import ContentFile
-
-    from core.models import ReferenceUpload
-
-    if "reference_upload" not in w.extra:
-        data = b"postcode,locality,state\r\n4000,BRISBANE CITY,QLD\r\n"
-        upload = ReferenceUpload(
-            kind="localities",
-            file_name="localities.csv",
-            sha256="0" * 64,
-            size=len(data),
-            status=ReferenceUpload.Status.READY,
-            rows=1,
-            uploaded_by=w.dept_admin,
-        )
-        upload.file.save("isolation.csv", ContentFile(data), save=False)
-        upload.save()
-        w.extra["reference_upload"] = upload
-    return w.extra["reference_upload"]
-
-
 def _rto(w):
     return {"rto_code": w.rto_a.code}
 
@@ -268,7 +245,6 @@ CASES = [
         kwargs=lambda w: {"public_id": _batch_and_line(w)[0].public_id, "rto_code": w.rto_a.code},
         get=dept_page(),
     ),
-    Case("payments:reference", kwargs=lambda w: {"kind": "approvals"}, get=dept_page()),
     Case("payments:adjustment_reviews", get=dept_page()),
     Case(
         # recording a decision: a department admin or an officer grant with "act" for the
@@ -278,29 +254,6 @@ CASES = [
         get=NO_GET,
         post=ACT_ONLY,
         data=lambda w: {"decision": "accepted", "note": "isolation"},
-    ),
-    Case(
-        "payments:reference_imports",
-        get=dept_page(),
-        post=ACT_ONLY,
-        data=lambda w: {"kind": "localities"},
-    ),
-    Case(
-        "payments:reference_import",
-        kwargs=lambda w: {"public_id": _reference_upload(w).public_id},
-        get=dept_page(),
-    ),
-    Case(
-        "payments:reference_import_apply",
-        kwargs=lambda w: {"public_id": _reference_upload(w).public_id},
-        get=NO_GET,
-        post=ACT_ONLY,
-        data=lambda w: {"reason": "isolation"},
-    ),
-    Case(
-        "payments:reference_import_template",
-        kwargs=lambda w: {"kind": "localities"},
-        get=dept_page(),
     ),
     Case(
         "payments:approval_bank",

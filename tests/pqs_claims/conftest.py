@@ -26,7 +26,7 @@ KINDS = [
 
 
 def load_reference_data():
-    from pqs_claims.reference_kinds import import_csv
+    from reference.kinds.payments import import_csv
 
     for kind in KINDS:
         import_csv(kind, DEMO / f"{kind}.csv")

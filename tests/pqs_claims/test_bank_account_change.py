@@ -16,12 +16,12 @@ from django_scopes import scopes_disabled
 
 from core.errors import ApplicationError
 from core.models import AuditEvent
-from core.reference_import import import_reference
 from pqs_claims.bank_accounts import bank_change_request, bank_change_verify
 from pqs_claims.exports import remittance_context
 from pqs_claims.models import BankAccountChange, Bsb, ClaimSubmission, PaymentBatch, PqsApproval
 from pqs_claims.sample import claim_zip
 from pqs_claims.services import pqs_totals
+from reference.importer import import_reference
 from tests.pqs_claims.conftest import DEMO, nguyen_claim
 
 NEW = {"bsb": "084-004", "account_number": "99887766", "account_name": "SUNSHINE TRADE NEW"}

@@ -10,8 +10,8 @@ import pytest
 
 from core.holidays import is_business_day
 from core.models import PublicHoliday
-from core.reference_import import import_reference
 from pqs_claims import services
+from reference.importer import import_reference
 
 BNE = services.BRISBANE
 DEMO = Path(__file__).resolve().parents[2] / "core" / "demo_data" / "public-holidays.csv"

@@ -229,7 +229,7 @@ def test_unit_paid_once_per_contract_is_a_database_constraint(pqs):
 
 def test_previously_completed_at_another_rto_and_under_superseded_code(pqs):
     from achievements.models import TrainingProduct
-    from pqs_claims.reference_kinds import IMPORTERS
+    from reference.kinds.payments import IMPORTERS
 
     IMPORTERS["training-contracts"](
         [

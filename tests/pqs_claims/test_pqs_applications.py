@@ -13,7 +13,6 @@ from django_scopes import scopes_disabled
 
 from core.errors import ApplicationError
 from core.models import AuditEvent
-from core.reference_import import import_reference
 from pqs_claims.models import FundingProgram, PqsApplication, PqsApproval, RtoScope
 from pqs_claims.pqs_applications import (
     pqs_application_decide,
@@ -21,6 +20,7 @@ from pqs_claims.pqs_applications import (
     pqs_variation_apply,
     scope_codes,
 )
+from reference.importer import import_reference
 from rtos.models import Role
 from tests.factories import make_member, make_rto
 from tests.pqs_claims.conftest import DEMO

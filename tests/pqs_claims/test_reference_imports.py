@@ -52,7 +52,7 @@ def upload_file(name: str, data: bytes):
 
 def post_upload(c, kind, name, data):
     return c.post(
-        reverse("payments:reference_imports"), {"kind": kind, "file": upload_file(name, data)}
+        reverse("reference:reference_imports"), {"kind": kind, "file": upload_file(name, data)}
     )
 
 
@@ -63,7 +63,7 @@ def officer(db):
 
 def test_upload_preview_apply_is_idempotent_and_audited(officer):
     c = client(officer)
-    page = c.get(reverse("payments:reference_imports"))
+    page = c.get(reverse("reference:reference_imports"))
     assert page.status_code == 200 and b"Upload and preview" in page.content
 
     resp = post_upload(c, "localities", "localities.csv", LOCALITIES.encode())
@@ -81,7 +81,7 @@ def test_upload_preview_apply_is_idempotent_and_audited(officer):
     assert "Rows to create" in html and "LONGREACH" in html and "Apply 2 rows" in html
 
     # the reason is required
-    apply_url = reverse("payments:reference_import_apply", args=[upload.public_id])
+    apply_url = reverse("reference:reference_import_apply", args=[upload.public_id])
     resp = c.post(apply_url, {"reason": ""})
     assert resp.status_code == 400 and not Locality.objects.exists()
     assert b'aria-describedby="id_reason_help id_reason_error"' in resp.content
@@ -108,14 +108,14 @@ def test_upload_preview_apply_is_idempotent_and_audited(officer):
     post_upload(c, "localities", "localities.csv", LOCALITIES.encode())
     second = ReferenceUpload.objects.exclude(pk=upload.pk).get()
     assert second.preview["counts"] == {"created": 0, "updated": 0, "unchanged": 2}
-    c.post(reverse("payments:reference_import_apply", args=[second.public_id]), {"reason": "same"})
+    c.post(reverse("reference:reference_import_apply", args=[second.public_id]), {"reason": "same"})
     second.refresh_from_db()
     assert second.result == {"created": 0, "updated": 0, "unchanged": 2}
     assert Locality.objects.count() == 2
 
 
 def test_preview_shows_updates_old_and_new(officer):
-    from pqs_claims.reference_kinds import import_csv
+    from reference.kinds.payments import import_csv
 
     for kind in ("funding-programs", "price-list"):
         import_csv(kind, DEMO / f"{kind}.csv")
@@ -162,7 +162,7 @@ def test_row_errors_are_listed_and_nothing_can_be_applied(officer):
     assert "nothing can be applied" in html and "must be 4 digits" in html
     assert "Apply" not in html.split("<h1>")[1].split("Problems by row")[0]
     resp = c.post(
-        reverse("payments:reference_import_apply", args=[upload.public_id]), {"reason": "x"}
+        reverse("reference:reference_import_apply", args=[upload.public_id]), {"reason": "x"}
     )
     assert resp.status_code == 302 and not Locality.objects.exists()
 
@@ -251,7 +251,7 @@ def test_apply_refuses_bytes_that_changed_since_the_preview(officer):
     with open(upload.file.path, "wb") as fh:
         fh.write(LOCALITIES.encode() + b"4001,EVIL,QLD\r\n")
     resp = c.post(
-        reverse("payments:reference_import_apply", args=[upload.public_id]),
+        reverse("reference:reference_import_apply", args=[upload.public_id]),
         {"reason": "x"},
         follow=True,
     )
@@ -265,7 +265,7 @@ def test_apply_after_the_data_changed_reports_the_new_errors(officer):
     """price-list rows name a funding program: if it disappeared since the preview (here:
     the preview ran while it existed, then the program's row was removed), nothing applies."""
     from pqs_claims.models import FundingProgram
-    from pqs_claims.reference_kinds import import_csv
+    from reference.kinds.payments import import_csv
 
     import_csv("funding-programs", DEMO / "funding-programs.csv")
     c = client(officer)
@@ -273,7 +273,7 @@ def test_apply_after_the_data_changed_reports_the_new_errors(officer):
     upload = ReferenceUpload.objects.get()
     assert upload.status == "ready"
     FundingProgram.objects.all().delete()
-    c.post(reverse("payments:reference_import_apply", args=[upload.public_id]), {"reason": "x"})
+    c.post(reverse("reference:reference_import_apply", args=[upload.public_id]), {"reason": "x"})
     upload.refresh_from_db()
     assert upload.status == "has_errors"
     assert "changed since the preview" in upload.preview["message"]
@@ -296,7 +296,7 @@ def test_who_may_import(db):
     approver = make_user(department_role="approver")
     for user in (read_only, expired, approver):
         c = client(user)
-        page = c.get(reverse("payments:reference_imports"))
+        page = c.get(reverse("reference:reference_imports"))
         assert page.status_code == 200 and b"Upload and preview" not in page.content
         resp = post_upload(c, "localities", "l.csv", LOCALITIES.encode())
         assert resp.status_code == 403
@@ -304,7 +304,7 @@ def test_who_may_import(db):
 
     # act officers: every kind except the RTO registry and bank accounts (admins only)
     officer = acting_officer()
-    page = client(officer).get(reverse("payments:reference_imports")).content.decode()
+    page = client(officer).get(reverse("reference:reference_imports")).content.decode()
     assert 'value="price-list"' in page and 'value="public-holidays"' in page
     assert 'value="training-products"' in page
     assert 'value="pqs-approvals"' not in page and 'value="rtos"' not in page
@@ -314,12 +314,12 @@ def test_who_may_import(db):
     assert resp.status_code == 403
 
     admin = make_user(department_role="admin", is_staff=True)
-    page = client(admin).get(reverse("payments:reference_imports")).content.decode()
+    page = client(admin).get(reverse("reference:reference_imports")).content.decode()
     assert 'value="pqs-approvals"' in page and 'value="rtos"' in page
 
 
 def test_bank_accounts_are_masked_in_the_preview(db):
-    from pqs_claims.reference_kinds import import_csv
+    from reference.kinds.payments import import_csv
     from tests.factories import make_rto
 
     for code in ("90001", "90002", "90003"):
@@ -333,7 +333,7 @@ def test_bank_accounts_are_masked_in_the_preview(db):
     assert "12345678" not in html and "987654321" not in html and "•••••678" in html
     upload = ReferenceUpload.objects.get()
     c.post(
-        reverse("payments:reference_import_apply", args=[upload.public_id]),
+        reverse("reference:reference_import_apply", args=[upload.public_id]),
         {"reason": "Approvals 2025-28"},
     )
     with scopes_disabled():
@@ -342,25 +342,29 @@ def test_bank_accounts_are_masked_in_the_preview(db):
 
 def test_reference_pages_link_to_the_import_and_templates(officer):
     c = client(officer)
-    page = c.get(reverse("payments:reference", args=["prices"])).content.decode()
-    assert reverse("payments:reference_imports") + "?kind=price-list" in page
-    form = c.get(reverse("payments:reference_imports") + "?kind=price-list").content.decode()
+    page = c.get(reverse("reference:reference", args=["prices"])).content.decode()
+    assert reverse("reference:reference_imports") + "?kind=price-list" in page
+    form = c.get(reverse("reference:reference_imports") + "?kind=price-list").content.decode()
     assert '<option value="price-list" selected>' in form
-    tpl = c.get(reverse("payments:reference_import_template", args=["public-holidays"]))
-    assert tpl.status_code == 200 and tpl.content == b"date,jurisdiction,name\r\n"
-    assert c.get(reverse("payments:reference_import_template", args=["nope"])).status_code == 404
-    assert c.get(reverse("payments:reference_import", args=["0" * 32])).status_code == 404
+    tpl = c.get(reverse("reference:reference_import_template", args=["public-holidays"]))
+    assert tpl.status_code == 200  # the header, then the example row (issue 13)
+    assert (
+        tpl.content.decode("utf-8-sig")
+        == "date,jurisdiction,name\r\n26/01/2027,QLD,Australia Day\r\n"
+    )
+    assert c.get(reverse("reference:reference_import_template", args=["nope"])).status_code == 404
+    assert c.get(reverse("reference:reference_import", args=["0" * 32])).status_code == 404
 
 
 def test_public_holidays_reference_page(officer):
     from core.models import PublicHoliday
 
     PublicHoliday.objects.create(date="2026-12-28", jurisdiction="QLD", name="Boxing Day (add)")
-    page = client(officer).get(reverse("payments:reference", args=["holidays"]))
+    page = client(officer).get(reverse("reference:reference", args=["holidays"]))
     html = page.content.decode()
     assert page.status_code == 200 and "28/12/2026" in html and "Monday" in html
     assert "last business day" in html
-    page = client(officer).get(reverse("payments:reference", args=["holidays"]) + "?q=2025")
+    page = client(officer).get(reverse("reference:reference", args=["holidays"]) + "?q=2025")
     assert "28/12/2026" not in page.content.decode()
 
 
@@ -370,7 +374,7 @@ def test_an_applied_upload_is_final_in_the_database(officer):
     c = client(officer)
     post_upload(c, "localities", "localities.csv", LOCALITIES.encode())
     upload = ReferenceUpload.objects.get()
-    c.post(reverse("payments:reference_import_apply", args=[upload.public_id]), {"reason": "r"})
+    c.post(reverse("reference:reference_import_apply", args=[upload.public_id]), {"reason": "r"})
     with pytest.raises(DatabaseError), transaction.atomic():
         ReferenceUpload.objects.filter(pk=upload.pk).update(reason="rewritten")
     with pytest.raises(DatabaseError), transaction.atomic():

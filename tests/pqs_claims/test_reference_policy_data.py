@@ -10,7 +10,7 @@ import pytest
 
 from core.errors import ApplicationError
 from pqs_claims.models import PriceListEntry, TrainingContract, TrainingContractSrto, UnitPoints
-from pqs_claims.reference_kinds import IMPORTERS
+from reference.kinds.payments import IMPORTERS
 from tests.pqs_claims.conftest import DEMO
 
 pytestmark = pytest.mark.django_db

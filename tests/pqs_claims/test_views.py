@@ -128,7 +128,7 @@ def test_account_number_only_on_its_edit_page(pqs):
     from tests.factories import make_user
 
     admin = client(make_user(department_role="admin", is_staff=True))
-    page = admin.get(reverse("payments:reference", args=["approvals"]))
+    page = admin.get(reverse("reference:reference", args=["approvals"]))
     assert b"12345678" not in page.content and b"987654321" not in page.content
     with scopes_disabled():
         approval = PqsApproval.objects.get(supplier_number="PQS0090001")
@@ -163,6 +163,6 @@ def test_reference_pages_list_the_sample_data(pqs):
         ("contracts", b"1234567"),
         ("approvals", b"PQS0090002"),
     ):
-        page = officer.get(reverse("payments:reference", args=[kind]))
+        page = officer.get(reverse("reference:reference", args=[kind]))
         assert page.status_code == 200 and needle in page.content, kind
-    assert officer.get(reverse("payments:reference", args=["nope"])).status_code == 404
+    assert officer.get(reverse("reference:reference", args=["nope"])).status_code == 404

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from core.reference_import import Row, RowErrors, register, upsert
-
-from .models import TrainingProduct
+from achievements.models import TrainingProduct
+from reference.importer import Row, RowErrors, register, upsert
 
 _CODE = re.compile(r"^[A-Z0-9]{1,12}$")
 
@@ -14,6 +13,16 @@ _CODE = re.compile(r"^[A-Z0-9]{1,12}$")
 @register(
     "training-products",
     columns=["type", "code", "title", "nominal_hours", "aqf_level", "status", "superseded_by"],
+    example={
+        "type": "QUALIFICATION",
+        "code": "CPC30220",
+        "title": "Certificate III in Carpentry",
+        "nominal_hours": "",
+        "aqf_level": "3",
+        "status": "current",
+        "superseded_by": "",
+    },
+    allowed={"type": TrainingProduct.Type.values, "status": TrainingProduct.Status.values},
 )
 def import_training_products(rows: list[Row], errors: RowErrors) -> None:
     """Qualifications and units (training.gov.au), keyed by code."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .models import PublicHoliday
-from .reference_import import Row, RowErrors, register, upsert
+from core.models import PublicHoliday
+from reference.importer import Row, RowErrors, register, upsert
 
 _JURISDICTIONS = PublicHoliday.Jurisdiction.values
 
@@ -19,7 +19,12 @@ def _parse_date(text: str) -> dt.date | None:
     return None
 
 
-@register("public-holidays", columns=["date", "jurisdiction", "name"])
+@register(
+    "public-holidays",
+    columns=["date", "jurisdiction", "name"],
+    example={"date": "26/01/2027", "jurisdiction": "QLD", "name": "Australia Day"},
+    allowed={"jurisdiction": _JURISDICTIONS},
+)
 def import_public_holidays(rows: list[Row], errors: RowErrors) -> None:
     """Whole-day public holidays, keyed by date and jurisdiction (QLD, NATIONAL, …)."""
     seen: dict[tuple[dt.date, str], int] = {}

@@ -6,9 +6,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 
-from core.reference_import import Row, RowErrors, register, upsert
-
-from .models import STATES, Rto, validate_abn
+from reference.importer import Row, RowErrors, register, upsert
+from rtos.models import STATES, Rto, validate_abn
 
 _STATES = {code for code, _ in STATES}
 
@@ -26,6 +25,18 @@ def _parse_date(text: str) -> dt.date | None:
     "rtos",
     columns=["rto_code", "legal_name", "trading_name", "abn", "state", "status", "contact_email"],
     optional_columns=["ceased_on", "phone"],
+    example={
+        "rto_code": "90001",
+        "legal_name": "Sunshine Trade Training Pty Ltd",
+        "trading_name": "Sunshine Trade Training",
+        "abn": "51824753556",
+        "state": "QLD",
+        "status": "active",
+        "contact_email": "admin@sunshine-trade.example",
+        "ceased_on": "",
+        "phone": "07 4658 1000",
+    },
+    allowed={"state": sorted(_STATES), "status": ["active", "ceased"]},
 )
 def import_rtos(rows: list[Row], errors: RowErrors) -> None:
     """Registered training organisations, keyed by national RTO code."""

@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.reference_import import ReferenceFileError, import_reference, kinds
+from reference.importer import ReferenceFileError, import_reference, kinds
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ numbers counted from 2 = the first data row) and an actor, validates every row f
 then upserts in one transaction with one audit event; the same file twice changes
 nothing. A bad row raises :class:`ReferenceRowError` naming the row and nothing is applied.
 
-They register with ``core.reference_import`` (auto-discovered ``reference_kinds`` module,
-``func(rows, *, actor)`` signature); ``IMPORTERS`` is the same table for direct calls.
+They register with ``reference.importer`` (``func(rows, *, actor)`` signature);
+``IMPORTERS`` is the same table for direct calls.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from django_scopes import scopes_disabled
 
 from core.audit import audit_record
 from core.errors import ApplicationError
-from core.reference_import import register, track
-
-from .models import (
+from pqs_claims.models import (
     BSB_RE,
     FundingProgram,
     Locality,
@@ -35,6 +33,7 @@ from .models import (
     TrainingContractSrto,
     UnitPoints,
 )
+from reference.importer import register, track
 
 
 class ReferenceRowError(ApplicationError):
@@ -48,7 +47,15 @@ IMPORTERS: dict[str, Callable] = {}
 #: Columns a file may leave out (payment-rules.md §1 defaults: measure UNITS, maximum
 #: payable = the designated number, SRTO from the commencement date).
 OPTIONAL_COLUMNS = {
+    "funding-programs": [
+        "max_report_lag_days",
+        "loading_basis",
+        "outcome_factors",
+        "ct_counts_to_max",
+        "ppg_uses_ppg_price",
+    ],
     "price-list": ["measure", "ppg_contribution", "max_payable", "effective_to"],
+    "location-loadings": ["effective_to"],
     "training-contracts": ["srto_from"],
 }
 
@@ -91,11 +98,94 @@ COLUMNS = {
 }
 
 
+#: Each kind's template example row (the sample data's first rows; dates DD/MM/YYYY).
+EXAMPLES = {
+    "funding-programs": {
+        "code": "UC2528",
+        "name": "User Choice continuing students 2025-28",
+        "starts": "01/07/2025",
+        "ends": "30/06/2028",
+        "state_fund_source_codes": "UC1 UC2",
+        "max_report_lag_days": "90",
+        "loading_basis": "MAX",
+        "outcome_factors": "20=1;51=1;60=0;30=0;52=0;40=HOURS;41=HOURS;70=HELD;85=HELD",
+        "ct_counts_to_max": "true",
+        "ppg_uses_ppg_price": "true",
+    },
+    "price-list": {
+        "program": "UC2528",
+        "qualification_code": "CPC30220",
+        "contribution": "11000.00",
+        "designated_units": "32",
+        "effective_from": "01/07/2025",
+        "measure": "UNITS",
+        "ppg_contribution": "11000.00",
+        "max_payable": "32",
+        "effective_to": "",
+    },
+    "unit-points": {
+        "program": "UC2528",
+        "qualification_code": "SHB30424",
+        "unit_code": "SHBHBAS001",
+        "points": "2",
+    },
+    "localities": {"postcode": "4000", "locality": "BRISBANE CITY", "state": "QLD"},
+    "location-loadings": {
+        "program": "UC2528",
+        "postcode": "4000",
+        "locality": "BRISBANE CITY",
+        "loading_percent": "0.00",
+        "effective_from": "01/07/2025",
+        "effective_to": "",
+    },
+    "training-contracts": {
+        "delta_number": "1234567",
+        "family_name": "NGUYEN",
+        "given_names": "Minh Anh",
+        "date_of_birth": "17/03/2004",
+        "qualification_code": "CPC30220",
+        "srto_code": "90001",
+        "commencement_date": "03/02/2025",
+        "status": "active",
+        "status_date": "03/02/2025",
+        "ppg": "false",
+        "srto_from": "",
+    },
+    "pqs-approvals": {
+        "rto_code": "90001",
+        "supplier_number": "PQS0090001",
+        "program": "UC2528",
+        "valid_from": "01/07/2025",
+        "valid_to": "30/06/2028",
+        "qualification_codes": "CPC30220 CPC32420",
+        "bsb": "064-000",
+        "account_number": "12345678",
+        "account_name": "SUNSHINE TRADE TRAINING",
+    },
+}
+
+_YES_NO = ["true", "false"]  # _bool also reads yes/no, y/n and 1/0
+#: Coded columns → the values each kind accepts (the template's dropdowns).
+ALLOWED = {
+    "funding-programs": {
+        "loading_basis": FundingProgram.LoadingBasis.values,
+        "ct_counts_to_max": _YES_NO,
+        "ppg_uses_ppg_price": _YES_NO,
+    },
+    "price-list": {"measure": PriceListEntry.Measure.values},
+    "training-contracts": {"status": TrainingContract.Status.values, "ppg": _YES_NO},
+}
+
+
 def _register(kind: str):
     def deco(fn):
         IMPORTERS[kind] = fn
         return register(
-            kind, columns=COLUMNS[kind], optional_columns=OPTIONAL_COLUMNS.get(kind, ())
+            kind,
+            columns=COLUMNS[kind],
+            optional_columns=OPTIONAL_COLUMNS.get(kind, ()),
+            example=EXAMPLES[kind],
+            allowed=ALLOWED.get(kind),
         )(fn)
 
     return deco
@@ -650,8 +740,8 @@ def _refuse_account_changes(parsed: list[tuple[type, dict, dict]], numbers: list
 
 def import_csv(kind: str, path, *, actor=None) -> dict:
     """Convenience for demo data and tests: import one file of ``kind`` (the one reader,
-    core.reference_import.read_table, so CSV and XLSX behave as in import_reference)."""
-    from core.reference_import import read_table
+    reference.importer.read_table, so CSV and XLSX behave as in import_reference)."""
+    from reference.importer import read_table
 
     _header, rows = read_table(path)
     return IMPORTERS[kind](rows, actor=actor)
@@ -662,13 +752,22 @@ def import_csv(kind: str, path, *, actor=None) -> dict:
     "bsb",
     columns=["bsb", "mnemonic", "name"],
     optional_columns=["address", "suburb", "state", "postcode", "payments_flags"],
+    example={
+        "bsb": "064-000",
+        "mnemonic": "CBA",
+        "name": "Brisbane",
+        "address": "240 Queen Street",
+        "suburb": "Brisbane",
+        "state": "QLD",
+        "postcode": "4000",
+        "payments_flags": "PEH",
+    },
 )
 def import_bsb(rows, errors) -> None:
     """BSB directory: the public BSB directory's CSV columns (BSB, institution mnemonic,
     branch name, address, suburb, state, postcode, payment flags), keyed by BSB."""
-    from core.reference_import import upsert
-
-    from .models import Bsb
+    from pqs_claims.models import Bsb
+    from reference.importer import upsert
 
     seen: dict[str, int] = {}
     for row in rows:
@@ -701,13 +800,17 @@ _BSB_OPTIONAL = {"address": 200, "suburb": 100, "state": 3, "postcode": 4, "paym
 
 
 # ----------------------------------------------------------------- rto-scope (issue 14)
-@register("rto-scope", columns=["rto_code", "qualification_code", "from"], optional_columns=["to"])
+@register(
+    "rto-scope",
+    columns=["rto_code", "qualification_code", "from"],
+    optional_columns=["to"],
+    example={"rto_code": "90001", "qualification_code": "CPC30220", "from": "01/01/2020", "to": ""},
+)
 def import_rto_scope(rows, errors) -> None:
     """RTO scope of registration: rto code, qualification code, from, to (training.gov.au).
     Only qualifications on scope can be nominated for PQS status."""
-    from core.reference_import import upsert
-
-    from .models import RtoScope
+    from pqs_claims.models import RtoScope
+    from reference.importer import upsert
 
     for row in rows:
         code, qual = row["rto_code"], row["qualification_code"].upper()

@@ -8,7 +8,7 @@ not UTF-8, XLSX with formulas, a zip posing as a spreadsheet) and refused with n
 stored; otherwise its bytes and sha256 are stored *before* it is read, and Apply refuses
 bytes whose sha256 no longer matches, so what is applied is exactly what was previewed.
 
-Preview and Apply run in Celery tasks (``core.tasks``, queue ``default``) so that the page
+Preview and Apply run in Celery tasks (``reference.tasks``, queue ``default``) so that the page
 answers at once and shows their progress; the ``ReferenceUpload`` row is the unit of work
 (statuses in ``core.models.ReferenceUpload``). The upload request stores the file and
 checks its header row (the usual mistake, a file of another kind, is still answered on the
@@ -43,10 +43,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .audit import audit_record
-from .errors import ApplicationError
-from .models import ReferenceUpload
-from .reference_import import (
+from core.audit import audit_record
+from core.errors import ApplicationError
+from core.models import ReferenceUpload
+from core.uploads import UploadRejected, inspect_upload
+
+from .importer import (
     ReferenceFileError,
     TableFile,
     check_header,
@@ -54,7 +56,6 @@ from .reference_import import (
     kinds,
     read_header,
 )
-from .uploads import UploadRejected, inspect_upload
 
 log = logging.getLogger(__name__)
 
@@ -433,7 +434,8 @@ def reference_uploads_restart_stalled(*, older_than: dt.timedelta = STALL_AFTER)
     ``core.leases.MAX_ATTEMPTS`` restarts (counted in ``attempts``) it gives up: the upload
     ends ``failed`` with a message, and the event is audited.
     """
-    from .leases import restart_stalled
+    from core.leases import restart_stalled
+
     from .tasks import REFERENCE_UPLOAD_LEASE, reference_apply_task, reference_preview_task
 
     def dispatch(upload):

@@ -1,9 +1,9 @@
 """Reference-data imports (`manage.py import_reference KIND FILE`, interfaces.md §3).
 
-A *kind* is one function plus one registration line, in the owning app's
-``reference_kinds.py`` (auto-discovered)::
+A *kind* is one function plus one registration line, in a topic module of
+``reference.kinds`` (imported by :func:`kinds`)::
 
-    from core.reference_import import RowErrors, register, upsert
+    from reference.importer import RowErrors, register, upsert
 
     @register("training-products", columns=["type", "code", "title", ...])
     def import_training_products(rows, errors: RowErrors) -> None:
@@ -28,7 +28,7 @@ the kind function, its audit event) inside a savepoint that is always rolled bac
 reports what *would* change: the kind's counts plus a sample of the rows it would create
 or update (observed through the model save signals, so every kind gets it without extra
 code). The department's upload pages use it for the preview and then apply the same
-stored bytes without ``dry_run`` (``core.reference_uploads``): one import path for the
+stored bytes without ``dry_run`` (``reference.uploads``): one import path for the
 command and the browser.
 
 Progress: ``import_reference(..., progress=callback)`` calls ``callback(phase, done, total)``
@@ -36,6 +36,32 @@ every ``PROGRESS_EVERY`` rows (the browser's Celery task shows it as a progress 
 framework reports the kind's pass over the rows (phase ``rows``); a kind that writes in a
 second pass wraps it in :func:`track` (phase ``writing``). Without a callback nothing is
 wrapped and nothing is called: the command's work and output are unchanged.
+
+Why this framework rather than django-import-export (installed) for reading, dry runs and
+writing: its pieces were checked against what reference files need, and none of them
+replaces code here without changing behaviour.
+
+* Reading (tablib's CSV / XLSX loaders): an XLSX is read from the workbook's *active*
+  sheet, not the first one the page and the templates name; the CSV loader drops blank
+  lines, so a row's number no longer matches the line a person sees in the file (every
+  row error here names it); a row longer than the header raises instead of being read;
+  and the whole file is parsed to learn its header, where :func:`read_header` reads one
+  line at the door of a 32 MB upload.
+* Dry run (``Resource.import_data(dry_run=True)`` with new / update / skip / error row
+  results): it works one model row at a time. The kinds here check the whole file
+  first (the same key on two rows, an import that would change where a PQS is paid,
+  training contracts whose latest SRTO period describes the contract) and several write
+  set-based (``reference.kinds.payments``: ``UPDATE … FROM (VALUES …)`` batches, the SRTO
+  history replaced per batch), which a ``Resource`` cannot express; its ``use_bulk`` mode
+  skips the save signals that give the preview its sample. The dry run here is one
+  savepoint around the kind's own code, whatever the kind: the preview is exactly what
+  Apply will do.
+* Writing: the templates (``reference.file_templates``) need list data validation and
+  text-formatted columns, which tablib's XLSX writer does not offer. Downloads (the
+  templates' CSV, the register's exports) use the formula-safe writers of
+  ``core.spreadsheets`` (performance-and-security.md R8: a text cell starting with
+  ``= + - @``, tab or CR is prefixed with ``'``); import-export's export escaping only
+  removes a leading ``=``, changing the value and leaving the other prefixes live.
 """
 
 from __future__ import annotations
@@ -53,9 +79,8 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models.signals import post_save, pre_save
-from django.utils.module_loading import autodiscover_modules
 
-from .audit import audit_record
+from core.audit import audit_record
 
 __all__ = [
     "ImportReport",
@@ -124,6 +149,15 @@ class Kind:
     description: str = ""
     #: True: ``func(rows, *, actor=None) -> counts`` raising at the first bad row.
     raises: bool = False
+    #: The template's example row (column → text), one value for every template column.
+    example: dict[str, str] = field(default_factory=dict)
+    #: Coded columns → the values the kind accepts (the template's dropdowns and notes).
+    allowed: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def template_columns(self) -> list[str]:
+        """The template's header: the required columns, then the optional ones."""
+        return self.columns + [c for c in self.optional_columns if c not in self.columns]
 
 
 _REGISTRY: dict[str, Kind] = {}
@@ -136,10 +170,14 @@ def register(
     columns: Iterable[str] = (),
     optional_columns: Iterable[str] = (),
     description: str = "",
+    example: dict[str, str] | None = None,
+    allowed: dict[str, Iterable[str]] | None = None,
 ):
     """Decorator: register ``func(rows, errors)`` (or ``func(rows, *, actor)``) for ``name``.
 
     ``columns`` are required header columns (checked before the function runs).
+    ``example`` (one row that the kind accepts) and ``allowed`` (coded column → the values
+    it accepts) make the kind's downloadable template (``reference.file_templates``).
     """
 
     def deco(func):
@@ -151,6 +189,8 @@ def register(
             list(optional_columns),
             description or ((func.__doc__ or "").strip().splitlines() or [""])[0],
             raises,
+            dict(example or {}),
+            {column: list(values) for column, values in (allowed or {}).items()},
         )
         return func
 
@@ -160,7 +200,8 @@ def register(
 def kinds() -> dict[str, Kind]:
     global _discovered
     if not _discovered:
-        autodiscover_modules("reference_kinds")
+        import reference.kinds  # noqa: F401  (registers every kind)
+
         _discovered = True
     return dict(sorted(_REGISTRY.items()))
 
@@ -520,8 +561,8 @@ def _note_create(sender, instance, created=False, raw=False, **kwargs):
 
 
 # Connected once; they do nothing unless a dry run has set a sample in this context.
-pre_save.connect(_note_update, dispatch_uid="core.reference_import.note_update", weak=False)
-post_save.connect(_note_create, dispatch_uid="core.reference_import.note_create", weak=False)
+pre_save.connect(_note_update, dispatch_uid="reference.importer.note_update", weak=False)
+post_save.connect(_note_create, dispatch_uid="reference.importer.note_create", weak=False)
 
 
 # ---------------------------------------------------------------------------- import
@@ -624,7 +665,8 @@ def _import(kind: Kind, label: str, name: str, rows: list[Row], actor: Any) -> I
 
 def _lock(kind_name: str) -> None:
     """Imports of one kind run one after the other (transaction-scoped advisory lock):
-    two concurrent upserts of the same new key would otherwise both create it."""
+    two concurrent upserts of the same new key would otherwise both create it. The lock's
+    name is the module's former one, so a worker still running the old code waits too."""
     with connection.cursor() as cur:
         cur.execute(
             "SELECT pg_advisory_xact_lock(hashtext('core.reference_import'), hashtext(%s))",
