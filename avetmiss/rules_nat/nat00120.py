@@ -1,0 +1,665 @@
+"""NAT00120 - training activity (avetmiss-8.md §4.10): TA-01..TA-36, and CQR-11/CQR-13 of
+:mod:`avetmiss.plausible` on each activity. The hot path of the package: see
+:mod:`avetmiss.validate` for the fast/complete split."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from .. import codes as C
+from .. import plausible
+from ..dates import DATE_ORDINALS, add_years, date_ordinal
+from ..fieldchecks import show
+from ..issues import ERROR, RECORD, WARNING, Issue
+from ..layouts import get_layout
+from .common import (
+    _AT_SCHOOL_TYPES,
+    _EMPTY,
+    _ORD_2015,
+    pred_allowed,
+)
+
+
+class ActivityRules:
+    """Rules of NAT00120 (mixed into the Validator)."""
+
+    def _f00120(self, file_id: str, blocks):
+        """avetmiss-8.md §4.10, TA-01..TA-36 (TA-03 reported as CL-03; TA-35 state fields are
+        warnings). TA-23's list check needs the ``specific_funding`` code list. The loop below is
+        the hot path of the package: see the module docstring for the fast/complete split."""
+        s = self.settings
+        r7 = self.release == "7.0"
+        if r7:
+            blocks = self._reshape_70(blocks)
+        fast = not r7 and not self._force_slow
+        b10, b2, b46, ns10 = " " * 10, "  ", " " * 46, "@" * 10
+        cs = C.CODE_SETS["8.0"]
+        outcomes = cs["outcome"] | s.extra_outcome_codes
+        funding = cs["funding"] | ({"30"} if s.allow_funding_30 else set())
+        combos = frozenset(
+            dm + o + f + c
+            for dm in cs["delivery_mode"]
+            for o in outcomes
+            for f in funding
+            for c in cs["commencing"]
+            if (dm == "NNN") == (o in C.RPL_CT_OUTCOMES)
+            or (o not in C.RPL_CT_OUTCOMES and o not in s.nnn_forbidden_outcomes)
+        )
+        vis_sub = s.submission_type == "vis"
+        study = cs["study_reason"] | (set() if s.require_study_reason else {b2})
+        sv_ok = frozenset(a + b for a in study for b in (("Y",) if vis_sub else ("Y", "N")))
+        school_ok = cs["school_type"]
+        pred_ok: dict[str, frozenset[str]] = {}
+        for dm in cs["delivery_mode"]:
+            allowed = {" "} if not s.require_predominant_delivery_mode else set()
+            if dm == "NNN":
+                allowed.add("N")
+            allowed.update(c for c, flag in zip("IEW", dm, strict=True) if flag == "Y")
+            pred_ok[dm] = frozenset(allowed)
+        sf_lookup = self.lookup.has("specific_funding")
+        locs = self._parent("locations", "NAT00020")
+        clients = self._parent("clients", "NAT00080")
+        subjects = self._parent("subjects", "NAT00060")
+        programs = self._parent("programs", "NAT00030", "NAT00030A")
+        dates = DATE_ORDINALS
+        o_pe, o_ys, o_min_start = self.o_pe, self.o_ys, self.o_min_start
+        o_cont_after, o_done_by = self.o_cont_after, self.o_done_by
+        seen = self.activity_keys
+        cp = self.client_programs
+        used_locs, used_clients = self.locations_used, self.clients_active
+        used_subjects, used_programs = self.subjects_used, self.programs_used
+        slow = self._slow_120
+        emit = self.emit
+        client_dobs, usi_needed = self.client_dobs, self.usi_needed
+        o_today, not_final = self.o_today, plausible.NOT_FINAL_OUTCOMES
+        state_ok = self._state_120_ok
+        count = 0
+        for lines, block in blocks:
+            for n, f in zip(lines, block, strict=True):
+                count += 1
+                (
+                    _toid, _loc, client, subj, prog, start, end, dm, out, fund, comm, tcid,
+                    capp, _stu, vis, sfid, school, pred, lockey, actkey, combo, sv, stblock,
+                    ctc, _orig,
+                ) = f  # fmt: skip
+                s_o = dates.get(start)
+                e_o = dates.get(end)
+                if not (
+                    fast
+                    and lockey in locs
+                    and client in clients
+                    and subj in subjects
+                    and ((comm == "8") if prog == b10 else (comm != "8" and prog in programs))
+                    and s_o is not None
+                    and e_o is not None
+                    and s_o <= e_o
+                    and s_o >= o_min_start
+                    and e_o - s_o <= 1825
+                    and combo in combos
+                    and (
+                        (e_o > o_cont_after and s_o <= o_pe)
+                        if out == "70"
+                        else (s_o > o_pe)
+                        if out == "85"
+                        else (
+                            o_ys <= e_o <= o_done_by
+                            and s_o <= o_pe
+                            and (out != "61" or s_o >= _ORD_2015)
+                        )
+                    )
+                    and sv in sv_ok
+                    and ((school == b2) if vis == "N" else (school in school_ok))
+                    and (not vis_sub or prog != b10)
+                    and (
+                        (sfid == b10)
+                        if fund != "13"
+                        else (sfid[0] != " " and not sf_lookup and "@" not in sfid)
+                    )
+                    and (
+                        (tcid == b10 and capp == b10)
+                        or (
+                            prog != b10
+                            and tcid[0] != " "
+                            and capp[0] != " "
+                            and ("@" not in tcid or tcid == ns10)
+                            and ("@" not in capp or capp == ns10)
+                        )
+                    )
+                    and pred in pred_ok.get(dm, _EMPTY)
+                    and (stblock == b46 or state_ok(out, f))
+                ):
+                    slow(file_id, n, f, s_o, e_o)
+                # Stateful rules, for every row whatever the path.
+                if (s_o is not None and s_o < client_dobs.get(client, 0)) or (
+                    ((s_o or 0) > o_today or (e_o or 0) > o_today) and out not in not_final
+                ):
+                    self._activity_truth(file_id, n, client, out, start, end, s_o, e_o)
+                if e_o is not None and e_o >= _ORD_2015:
+                    usi_needed.add(client)
+                first = seen.setdefault(actkey, n)
+                if first != n:
+                    emit(
+                        Issue(
+                            file_id,
+                            n,
+                            RECORD,
+                            actkey.rstrip(),
+                            "TA-06",
+                            ERROR,
+                            f"This training activity repeats line {first} (same organisation,"
+                            " location, client, subject, program and start date); report it once.",
+                        )
+                    )
+                used_locs.add(lockey)
+                used_clients.add(client)
+                used_subjects.add(subj)
+                if prog != b10:
+                    used_programs.add(prog)
+                    key = client + prog
+                    st = cp.get(key)
+                    if st is None:
+                        cp[key] = [ctc, e_o or 0, n]
+                    else:
+                        if st[0] != ctc:
+                            self._client_program_conflict(file_id, n, st, ctc)
+                        if e_o is not None and e_o > st[1]:
+                            st[1] = e_o
+                if fund == "32" or fund == "31" or (vis == "Y" and school in _AT_SCHOOL_TYPES):
+                    self._client_links_120(file_id, n, client, fund, vis, school)
+            yield lines, ([f[-1] for f in block] if r7 else block)
+        self.counts[file_id] = count
+
+    def _client_program_conflict(self, file_id, n, st, ctc) -> None:
+        """TA-26 / TA-29: the commencing program identifier (error) and the apprenticeship
+        identifiers (warning) must be the same on every record of a client + program."""
+        first_line = st[2]
+        if st[0][0] != ctc[0]:
+            self._issue(
+                file_id, n, "commencing_program_identifier", ctc[0], "TA-26", ERROR,
+                f"Commencing program identifier {ctc[0]} differs from line {first_line}"
+                f" ({st[0][0]}) for the same client and program; use one value on every record"
+                " of a client's program.",
+            )  # fmt: skip
+        if st[0][1:] != ctc[1:]:
+            self._issue(
+                file_id, n, "training_contract_identifier", ctc[1:11], "TA-29", WARNING,
+                f"Apprenticeship identifiers differ from line {first_line} for the same client"
+                " and program; they should be the same on every record.",
+            )  # fmt: skip
+
+    def _reshape_70(self, blocks):
+        """Present 7.0 NAT00120 rows in the shape the loop unpacks (8.0 field order, absent
+        fields blank, then the key items); the original row rides along as the last item."""
+        lay7 = self.layouts["NAT00120"]
+        lay8 = get_layout("8.0", "NAT00120")
+        src = [lay7.index.get(f.name) for f in lay8.fields]
+        blanks = [f.blank for f in lay8.fields]
+        b10 = " " * 10
+        for lines, block in blocks:
+            out = []
+            for row in block:
+                v = [row[i] if i is not None else blanks[j] for j, i in enumerate(src)]
+                v[0] = b10
+                out.append(
+                    (
+                        *v[:17],
+                        v[26],
+                        b10 + v[1],
+                        "".join(v[1:6]),
+                        v[7] + v[8] + v[9] + v[10],
+                        v[13] + v[14],
+                        "".join(v[17:26]),
+                        v[10] + v[11] + v[12],
+                        row,
+                    )
+                )
+            yield lines, out
+
+    def _full_120(self, f: tuple) -> tuple:
+        """All fields of a NAT00120 row in the release's layout order (from the loop's row)."""
+        orig = f[-1]
+        return orig if isinstance(orig, tuple) else self.layouts["NAT00120"].getter(orig)
+
+    def _state_120_ok(self, out: str, f: tuple) -> bool:
+        """True when the state/territory fields (8.0 cols 112-157) have no issue."""
+        full = self._full_120(f)
+        checks = self._field_checks("NAT00120")
+        for i, _name, chk in checks[17:26]:
+            if chk(full[i]) is not None:
+                return False
+        sched = full[25]
+        return not (out == "60" and sched.strip() and sched != "0000")
+
+    def _client_links_120(self, file_id, n, client, fund, vis, school):
+        """CL-24 (VET in Schools school type => at school Y), CL-32 bookkeeping, TA-36."""
+        info = self.clients.get(client)
+        if fund == "32":
+            self.fund32.add(client)
+        if info is None:
+            return
+        if vis == "Y" and school in _AT_SCHOOL_TYPES and info[3] != "Y":
+            self._issue(
+                file_id,
+                n,
+                "school_type_identifier",
+                school,
+                "CL-24",
+                ERROR,
+                f"Client {client.rstrip()} is at a school (school type {school}) but their at"
+                f" school flag in NAT00080 (line {info[0]}) is {info[3]!r}; it must be Y.",
+            )
+        if fund == "32" and (info[4] != "OSPC" or info[5] != "99"):
+            self._issue(
+                file_id,
+                n,
+                "funding_source_national",
+                fund,
+                "TA-36",
+                WARNING,
+                f"Funding source 32 (international offshore) but client {client.rstrip()} has"
+                " an Australian residential address; offshore clients have postcode OSPC and"
+                " state 99.",
+            )
+        elif fund == "31" and info[4] == "OSPC":
+            self._issue(
+                file_id,
+                n,
+                "funding_source_national",
+                fund,
+                "TA-36",
+                WARNING,
+                f"Funding source 31 (international onshore) but client {client.rstrip()} lives"
+                " overseas (OSPC); offshore clients are funded 32.",
+            )
+
+    def _slow_120(self, file_id, n, f, s_o, e_o):
+        """Complete row checks of a NAT00120 record (``f`` as the loop unpacks it)."""
+        s = self.settings
+        r7 = self.release == "7.0"
+        full = self._full_120(f)
+        bad = self._format(file_id, n, full)
+        (
+            toid, loc, client, subj, prog, start, end, dm, out, fund, comm, tcid, capp, _stu,
+            vis, sfid, school, pred, lockey, _actkey, _combo, _sv, _stblock, _ctc, _orig,
+        ) = f  # fmt: skip
+        sched = full[self.layouts["NAT00120"].index["scheduled_hours"]]
+        b10 = " " * 10
+        iss = self._issue
+        # TA-02 / CL-03 / TA-04 / TA-05 references.
+        locs = self._parent("locations", "NAT00020")
+        if (
+            not bad
+            & {
+                "training_organisation_identifier",
+                "training_organisation_delivery_location_identifier",
+            }
+            and lockey not in locs
+        ):
+            what = (
+                f"Delivery location {loc.rstrip()}"
+                if r7
+                else f"Organisation {toid.rstrip()} with delivery location {loc.rstrip()}"
+            )
+            iss(
+                file_id,
+                n,
+                "training_organisation_delivery_location_identifier",
+                loc,
+                "TA-02",
+                ERROR,
+                f"{what} is not in NAT00020; add the location or correct the identifier.",
+            )
+        if "client_identifier" not in bad and client not in self._parent("clients", "NAT00080"):
+            iss(
+                file_id,
+                n,
+                "client_identifier",
+                client,
+                "CL-03",
+                ERROR,
+                f"Client identifier {show(client)} is not in NAT00080; every client with"
+                " training activity needs a client record.",
+            )
+        if "subject_identifier" not in bad and subj not in self._parent("subjects", "NAT00060"):
+            iss(
+                file_id,
+                n,
+                "subject_identifier",
+                subj,
+                "TA-04",
+                ERROR,
+                f"Subject identifier {show(subj)} is not in NAT00060; add the subject or correct"
+                " the identifier.",
+            )
+        has_prog = prog != b10
+        if (
+            has_prog
+            and "program_identifier" not in bad
+            and prog not in self._parent("programs", "NAT00030", "NAT00030A")
+        ):
+            iss(
+                file_id,
+                n,
+                "program_identifier",
+                prog,
+                "TA-05",
+                ERROR,
+                f"Program identifier {show(prog)} is not in NAT00030 or NAT00030A; add the"
+                " program or correct the identifier.",
+            )
+        # Dates: TA-09..TA-17.
+        if s_o is None and "activity_start_date" not in bad:
+            s_o = date_ordinal(start)
+        if e_o is None and "activity_end_date" not in bad:
+            e_o = date_ordinal(end)
+        out_ok = "outcome_identifier_national" not in bad
+        if s_o is not None and e_o is not None:
+            if s_o > e_o:
+                iss(
+                    file_id,
+                    n,
+                    "activity_start_date",
+                    start,
+                    "TA-09",
+                    ERROR,
+                    plausible.activity_dates_problem(
+                        _dt.date.fromordinal(s_o), _dt.date.fromordinal(e_o), out, today=self.today
+                    ).message,
+                )
+            elif e_o > add_years(s_o, 5):
+                iss(
+                    file_id,
+                    n,
+                    "activity_end_date",
+                    end,
+                    "TA-12",
+                    ERROR,
+                    f"Activity end date {end} is more than 5 years after the start date {start}.",
+                )
+        if s_o is not None:
+            if s_o > self.o_pe and not (out_ok and out == "85"):
+                iss(
+                    file_id,
+                    n,
+                    "activity_start_date",
+                    start,
+                    "TA-10",
+                    ERROR,
+                    f"Activity start date {start} is after the end of the collection period"
+                    f" ({self.period_end:%d%m%Y}); report activity that has not started with"
+                    " outcome 85, or in a later collection.",
+                )
+            if s_o < self.o_min_start:
+                iss(
+                    file_id,
+                    n,
+                    "activity_start_date",
+                    start,
+                    "TA-11",
+                    ERROR,
+                    f"Activity start date {start} is more than 5 years before the start of the"
+                    f" collection year {self.collection_year}.",
+                )
+            if out_ok and out == "61" and s_o < _ORD_2015:
+                iss(
+                    file_id,
+                    n,
+                    "outcome_identifier_national",
+                    out,
+                    "TA-17",
+                    ERROR,
+                    f"Outcome 61 (superseded subject) is valid only for activity starting on or"
+                    f" after 1 January 2015; this activity starts {start}.",
+                )
+            if out_ok and out == "85" and s_o <= self.o_pe:
+                iss(
+                    file_id,
+                    n,
+                    "outcome_identifier_national",
+                    out,
+                    "TA-15",
+                    WARNING,
+                    f"Outcome 85 (not yet started) but the activity start date {start} is not"
+                    " after the collection period; report the actual outcome if training has"
+                    " started.",
+                )
+        if e_o is not None and out_ok:
+            period = f"{self.period_end:%d%m%Y}"
+            if out == "70":
+                if e_o <= self.o_cont_after:
+                    when = (
+                        f"after {period}" if self.interim else f"after 31/12/{self.collection_year}"
+                    )
+                    iss(
+                        file_id,
+                        n,
+                        "activity_end_date",
+                        end,
+                        "TA-13",
+                        ERROR,
+                        f"Outcome 70 (continuing) needs an activity end date {when}, but it is"
+                        f" {end}; report the actual outcome of activity that has ended.",
+                    )
+            elif out != "85" and not self.o_ys <= e_o <= self.o_done_by:
+                last = period if self.interim else f"3112{self.collection_year}"
+                iss(
+                    file_id,
+                    n,
+                    "activity_end_date",
+                    end,
+                    "TA-14",
+                    ERROR,
+                    f"Activity end date {end} is outside the collection period"
+                    f" (0101{self.collection_year}-{last}); an activity with outcome {out} must"
+                    " end within it (use 70 for activity continuing past it).",
+                )
+        # TA-20 / TA-21 delivery mode.
+        nnn = "90" if r7 else "NNN"
+        if out_ok and "delivery_mode_identifier" not in bad:
+            if out in C.RPL_CT_OUTCOMES and dm != nnn:
+                iss(
+                    file_id,
+                    n,
+                    "delivery_mode_identifier",
+                    dm,
+                    "TA-20",
+                    ERROR,
+                    f"Outcome {out} (recognition of prior learning or credit transfer) is"
+                    f" reported with delivery mode {nnn}, not {dm}.",
+                )
+            elif out in s.nnn_forbidden_outcomes and dm == nnn:
+                iss(
+                    file_id,
+                    n,
+                    "delivery_mode_identifier",
+                    dm,
+                    "TA-20",
+                    ERROR,
+                    f"Delivery mode {nnn} (not applicable) is only for recognition of prior"
+                    f" learning and credit transfer; outcome {out} involves training, so give"
+                    " the delivery mode used.",
+                )
+        if (
+            not r7
+            and pred != " "
+            and not bad & {"predominant_delivery_mode", "delivery_mode_identifier"}
+            and pred not in pred_allowed(dm)
+        ):
+            iss(
+                file_id,
+                n,
+                "predominant_delivery_mode",
+                pred,
+                "TA-21",
+                ERROR,
+                f"Predominant delivery mode {pred} does not fit delivery mode {dm}: use N"
+                " only with NNN, and I/E/W only when the 1st/2nd/3rd character is Y.",
+            )
+        # TA-23 specific funding.
+        if "funding_source_national" not in bad:
+            sf_blank = not sfid.strip()
+            if fund == "13" and sf_blank:
+                iss(
+                    file_id,
+                    n,
+                    "specific_funding_identifier",
+                    sfid,
+                    "TA-23",
+                    ERROR,
+                    "Specific funding identifier must not be blank when the funding source is 13"
+                    " (Commonwealth specific funding); give the NCVER identifier.",
+                )
+            elif fund != "13" and not sf_blank:
+                iss(
+                    file_id,
+                    n,
+                    "specific_funding_identifier",
+                    sfid,
+                    "TA-23",
+                    ERROR,
+                    f"Specific funding identifier {show(sfid)} must be blank unless the funding"
+                    f" source is 13 (it is {fund}).",
+                )
+            elif fund == "13" and self._code_known("specific_funding", sfid.rstrip()) is False:
+                iss(
+                    file_id,
+                    n,
+                    "specific_funding_identifier",
+                    sfid,
+                    "TA-23",
+                    ERROR,
+                    f"Specific funding identifier {show(sfid)} is not on NCVER's list.",
+                )
+        # TA-25 commencing program vs program id.
+        if "commencing_program_identifier" not in bad and "program_identifier" not in bad:
+            if not has_prog and comm != "8":
+                iss(
+                    file_id,
+                    n,
+                    "commencing_program_identifier",
+                    comm,
+                    "TA-25",
+                    ERROR,
+                    f"Commencing program identifier is {comm} but there is no program"
+                    " identifier; use 8 for subject-only enrolments, or give the program.",
+                )
+            elif has_prog and comm == "8":
+                iss(
+                    file_id,
+                    n,
+                    "commencing_program_identifier",
+                    comm,
+                    "TA-25",
+                    ERROR,
+                    f"Commencing program identifier 8 (subject only) but program"
+                    f" {prog.rstrip()} is given; use 3 (commencing) or 4 (continuing).",
+                )
+        # TA-27 / TA-28 apprenticeships.
+        t_blank, c_blank = not tcid.strip(), not capp.strip()
+        if t_blank != c_blank:
+            which = (
+                "training_contract_identifier" if t_blank else "client_identifier_apprenticeships"
+            )
+            iss(
+                file_id,
+                n,
+                which,
+                tcid if t_blank else capp,
+                "TA-27",
+                ERROR,
+                "Training contract identifier and client identifier - apprenticeships go"
+                " together: give both or neither.",
+            )
+        elif not t_blank and not has_prog:
+            iss(
+                file_id,
+                n,
+                "program_identifier",
+                prog,
+                "TA-28",
+                ERROR,
+                "Program identifier must not be blank when the apprenticeship identifiers are"
+                " given.",
+            )
+        # TA-31 / TA-32 / TA-33 VET in Schools.
+        vis_sub = s.submission_type == "vis"
+        if vis_sub and vis == "N":
+            iss(
+                file_id,
+                n,
+                "vet_in_schools_flag",
+                vis,
+                "TA-31",
+                ERROR,
+                "VET in schools flag must be Y in a VET in Schools submission.",
+            )
+        if vis_sub and not has_prog:
+            iss(
+                file_id,
+                n,
+                "program_identifier",
+                prog,
+                "TA-33",
+                ERROR,
+                "Program identifier must not be blank in a VET in Schools submission.",
+            )
+        if not r7 and "school_type_identifier" not in bad:
+            if vis == "Y" and not school.strip():
+                iss(
+                    file_id,
+                    n,
+                    "school_type_identifier",
+                    school,
+                    "TA-32",
+                    ERROR,
+                    "School type identifier must not be blank for a VET in Schools record"
+                    " (flag Y).",
+                )
+            elif vis == "N" and school.strip() and s.school_type_without_vis:
+                iss(
+                    file_id,
+                    n,
+                    "school_type_identifier",
+                    school,
+                    "TA-32",
+                    s.school_type_without_vis,
+                    f"School type identifier {school} is only reported for VET in Schools"
+                    " records (flag Y); leave it blank.",
+                )
+        # TA-34 scheduled hours.
+        if (
+            "scheduled_hours" not in bad
+            and out_ok
+            and out == "60"
+            and sched.strip()
+            and sched != "0000"
+        ):
+            iss(
+                file_id,
+                n,
+                "scheduled_hours",
+                sched,
+                "TA-34",
+                WARNING,
+                f"Scheduled hours should be 0000 for credit transfer (outcome 60), not {sched}.",
+            )
+
+    def _activity_truth(self, file_id, n, client, out, start, end, s_o, e_o) -> None:
+        """CQR-11 (born after the activity started) and CQR-13 (a final outcome dated after
+        today) on a NAT00120 row: the rules every door shares (``avetmiss.plausible``). An
+        activity that ends before it starts is TA-09 of the row rules, not reported twice."""
+        fromord = _dt.date.fromordinal
+        dob_o = self.client_dobs.get(client)
+        if s_o is not None and dob_o is not None and s_o < dob_o <= self.o_today:
+            p = plausible.birth_date_problem(fromord(dob_o), today=self.today,
+                                             activity_start=fromord(s_o))  # fmt: skip
+            if p:
+                self._issue(file_id, n, "activity_start_date", start, p.rule, ERROR, p.message)
+        if s_o is not None and e_o is not None and s_o > e_o:
+            return
+        p = plausible.activity_dates_problem(
+            s_o and fromord(s_o), e_o and fromord(e_o), out, today=self.today
+        )
+        if p:
+            value = start if p.field == "activity_start_date" else end
+            self._issue(file_id, n, p.field, value, p.rule, ERROR, p.message)
