@@ -36,24 +36,13 @@ class ClientRules:
         ix = lay.index
         i_id = ix["client_identifier"]
         i_name = ix["name_for_encryption"]
-        i_hsl = ix["highest_school_level_completed_identifier"]
         i_dob = ix["date_of_birth"]
         i_pc = ix["postcode"]
-        i_lang = ix["language_identifier"]
-        i_cty = ix["country_identifier"]
         i_dis = ix["disability_flag"]
         i_pea = ix["prior_educational_achievement_flag"]
         i_sch = ix["at_school_flag"]
-        i_sub = ix["address_location_suburb_locality_or_town"]
         i_usi = ix["unique_student_identifier"]
         i_st = ix["state_identifier"]
-        i_flat = ix["address_flat_unit_details"]
-        i_sno, i_sna = ix["address_street_number"], ix["address_street_name"]
-        i_scs = ix.get("survey_contact_status")
-        i_sa1 = ix.get("statistical_area_level_1_identifier")
-        i_sa2 = ix.get("statistical_area_level_2_identifier")
-        i_year = ix.get("year_highest_school_level_completed")
-        i_prof = ix.get("proficiency_in_spoken_english_identifier")
         s = self.settings
         sta = s.submission_type == "sta"
         localities = self.lookup.has("localities")
@@ -77,249 +66,7 @@ class ClientRules:
         client_dobs = self.client_dobs
         register = s.register
 
-        def slow(n: int, row: tuple) -> frozenset[str] | set[str]:
-            bad = self._format(file_id, n, row)
-            # CL-05 name for encryption: 'FAMILY, GIVEN SECOND' (warning on form).
-            nm = row[i_name].rstrip()
-            if nm:
-                why = None
-                if "," not in nm:
-                    why = "has no comma"
-                else:
-                    fam, giv = nm.split(",", 1)
-                    giv = giv.strip()
-                    if not giv:
-                        why = "has no given name (a client with one name repeats it)"
-                    elif not fam.strip():
-                        why = "has no family name"
-                    elif len(fam) > 40 or len(giv) > 40:
-                        why = "has a family or given name longer than 40 characters"
-                    elif giv.split()[0].upper().rstrip(".") in _TITLES:
-                        why = "starts the given names with a title"
-                if why:
-                    self._issue(
-                        file_id,
-                        n,
-                        "name_for_encryption",
-                        nm,
-                        "CL-05",
-                        WARNING,
-                        f"Name for encryption {show(nm)} {why}; write it as 'FAMILY, GIVEN"
-                        " SECOND' (e.g. 'Bond, James Herbert'; a single name is repeated:"
-                        " 'Jackson, Jackson').",
-                    )
-            # CL-09 / CL-10 date of birth.
-            dob = row[i_dob]
-            dob_o = DATE_ORDINALS.get(dob) or (
-                date_ordinal(dob) if "date_of_birth" not in bad else None
-            )
-            age = None
-            if dob_o is not None:
-                if dob in defaults:
-                    p = plausible.default_birth_date_problem(_dt.date.fromordinal(dob_o), defaults)
-                    self._issue(file_id, n, p.field, dob, p.rule, ERROR, p.message)
-                elif dob_o > o_pe:
-                    self._issue(
-                        file_id,
-                        n,
-                        "date_of_birth",
-                        dob,
-                        "CL-09",
-                        ERROR,
-                        f"Date of birth {dob} is after the end of the collection period"
-                        f" ({self.period_end:%d%m%Y}).",
-                    )
-                else:
-                    age = _age(dob_o, o_pe)
-                    if not s.min_plausible_age <= age <= s.max_plausible_age:
-                        self._issue(
-                            file_id,
-                            n,
-                            "date_of_birth",
-                            dob,
-                            "CL-10",
-                            WARNING,
-                            f"Date of birth {dob} makes the client {age} at the end of the"
-                            " collection period; check it.",
-                        )
-            # CQR-10: born in the future (besides CL-09's collection period), every door's rule
-            if dob_o is not None and dob_o > self.o_today:
-                p = plausible.birth_date_problem(_dt.date.fromordinal(dob_o), today=self.today)
-                self._issue(file_id, n, p.field, dob, p.rule, ERROR, p.message)
-            pc, st = row[i_pc], row[i_st]
-            # CQR-15 postcode within the state's ranges (CL-12 below covers OSPC).
-            if (
-                pc != "OSPC"
-                and "postcode" not in bad
-                and "state_identifier" not in bad
-                and (problem := plausible.postcode_state_problem(pc, st))
-            ):
-                self._issue(file_id, n, problem.field, st, problem.rule, ERROR, problem.message)
-            # CL-12 OSPC => state 99.
-            if pc == "OSPC" and st != "99" and "state_identifier" not in bad:
-                self._issue(
-                    file_id,
-                    n,
-                    "state_identifier",
-                    st,
-                    "CL-12",
-                    ERROR,
-                    f"State identifier {show(st)} does not fit postcode OSPC (overseas"
-                    " resident); use 99.",
-                )
-            # CL-13 suburb for special postcodes; locality checks with the lookup.
-            sub = row[i_sub].rstrip()
-            if pc in ("OSPC", "@@@@", "0000"):
-                if sub and sub.upper() != _NOT_SPECIFIED:
-                    self._issue(
-                        file_id,
-                        n,
-                        "address_location_suburb_locality_or_town",
-                        sub,
-                        "CL-13",
-                        WARNING,
-                        f"Suburb should be 'Not specified' when the postcode is {pc}.",
-                    )
-            elif localities and "postcode" not in bad and pc.strip():
-                # CL-11 / CL-13 with the localities list: the rule every door shares
-                p = plausible.locality_problem(self._localities(pc), pc, sub, st)
-                if p:
-                    value = {"postcode": pc, "state_identifier": st}.get(p.field, sub)
-                    self._issue(file_id, n, p.field, value, p.rule, ERROR, p.message)
-            lang = row[i_lang]
-            if (
-                "language_identifier" not in bad
-                and lang != "@@@@"
-                and self._code_known("ascl", lang) is False
-            ):
-                self._issue(
-                    file_id,
-                    n,
-                    "language_identifier",
-                    lang,
-                    "CL-15",
-                    ERROR,
-                    f"Language identifier {lang} is not an ASCL language code.",
-                )
-            cty = row[i_cty]
-            if (
-                "country_identifier" not in bad
-                and cty not in ("@@@@", "0000")
-                and self._code_known("sacc", cty) is False
-            ):
-                self._issue(
-                    file_id,
-                    n,
-                    "country_identifier",
-                    cty,
-                    "CL-18",
-                    ERROR,
-                    f"Country identifier {cty} is not a SACC country code.",
-                )
-            if i_prof is not None and lang in C.ENGLISH_OR_SIGN and row[i_prof] != " ":
-                self._issue(
-                    file_id,
-                    n,
-                    "proficiency_in_spoken_english_identifier",
-                    row[i_prof],
-                    "CL-16",
-                    ERROR,
-                    "Proficiency in spoken English must be blank when the language is English,"
-                    " a sign language or not stated.",
-                )
-            if i_year is not None and "year_highest_school_level_completed" not in bad:
-                yv = row[i_year]
-                if row[i_hsl] == "02" and yv != "@@@@":
-                    self._issue(
-                        file_id,
-                        n,
-                        "year_highest_school_level_completed",
-                        yv,
-                        "CL-07",
-                        ERROR,
-                        "Year highest school level completed must be @@@@ when the client did"
-                        " not go to school (02).",
-                    )
-                elif yv.isdigit() and int(yv) > self.collection_year:
-                    self._issue(
-                        file_id,
-                        n,
-                        "year_highest_school_level_completed",
-                        yv,
-                        "CL-07",
-                        ERROR,
-                        f"Year highest school level completed {yv} is after the collection year.",
-                    )
-            at_school = row[i_sch]
-            if at_school == "Y" and (
-                row[i_hsl] == "12" or (age is not None and age > s.at_school_max_age)
-            ):
-                self._issue(
-                    file_id,
-                    n,
-                    "at_school_flag",
-                    at_school,
-                    "CL-25",
-                    WARNING,
-                    "At school flag is Y but the client "
-                    + ("has completed year 12" if row[i_hsl] == "12" else f"is {age}")
-                    + "; check it.",
-                )
-            if (
-                sta
-                and not row[i_sno].strip()
-                and not row[i_sna].strip()
-                and (i_sa1 is None or not row[i_sa1].strip())
-                and (i_sa2 is None or not row[i_sa2].strip())
-            ):
-                self._issue(
-                    file_id,
-                    n,
-                    "address_street_name",
-                    row[i_sna],
-                    "CL-28",
-                    ERROR,
-                    "Street number and name must not be blank unless SA1/SA2 are supplied;"
-                    " use 'Not specified' when there is no street address.",
-                )
-            if _PO_BOX.search(row[i_flat]):
-                self._issue(
-                    file_id,
-                    n,
-                    "address_flat_unit_details",
-                    row[i_flat],
-                    "CL-29",
-                    WARNING,
-                    "Flat/unit details must not contain a PO box or street details.",
-                )
-            usi = row[i_usi].rstrip()
-            if p := plausible.intoff_problem(usi, pc, st):
-                self._issue(file_id, n, p.field, usi, p.rule, ERROR, p.message)
-            if i_scs is not None:
-                scs = row[i_scs]
-                if scs == "A" and age is not None and age < s.survey_minor_age:
-                    self._issue(
-                        file_id,
-                        n,
-                        "survey_contact_status",
-                        scs,
-                        "CL-35",
-                        WARNING,
-                        f"Survey contact status is A but the client is {age}; clients under"
-                        f" {s.survey_minor_age} are reported as M (minor).",
-                    )
-                elif scs == "A" and pc == "OSPC":
-                    self._issue(
-                        file_id,
-                        n,
-                        "survey_contact_status",
-                        scs,
-                        "CL-35",
-                        WARNING,
-                        "Survey contact status is A but the client lives overseas (OSPC);"
-                        " O (overseas) is expected.",
-                    )
-            return bad
+        slow = self._slow_80
 
         count = 0
         for lines, block in blocks:
@@ -365,7 +112,7 @@ class ClientRules:
                 ):
                     bad = _EMPTY
                 else:
-                    bad = slow(n, row)
+                    bad = slow(file_id, n, row, ix)
                 cid = row[i_id]
                 if "client_identifier" not in bad:
                     first = clients.get(cid)
@@ -411,3 +158,303 @@ class ClientRules:
                     )
             yield lines, block
         self.counts[file_id] = count
+
+    def _slow_80(self, file_id: str, n: int, row: tuple, ix: dict) -> frozenset[str] | set[str]:
+        """Complete row checks of a NAT00080 record; the names of fields with a problem."""
+        bad = self._format(file_id, n, row)
+        self.cl_05(file_id, n, row[ix["name_for_encryption"]])
+        age = self.cl_09_cl_10(file_id, n, row[ix["date_of_birth"]], bad)
+        pc, st = row[ix["postcode"]], row[ix["state_identifier"]]
+        self.cl_12(file_id, n, pc, st, bad)
+        self.cl_13(file_id, n, pc, st, row[ix["address_location_suburb_locality_or_town"]], bad)
+        lang = row[ix["language_identifier"]]
+        self.cl_15_cl_18(file_id, n, lang, row[ix["country_identifier"]], bad)
+        i_prof = ix.get("proficiency_in_spoken_english_identifier")
+        if i_prof is not None:
+            self.cl_16(file_id, n, lang, row[i_prof])
+        hsl = row[ix["highest_school_level_completed_identifier"]]
+        i_year = ix.get("year_highest_school_level_completed")
+        if i_year is not None and "year_highest_school_level_completed" not in bad:
+            self.cl_07(file_id, n, hsl, row[i_year])
+        self.cl_25(file_id, n, row[ix["at_school_flag"]], hsl, age)
+        if self.settings.submission_type == "sta":
+            self.cl_28(file_id, n, row, ix)
+        self.cl_29(file_id, n, row[ix["address_flat_unit_details"]])
+        usi = row[ix["unique_student_identifier"]].rstrip()
+        if p := plausible.intoff_problem(usi, pc, st):
+            self._issue(file_id, n, p.field, usi, p.rule, ERROR, p.message)
+        i_scs = ix.get("survey_contact_status")
+        if i_scs is not None:
+            self.cl_35(file_id, n, row[i_scs], age, pc)
+        return bad
+
+    def cl_05(self, file_id: str, n: int, name: str) -> None:
+        """CL-05 (§4.6) name for encryption: 'FAMILY, GIVEN SECOND' (warning on form)."""
+        nm = name.rstrip()
+        if not nm:
+            return
+        why = None
+        if "," not in nm:
+            why = "has no comma"
+        else:
+            fam, giv = nm.split(",", 1)
+            giv = giv.strip()
+            if not giv:
+                why = "has no given name (a client with one name repeats it)"
+            elif not fam.strip():
+                why = "has no family name"
+            elif len(fam) > 40 or len(giv) > 40:
+                why = "has a family or given name longer than 40 characters"
+            elif giv.split()[0].upper().rstrip(".") in _TITLES:
+                why = "starts the given names with a title"
+        if why:
+            self._issue(
+                file_id,
+                n,
+                "name_for_encryption",
+                nm,
+                "CL-05",
+                WARNING,
+                f"Name for encryption {show(nm)} {why}; write it as 'FAMILY, GIVEN"
+                " SECOND' (e.g. 'Bond, James Herbert'; a single name is repeated:"
+                " 'Jackson, Jackson').",
+            )
+
+    def cl_09_cl_10(self, file_id: str, n: int, dob: str, bad) -> int | None:
+        """CL-09 (§4.6) date of birth not after the collection period, CL-10 a plausible age,
+        the register's default birth dates (:func:`avetmiss.plausible.default_birth_date_problem`)
+        and CQR-10 (born in the future, every door's rule). Returns the age at the end of the
+        period when it is known."""
+        s = self.settings
+        dob_o = DATE_ORDINALS.get(dob) or (
+            date_ordinal(dob) if "date_of_birth" not in bad else None
+        )
+        if dob_o is None:
+            return None
+        age = None
+        if dob in s.default_birth_dates:
+            p = plausible.default_birth_date_problem(
+                _dt.date.fromordinal(dob_o), s.default_birth_dates
+            )
+            self._issue(file_id, n, p.field, dob, p.rule, ERROR, p.message)
+        elif dob_o > self.o_pe:
+            self._issue(
+                file_id,
+                n,
+                "date_of_birth",
+                dob,
+                "CL-09",
+                ERROR,
+                f"Date of birth {dob} is after the end of the collection period"
+                f" ({self.period_end:%d%m%Y}).",
+            )
+        else:
+            age = _age(dob_o, self.o_pe)
+            if not s.min_plausible_age <= age <= s.max_plausible_age:
+                self._issue(
+                    file_id,
+                    n,
+                    "date_of_birth",
+                    dob,
+                    "CL-10",
+                    WARNING,
+                    f"Date of birth {dob} makes the client {age} at the end of the"
+                    " collection period; check it.",
+                )
+        if dob_o > self.o_today:
+            p = plausible.birth_date_problem(_dt.date.fromordinal(dob_o), today=self.today)
+            self._issue(file_id, n, p.field, dob, p.rule, ERROR, p.message)
+        return age
+
+    def cl_12(self, file_id: str, n: int, pc: str, st: str, bad) -> None:
+        """CL-12 (§4.6) postcode OSPC goes with state 99, and CQR-15 (a postcode within the
+        state's ranges, :func:`avetmiss.plausible.postcode_state_problem`)."""
+        if (
+            pc != "OSPC"
+            and "postcode" not in bad
+            and "state_identifier" not in bad
+            and (problem := plausible.postcode_state_problem(pc, st))
+        ):
+            self._issue(file_id, n, problem.field, st, problem.rule, ERROR, problem.message)
+        if pc == "OSPC" and st != "99" and "state_identifier" not in bad:
+            self._issue(
+                file_id,
+                n,
+                "state_identifier",
+                st,
+                "CL-12",
+                ERROR,
+                f"State identifier {show(st)} does not fit postcode OSPC (overseas"
+                " resident); use 99.",
+            )
+
+    def cl_13(self, file_id: str, n: int, pc: str, st: str, suburb: str, bad) -> None:
+        """CL-13 (§4.6) suburb 'Not specified' for the special postcodes; with the
+        ``localities`` lookup CL-11 / CL-13 as every door checks them
+        (:func:`avetmiss.plausible.locality_problem`)."""
+        sub = suburb.rstrip()
+        if pc in ("OSPC", "@@@@", "0000"):
+            if sub and sub.upper() != _NOT_SPECIFIED:
+                self._issue(
+                    file_id,
+                    n,
+                    "address_location_suburb_locality_or_town",
+                    sub,
+                    "CL-13",
+                    WARNING,
+                    f"Suburb should be 'Not specified' when the postcode is {pc}.",
+                )
+        elif self.lookup.has("localities") and "postcode" not in bad and pc.strip():
+            p = plausible.locality_problem(self._localities(pc), pc, sub, st)
+            if p:
+                value = {"postcode": pc, "state_identifier": st}.get(p.field, sub)
+                self._issue(file_id, n, p.field, value, p.rule, ERROR, p.message)
+
+    def cl_15_cl_18(self, file_id: str, n: int, lang: str, cty: str, bad) -> None:
+        """CL-15 (§4.6) language on the ASCL list, CL-18 country on the SACC list (each only
+        when the lookup has the list)."""
+        if (
+            "language_identifier" not in bad
+            and lang != "@@@@"
+            and self._code_known("ascl", lang) is False
+        ):
+            self._issue(
+                file_id,
+                n,
+                "language_identifier",
+                lang,
+                "CL-15",
+                ERROR,
+                f"Language identifier {lang} is not an ASCL language code.",
+            )
+        if (
+            "country_identifier" not in bad
+            and cty not in ("@@@@", "0000")
+            and self._code_known("sacc", cty) is False
+        ):
+            self._issue(
+                file_id,
+                n,
+                "country_identifier",
+                cty,
+                "CL-18",
+                ERROR,
+                f"Country identifier {cty} is not a SACC country code.",
+            )
+
+    def cl_16(self, file_id: str, n: int, lang: str, prof: str) -> None:
+        """CL-16 (§4.6) proficiency in spoken English blank for English, sign or not stated."""
+        if lang in C.ENGLISH_OR_SIGN and prof != " ":
+            self._issue(
+                file_id,
+                n,
+                "proficiency_in_spoken_english_identifier",
+                prof,
+                "CL-16",
+                ERROR,
+                "Proficiency in spoken English must be blank when the language is English,"
+                " a sign language or not stated.",
+            )
+
+    def cl_07(self, file_id: str, n: int, hsl: str, yv: str) -> None:
+        """CL-07 (§4.6) year highest school level completed: @@@@ for 'did not go to school'
+        (02), never after the collection year."""
+        if hsl == "02" and yv != "@@@@":
+            self._issue(
+                file_id,
+                n,
+                "year_highest_school_level_completed",
+                yv,
+                "CL-07",
+                ERROR,
+                "Year highest school level completed must be @@@@ when the client did"
+                " not go to school (02).",
+            )
+        elif yv.isdigit() and int(yv) > self.collection_year:
+            self._issue(
+                file_id,
+                n,
+                "year_highest_school_level_completed",
+                yv,
+                "CL-07",
+                ERROR,
+                f"Year highest school level completed {yv} is after the collection year.",
+            )
+
+    def cl_25(self, file_id: str, n: int, at_school: str, hsl: str, age: int | None) -> None:
+        """CL-25 (§4.6) at school Y is doubtful after year 12 or past the at-school age."""
+        if at_school == "Y" and (
+            hsl == "12" or (age is not None and age > self.settings.at_school_max_age)
+        ):
+            self._issue(
+                file_id,
+                n,
+                "at_school_flag",
+                at_school,
+                "CL-25",
+                WARNING,
+                "At school flag is Y but the client "
+                + ("has completed year 12" if hsl == "12" else f"is {age}")
+                + "; check it.",
+            )
+
+    def cl_28(self, file_id: str, n: int, row: tuple, ix: dict) -> None:
+        """CL-28 (§4.6, STA submissions) street number and name unless SA1/SA2 are given."""
+        i_sa1 = ix.get("statistical_area_level_1_identifier")
+        i_sa2 = ix.get("statistical_area_level_2_identifier")
+        sna = row[ix["address_street_name"]]
+        if (
+            not row[ix["address_street_number"]].strip()
+            and not sna.strip()
+            and (i_sa1 is None or not row[i_sa1].strip())
+            and (i_sa2 is None or not row[i_sa2].strip())
+        ):
+            self._issue(
+                file_id,
+                n,
+                "address_street_name",
+                sna,
+                "CL-28",
+                ERROR,
+                "Street number and name must not be blank unless SA1/SA2 are supplied;"
+                " use 'Not specified' when there is no street address.",
+            )
+
+    def cl_29(self, file_id: str, n: int, flat: str) -> None:
+        """CL-29 (§4.6) flat/unit details hold no PO box."""
+        if _PO_BOX.search(flat):
+            self._issue(
+                file_id,
+                n,
+                "address_flat_unit_details",
+                flat,
+                "CL-29",
+                WARNING,
+                "Flat/unit details must not contain a PO box or street details.",
+            )
+
+    def cl_35(self, file_id: str, n: int, scs: str, age: int | None, pc: str) -> None:
+        """CL-35 (§4.6) survey contact status A doubtful for a minor or an overseas client."""
+        minor = self.settings.survey_minor_age
+        if scs == "A" and age is not None and age < minor:
+            self._issue(
+                file_id,
+                n,
+                "survey_contact_status",
+                scs,
+                "CL-35",
+                WARNING,
+                f"Survey contact status is A but the client is {age}; clients under"
+                f" {minor} are reported as M (minor).",
+            )
+        elif scs == "A" and pc == "OSPC":
+            self._issue(
+                file_id,
+                n,
+                "survey_contact_status",
+                scs,
+                "CL-35",
+                WARNING,
+                "Survey contact status is A but the client lives overseas (OSPC);"
+                " O (overseas) is expected.",
+            )
