@@ -274,43 +274,71 @@ class ActivityRules:
 
     def _slow_120(self, file_id, n, f, s_o, e_o):
         """Complete row checks of a NAT00120 record (``f`` as the loop unpacks it)."""
-        s = self.settings
-        r7 = self.release == "7.0"
         full = self._full_120(f)
         bad = self._format(file_id, n, full)
         (
             toid, loc, client, subj, prog, start, end, dm, out, fund, comm, tcid, capp, _stu,
             vis, sfid, school, pred, lockey, _actkey, _combo, _sv, _stblock, _ctc, _orig,
         ) = f  # fmt: skip
-        sched = full[self.layouts["NAT00120"].index["scheduled_hours"]]
-        b10 = " " * 10
-        iss = self._issue
-        # TA-02 / CL-03 / TA-04 / TA-05 references.
-        locs = self._parent("locations", "NAT00020")
-        if (
-            not bad
-            & {
-                "training_organisation_identifier",
-                "training_organisation_delivery_location_identifier",
-            }
-            and lockey not in locs
-        ):
-            what = (
-                f"Delivery location {loc.rstrip()}"
-                if r7
-                else f"Organisation {toid.rstrip()} with delivery location {loc.rstrip()}"
-            )
-            iss(
-                file_id,
-                n,
-                "training_organisation_delivery_location_identifier",
-                loc,
-                "TA-02",
-                ERROR,
-                f"{what} is not in NAT00020; add the location or correct the identifier.",
-            )
+        has_prog = prog != " " * 10
+        self.ta_02(file_id, n, toid, loc, lockey, bad)
+        self.cl_03(file_id, n, client, bad)
+        self.ta_04(file_id, n, subj, bad)
+        if has_prog:
+            self.ta_05(file_id, n, prog, bad)
+        # Dates: TA-09..TA-17.
+        if s_o is None and "activity_start_date" not in bad:
+            s_o = date_ordinal(start)
+        if e_o is None and "activity_end_date" not in bad:
+            e_o = date_ordinal(end)
+        out_ok = "outcome_identifier_national" not in bad
+        if s_o is not None and e_o is not None:
+            self.ta_09_ta_12(file_id, n, start, end, out, s_o, e_o)
+        if s_o is not None:
+            self.ta_10_ta_11(file_id, n, start, out, out_ok, s_o)
+            if out_ok:
+                self.ta_15_ta_17(file_id, n, start, out, s_o)
+        if e_o is not None and out_ok:
+            self.ta_13_ta_14(file_id, n, end, out, e_o)
+        self.ta_20_ta_21(file_id, n, dm, pred, out, out_ok, bad)
+        if "funding_source_national" not in bad:
+            self.ta_23(file_id, n, fund, sfid)
+        if "commencing_program_identifier" not in bad and "program_identifier" not in bad:
+            self.ta_25(file_id, n, comm, prog, has_prog)
+        self.ta_27_ta_28(file_id, n, tcid, capp, prog, has_prog)
+        self.ta_31_ta_33(file_id, n, vis, prog, has_prog)
+        if self.release != "7.0" and "school_type_identifier" not in bad:
+            self.ta_32(file_id, n, vis, school)
+        if "scheduled_hours" not in bad and out_ok and out == "60":
+            self.ta_34(file_id, n, full[self.layouts["NAT00120"].index["scheduled_hours"]])
+
+    def ta_02(self, file_id, n, toid, loc, lockey, bad) -> None:
+        """TA-02 (§4.10) the organisation + delivery location is in NAT00020."""
+        if bad & {
+            "training_organisation_identifier",
+            "training_organisation_delivery_location_identifier",
+        } or lockey in self._parent("locations", "NAT00020"):
+            return
+        what = (
+            f"Delivery location {loc.rstrip()}"
+            if self.release == "7.0"
+            else f"Organisation {toid.rstrip()} with delivery location {loc.rstrip()}"
+        )
+        self._issue(
+            file_id,
+            n,
+            "training_organisation_delivery_location_identifier",
+            loc,
+            "TA-02",
+            ERROR,
+            f"{what} is not in NAT00020; add the location or correct the identifier.",
+        )
+
+    def cl_03(self, file_id, n, client, bad) -> None:
+        """CL-03 (§4.6; TA-03 of §4.10 is reported under this id) the client of an activity is
+        in NAT00080."""
         if "client_identifier" not in bad and client not in self._parent("clients", "NAT00080"):
-            iss(
+            self._issue(
                 file_id,
                 n,
                 "client_identifier",
@@ -320,8 +348,11 @@ class ActivityRules:
                 f"Client identifier {show(client)} is not in NAT00080; every client with"
                 " training activity needs a client record.",
             )
+
+    def ta_04(self, file_id, n, subj, bad) -> None:
+        """TA-04 (§4.10) the subject is in NAT00060."""
         if "subject_identifier" not in bad and subj not in self._parent("subjects", "NAT00060"):
-            iss(
+            self._issue(
                 file_id,
                 n,
                 "subject_identifier",
@@ -331,13 +362,13 @@ class ActivityRules:
                 f"Subject identifier {show(subj)} is not in NAT00060; add the subject or correct"
                 " the identifier.",
             )
-        has_prog = prog != b10
-        if (
-            has_prog
-            and "program_identifier" not in bad
-            and prog not in self._parent("programs", "NAT00030", "NAT00030A")
+
+    def ta_05(self, file_id, n, prog, bad) -> None:
+        """TA-05 (§4.10) a program given is in NAT00030 or NAT00030A."""
+        if "program_identifier" not in bad and prog not in self._parent(
+            "programs", "NAT00030", "NAT00030A"
         ):
-            iss(
+            self._issue(
                 file_id,
                 n,
                 "program_identifier",
@@ -347,117 +378,126 @@ class ActivityRules:
                 f"Program identifier {show(prog)} is not in NAT00030 or NAT00030A; add the"
                 " program or correct the identifier.",
             )
-        # Dates: TA-09..TA-17.
-        if s_o is None and "activity_start_date" not in bad:
-            s_o = date_ordinal(start)
-        if e_o is None and "activity_end_date" not in bad:
-            e_o = date_ordinal(end)
-        out_ok = "outcome_identifier_national" not in bad
-        if s_o is not None and e_o is not None:
-            if s_o > e_o:
-                iss(
-                    file_id,
-                    n,
-                    "activity_start_date",
-                    start,
-                    "TA-09",
-                    ERROR,
-                    plausible.activity_dates_problem(
-                        _dt.date.fromordinal(s_o), _dt.date.fromordinal(e_o), out, today=self.today
-                    ).message,
-                )
-            elif e_o > add_years(s_o, 5):
-                iss(
-                    file_id,
-                    n,
-                    "activity_end_date",
-                    end,
-                    "TA-12",
-                    ERROR,
-                    f"Activity end date {end} is more than 5 years after the start date {start}.",
-                )
-        if s_o is not None:
-            if s_o > self.o_pe and not (out_ok and out == "85"):
-                iss(
-                    file_id,
-                    n,
-                    "activity_start_date",
-                    start,
-                    "TA-10",
-                    ERROR,
-                    f"Activity start date {start} is after the end of the collection period"
-                    f" ({self.period_end:%d%m%Y}); report activity that has not started with"
-                    " outcome 85, or in a later collection.",
-                )
-            if s_o < self.o_min_start:
-                iss(
-                    file_id,
-                    n,
-                    "activity_start_date",
-                    start,
-                    "TA-11",
-                    ERROR,
-                    f"Activity start date {start} is more than 5 years before the start of the"
-                    f" collection year {self.collection_year}.",
-                )
-            if out_ok and out == "61" and s_o < _ORD_2015:
-                iss(
-                    file_id,
-                    n,
-                    "outcome_identifier_national",
-                    out,
-                    "TA-17",
-                    ERROR,
-                    f"Outcome 61 (superseded subject) is valid only for activity starting on or"
-                    f" after 1 January 2015; this activity starts {start}.",
-                )
-            if out_ok and out == "85" and s_o <= self.o_pe:
-                iss(
-                    file_id,
-                    n,
-                    "outcome_identifier_national",
-                    out,
-                    "TA-15",
-                    WARNING,
-                    f"Outcome 85 (not yet started) but the activity start date {start} is not"
-                    " after the collection period; report the actual outcome if training has"
-                    " started.",
-                )
-        if e_o is not None and out_ok:
-            period = f"{self.period_end:%d%m%Y}"
-            if out == "70":
-                if e_o <= self.o_cont_after:
-                    when = (
-                        f"after {period}" if self.interim else f"after 31/12/{self.collection_year}"
-                    )
-                    iss(
-                        file_id,
-                        n,
-                        "activity_end_date",
-                        end,
-                        "TA-13",
-                        ERROR,
-                        f"Outcome 70 (continuing) needs an activity end date {when}, but it is"
-                        f" {end}; report the actual outcome of activity that has ended.",
-                    )
-            elif out != "85" and not self.o_ys <= e_o <= self.o_done_by:
-                last = period if self.interim else f"3112{self.collection_year}"
-                iss(
+
+    def ta_09_ta_12(self, file_id, n, start, end, out, s_o, e_o) -> None:
+        """TA-09 (§4.10) the activity does not end before it starts (message shared with every
+        door, :func:`avetmiss.plausible.activity_dates_problem`); TA-12 it lasts at most 5
+        years."""
+        if s_o > e_o:
+            self._issue(
+                file_id,
+                n,
+                "activity_start_date",
+                start,
+                "TA-09",
+                ERROR,
+                plausible.activity_dates_problem(
+                    _dt.date.fromordinal(s_o), _dt.date.fromordinal(e_o), out, today=self.today
+                ).message,
+            )
+        elif e_o > add_years(s_o, 5):
+            self._issue(
+                file_id,
+                n,
+                "activity_end_date",
+                end,
+                "TA-12",
+                ERROR,
+                f"Activity end date {end} is more than 5 years after the start date {start}.",
+            )
+
+    def ta_10_ta_11(self, file_id, n, start, out, out_ok, s_o) -> None:
+        """TA-10 (§4.10) the activity starts by the end of the collection period (outcome 85
+        excepted); TA-11 not more than 5 years before the collection year."""
+        if s_o > self.o_pe and not (out_ok and out == "85"):
+            self._issue(
+                file_id,
+                n,
+                "activity_start_date",
+                start,
+                "TA-10",
+                ERROR,
+                f"Activity start date {start} is after the end of the collection period"
+                f" ({self.period_end:%d%m%Y}); report activity that has not started with"
+                " outcome 85, or in a later collection.",
+            )
+        if s_o < self.o_min_start:
+            self._issue(
+                file_id,
+                n,
+                "activity_start_date",
+                start,
+                "TA-11",
+                ERROR,
+                f"Activity start date {start} is more than 5 years before the start of the"
+                f" collection year {self.collection_year}.",
+            )
+
+    def ta_15_ta_17(self, file_id, n, start, out, s_o) -> None:
+        """TA-17 (§4.10) outcome 61 only from 2015; TA-15 outcome 85 starts after the period."""
+        if out == "61" and s_o < _ORD_2015:
+            self._issue(
+                file_id,
+                n,
+                "outcome_identifier_national",
+                out,
+                "TA-17",
+                ERROR,
+                f"Outcome 61 (superseded subject) is valid only for activity starting on or"
+                f" after 1 January 2015; this activity starts {start}.",
+            )
+        if out == "85" and s_o <= self.o_pe:
+            self._issue(
+                file_id,
+                n,
+                "outcome_identifier_national",
+                out,
+                "TA-15",
+                WARNING,
+                f"Outcome 85 (not yet started) but the activity start date {start} is not"
+                " after the collection period; report the actual outcome if training has"
+                " started.",
+            )
+
+    def ta_13_ta_14(self, file_id, n, end, out, e_o) -> None:
+        """TA-13 (§4.10) outcome 70 ends after the period; TA-14 other outcomes (85 excepted)
+        end within it (interim periods: see :mod:`avetmiss.validate`)."""
+        period = f"{self.period_end:%d%m%Y}"
+        if out == "70":
+            if e_o <= self.o_cont_after:
+                when = f"after {period}" if self.interim else f"after 31/12/{self.collection_year}"
+                self._issue(
                     file_id,
                     n,
                     "activity_end_date",
                     end,
-                    "TA-14",
+                    "TA-13",
                     ERROR,
-                    f"Activity end date {end} is outside the collection period"
-                    f" (0101{self.collection_year}-{last}); an activity with outcome {out} must"
-                    " end within it (use 70 for activity continuing past it).",
+                    f"Outcome 70 (continuing) needs an activity end date {when}, but it is"
+                    f" {end}; report the actual outcome of activity that has ended.",
                 )
-        # TA-20 / TA-21 delivery mode.
+        elif out != "85" and not self.o_ys <= e_o <= self.o_done_by:
+            last = period if self.interim else f"3112{self.collection_year}"
+            self._issue(
+                file_id,
+                n,
+                "activity_end_date",
+                end,
+                "TA-14",
+                ERROR,
+                f"Activity end date {end} is outside the collection period"
+                f" (0101{self.collection_year}-{last}); an activity with outcome {out} must"
+                " end within it (use 70 for activity continuing past it).",
+            )
+
+    def ta_20_ta_21(self, file_id, n, dm, pred, out, out_ok, bad) -> None:
+        """TA-20 (§4.10) delivery mode NNN (7.0: 90) exactly for RPL / credit transfer;
+        TA-21 the predominant delivery mode fits the delivery mode."""
+        r7 = self.release == "7.0"
         nnn = "90" if r7 else "NNN"
         if out_ok and "delivery_mode_identifier" not in bad:
             if out in C.RPL_CT_OUTCOMES and dm != nnn:
-                iss(
+                self._issue(
                     file_id,
                     n,
                     "delivery_mode_identifier",
@@ -467,8 +507,8 @@ class ActivityRules:
                     f"Outcome {out} (recognition of prior learning or credit transfer) is"
                     f" reported with delivery mode {nnn}, not {dm}.",
                 )
-            elif out in s.nnn_forbidden_outcomes and dm == nnn:
-                iss(
+            elif out in self.settings.nnn_forbidden_outcomes and dm == nnn:
+                self._issue(
                     file_id,
                     n,
                     "delivery_mode_identifier",
@@ -485,7 +525,7 @@ class ActivityRules:
             and not bad & {"predominant_delivery_mode", "delivery_mode_identifier"}
             and pred not in pred_allowed(dm)
         ):
-            iss(
+            self._issue(
                 file_id,
                 n,
                 "predominant_delivery_mode",
@@ -495,72 +535,78 @@ class ActivityRules:
                 f"Predominant delivery mode {pred} does not fit delivery mode {dm}: use N"
                 " only with NNN, and I/E/W only when the 1st/2nd/3rd character is Y.",
             )
-        # TA-23 specific funding.
-        if "funding_source_national" not in bad:
-            sf_blank = not sfid.strip()
-            if fund == "13" and sf_blank:
-                iss(
-                    file_id,
-                    n,
-                    "specific_funding_identifier",
-                    sfid,
-                    "TA-23",
-                    ERROR,
-                    "Specific funding identifier must not be blank when the funding source is 13"
-                    " (Commonwealth specific funding); give the NCVER identifier.",
-                )
-            elif fund != "13" and not sf_blank:
-                iss(
-                    file_id,
-                    n,
-                    "specific_funding_identifier",
-                    sfid,
-                    "TA-23",
-                    ERROR,
-                    f"Specific funding identifier {show(sfid)} must be blank unless the funding"
-                    f" source is 13 (it is {fund}).",
-                )
-            elif fund == "13" and self._code_known("specific_funding", sfid.rstrip()) is False:
-                iss(
-                    file_id,
-                    n,
-                    "specific_funding_identifier",
-                    sfid,
-                    "TA-23",
-                    ERROR,
-                    f"Specific funding identifier {show(sfid)} is not on NCVER's list.",
-                )
-        # TA-25 commencing program vs program id.
-        if "commencing_program_identifier" not in bad and "program_identifier" not in bad:
-            if not has_prog and comm != "8":
-                iss(
-                    file_id,
-                    n,
-                    "commencing_program_identifier",
-                    comm,
-                    "TA-25",
-                    ERROR,
-                    f"Commencing program identifier is {comm} but there is no program"
-                    " identifier; use 8 for subject-only enrolments, or give the program.",
-                )
-            elif has_prog and comm == "8":
-                iss(
-                    file_id,
-                    n,
-                    "commencing_program_identifier",
-                    comm,
-                    "TA-25",
-                    ERROR,
-                    f"Commencing program identifier 8 (subject only) but program"
-                    f" {prog.rstrip()} is given; use 3 (commencing) or 4 (continuing).",
-                )
-        # TA-27 / TA-28 apprenticeships.
+
+    def ta_23(self, file_id, n, fund, sfid) -> None:
+        """TA-23 (§4.10) specific funding identifier exactly with funding source 13 (on NCVER's
+        list when the lookup has it)."""
+        sf_blank = not sfid.strip()
+        if fund == "13" and sf_blank:
+            self._issue(
+                file_id,
+                n,
+                "specific_funding_identifier",
+                sfid,
+                "TA-23",
+                ERROR,
+                "Specific funding identifier must not be blank when the funding source is 13"
+                " (Commonwealth specific funding); give the NCVER identifier.",
+            )
+        elif fund != "13" and not sf_blank:
+            self._issue(
+                file_id,
+                n,
+                "specific_funding_identifier",
+                sfid,
+                "TA-23",
+                ERROR,
+                f"Specific funding identifier {show(sfid)} must be blank unless the funding"
+                f" source is 13 (it is {fund}).",
+            )
+        elif fund == "13" and self._code_known("specific_funding", sfid.rstrip()) is False:
+            self._issue(
+                file_id,
+                n,
+                "specific_funding_identifier",
+                sfid,
+                "TA-23",
+                ERROR,
+                f"Specific funding identifier {show(sfid)} is not on NCVER's list.",
+            )
+
+    def ta_25(self, file_id, n, comm, prog, has_prog) -> None:
+        """TA-25 (§4.10) commencing program identifier 8 exactly when there is no program."""
+        if not has_prog and comm != "8":
+            self._issue(
+                file_id,
+                n,
+                "commencing_program_identifier",
+                comm,
+                "TA-25",
+                ERROR,
+                f"Commencing program identifier is {comm} but there is no program"
+                " identifier; use 8 for subject-only enrolments, or give the program.",
+            )
+        elif has_prog and comm == "8":
+            self._issue(
+                file_id,
+                n,
+                "commencing_program_identifier",
+                comm,
+                "TA-25",
+                ERROR,
+                f"Commencing program identifier 8 (subject only) but program"
+                f" {prog.rstrip()} is given; use 3 (commencing) or 4 (continuing).",
+            )
+
+    def ta_27_ta_28(self, file_id, n, tcid, capp, prog, has_prog) -> None:
+        """TA-27 (§4.10) the two apprenticeship identifiers go together; TA-28 they need a
+        program."""
         t_blank, c_blank = not tcid.strip(), not capp.strip()
         if t_blank != c_blank:
             which = (
                 "training_contract_identifier" if t_blank else "client_identifier_apprenticeships"
             )
-            iss(
+            self._issue(
                 file_id,
                 n,
                 which,
@@ -571,7 +617,7 @@ class ActivityRules:
                 " together: give both or neither.",
             )
         elif not t_blank and not has_prog:
-            iss(
+            self._issue(
                 file_id,
                 n,
                 "program_identifier",
@@ -581,10 +627,14 @@ class ActivityRules:
                 "Program identifier must not be blank when the apprenticeship identifiers are"
                 " given.",
             )
-        # TA-31 / TA-32 / TA-33 VET in Schools.
-        vis_sub = s.submission_type == "vis"
-        if vis_sub and vis == "N":
-            iss(
+
+    def ta_31_ta_33(self, file_id, n, vis, prog, has_prog) -> None:
+        """TA-31 / TA-33 (§4.10) a VET in Schools submission: flag Y and a program on every
+        activity."""
+        if self.settings.submission_type != "vis":
+            return
+        if vis == "N":
+            self._issue(
                 file_id,
                 n,
                 "vet_in_schools_flag",
@@ -593,8 +643,8 @@ class ActivityRules:
                 ERROR,
                 "VET in schools flag must be Y in a VET in Schools submission.",
             )
-        if vis_sub and not has_prog:
-            iss(
+        if not has_prog:
+            self._issue(
                 file_id,
                 n,
                 "program_identifier",
@@ -603,38 +653,37 @@ class ActivityRules:
                 ERROR,
                 "Program identifier must not be blank in a VET in Schools submission.",
             )
-        if not r7 and "school_type_identifier" not in bad:
-            if vis == "Y" and not school.strip():
-                iss(
-                    file_id,
-                    n,
-                    "school_type_identifier",
-                    school,
-                    "TA-32",
-                    ERROR,
-                    "School type identifier must not be blank for a VET in Schools record"
-                    " (flag Y).",
-                )
-            elif vis == "N" and school.strip() and s.school_type_without_vis:
-                iss(
-                    file_id,
-                    n,
-                    "school_type_identifier",
-                    school,
-                    "TA-32",
-                    s.school_type_without_vis,
-                    f"School type identifier {school} is only reported for VET in Schools"
-                    " records (flag Y); leave it blank.",
-                )
-        # TA-34 scheduled hours.
-        if (
-            "scheduled_hours" not in bad
-            and out_ok
-            and out == "60"
-            and sched.strip()
-            and sched != "0000"
-        ):
-            iss(
+
+    def ta_32(self, file_id, n, vis, school) -> None:
+        """TA-32 (§4.10) school type given exactly on VET in Schools records (the "blank
+        otherwise" half at ``settings.school_type_without_vis``)."""
+        without_vis = self.settings.school_type_without_vis
+        if vis == "Y" and not school.strip():
+            self._issue(
+                file_id,
+                n,
+                "school_type_identifier",
+                school,
+                "TA-32",
+                ERROR,
+                "School type identifier must not be blank for a VET in Schools record (flag Y).",
+            )
+        elif vis == "N" and school.strip() and without_vis:
+            self._issue(
+                file_id,
+                n,
+                "school_type_identifier",
+                school,
+                "TA-32",
+                without_vis,
+                f"School type identifier {school} is only reported for VET in Schools"
+                " records (flag Y); leave it blank.",
+            )
+
+    def ta_34(self, file_id, n, sched) -> None:
+        """TA-34 (§4.10) scheduled hours 0000 (or blank) for credit transfer (outcome 60)."""
+        if sched.strip() and sched != "0000":
+            self._issue(
                 file_id,
                 n,
                 "scheduled_hours",
