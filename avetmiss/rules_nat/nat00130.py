@@ -23,11 +23,13 @@ class CompletionRules:
         ix = lay.index
         r7 = self.release == "7.0"
         i_date = ix["year_program_completed" if r7 else "date_program_completed"]
+        dname = lay.names[i_date]
         i_iss = ix["issued_flag"]
         i_pd, i_pn = ix.get("parchment_issue_date"), ix.get("parchment_number")
         toids = self._parent("toids", "NAT00010", "NAT00010A")
         programs = self._parent("programs", "NAT00030", "NAT00030A")
         clients = self._parent("clients", "NAT00080")
+        nf = len(lay.fields)
         completions = self.lookup.has("completions")
         o_oldest = add_years(self.o_pe, -self.settings.completion_max_years_back)
         count = 0
@@ -36,191 +38,226 @@ class CompletionRules:
                 count += 1
                 bad = self._format(file_id, n, row)
                 toid, prog, client, d = row[0], row[1], row[2], row[i_date]
-                dname = lay.names[i_date]
                 if "training_organisation_identifier" not in bad:
-                    if toid not in toids:
-                        self._issue(
-                            file_id,
-                            n,
-                            "training_organisation_identifier",
-                            toid,
-                            "PC-01",
-                            ERROR,
-                            f"Training organisation identifier {show(toid)} is not in NAT00010.",
-                        )
-                    else:
-                        self.toids_used.add(toid)
+                    self.pc_01(file_id, n, toid, toids)
                 if "program_identifier" not in bad:
-                    p = programs.get(prog)
-                    if prog not in programs:
-                        self._issue(
-                            file_id,
-                            n,
-                            "program_identifier",
-                            prog,
-                            "PC-02",
-                            ERROR,
-                            f"Program identifier {show(prog)} is not in NAT00030 or NAT00030A.",
-                        )
-                    elif p is not None and p[2] == "N":
-                        self._issue(
-                            file_id,
-                            n,
-                            "program_identifier",
-                            prog,
-                            "PC-08",
-                            ERROR,
-                            f"Program {prog.rstrip()} has VET flag N ({p[1]} line {p[0]}); programs"
-                            " that are not vocational are not reported as completed.",
-                        )
-                    self.programs_used.add(prog)
+                    self.pc_02_pc_08(file_id, n, prog, programs)
                 client_known = True
                 if "client_identifier" not in bad:
-                    if client not in clients:
-                        client_known = False
-                        self._issue(
-                            file_id,
-                            n,
-                            "client_identifier",
-                            client,
-                            "PC-03",
-                            ERROR,
-                            f"Client identifier {show(client)} is not in NAT00080.",
-                        )
-                    self.clients_completed.add(client)
+                    client_known = self.pc_03(file_id, n, client, clients)
                     if dname not in bad and (
                         int(d) >= 2015 if r7 else DATE_ORDINALS.get(d, 0) >= _ORD_2015
                     ):
                         self.usi_needed.add(client)
                 if dname not in bad:
-                    if r7:
-                        y = int(d)
-                        in_year = y == self.collection_year
-                        if y > self.collection_year or y < self.collection_year - 10:
-                            self._issue(
-                                file_id,
-                                n,
-                                dname,
-                                d,
-                                "PC-05",
-                                ERROR,
-                                f"Year program completed {d} must be within the 10 years up to the"
-                                f" collection year {self.collection_year}.",
-                            )
-                        d_o = None
-                    else:
-                        d_o = date_ordinal(d)
-                        in_year = d_o is not None and self.o_ys <= d_o <= self.o_ye
-                        if d_o is not None and d_o > self.o_pe:
-                            self._issue(
-                                file_id,
-                                n,
-                                dname,
-                                d,
-                                "PC-05",
-                                ERROR,
-                                f"Date program completed {d} is after the end of the collection"
-                                f" period ({self.period_end:%d%m%Y}).",
-                            )
-                        elif d_o is not None and d_o < o_oldest:
-                            self._issue(
-                                file_id,
-                                n,
-                                dname,
-                                d,
-                                "PC-05",
-                                ERROR,
-                                f"Date program completed {d} is more than"
-                                f" {self.settings.completion_max_years_back} years before the end"
-                                " of the collection period.",
-                            )
+                    in_year, d_o = self.pc_05(file_id, n, dname, d, o_oldest)
                     if not bad & {"program_identifier", "client_identifier"}:
-                        key = prog + client + d if not r7 else "".join(row[: len(lay.fields)])
-                        first = self.completion_keys.setdefault(key, n)
-                        if first != n:
-                            self._issue(
-                                file_id,
-                                n,
-                                RECORD,
-                                key,
-                                "PC-07",
-                                ERROR,
-                                f"This completion repeats line {first} (same program, client and"
-                                " date); report it once.",
-                            )
-                        if (
-                            in_year
-                            and client_known
-                            and not self.partial
-                            and client not in self.clients_active
-                        ):
-                            self._issue(
-                                file_id,
-                                n,
-                                "client_identifier",
-                                client,
-                                "PC-09",
-                                ERROR,
-                                f"Client {client.rstrip()} completed {prog.rstrip()} in the"
-                                " collection year but has no training activity (NAT00120) in this"
-                                " submission; report the activity too.",
-                            )
+                        key = prog + client + d if not r7 else "".join(row[:nf])
+                        self.pc_07(file_id, n, key)
+                        if in_year and client_known:
+                            self.pc_09(file_id, n, client, prog)
                         if d_o is not None:
-                            st = self.client_programs.get(client + prog)
-                            if st is not None and st[1] and d_o < st[1] and self.settings.register:
-                                p = plausible.unit_after_completion_problem(
-                                    "", _dt.date.fromordinal(st[1]),
-                                    prog.rstrip(), _dt.date.fromordinal(d_o))  # fmt: skip
-                                self._issue(file_id, n, dname, d, p.rule, ERROR, p.message)
-                            elif st is not None and st[1] and d_o < st[1]:
-                                self._issue(
-                                    file_id,
-                                    n,
-                                    dname,
-                                    d,
-                                    "PC-11",
-                                    WARNING,
-                                    f"Date program completed {d} is before the client's last"
-                                    f" activity end date for the program ({from_ordinal(st[1])}).",
-                                )
-                        if completions and self.lookup.completion_reported(
-                            toid.rstrip(), prog.rstrip(), client.rstrip(), d
-                        ):
-                            self._issue(
-                                file_id,
-                                n,
-                                RECORD,
-                                key,
-                                "PC-10",
-                                ERROR,
-                                "This completion was already reported in an earlier collection;"
-                                " remove it.",
-                            )
+                            self.pc_11(file_id, n, dname, d, d_o, client, prog)
+                        if completions:
+                            self.pc_10(file_id, n, key, toid, prog, client, d)
                 if i_pd is not None:
-                    pdate, pnum = row[i_pd], row[i_pn]
-                    if "parchment_issue_date" not in bad and pdate.strip() and dname not in bad:
-                        p_o = date_ordinal(pdate)
-                        c_o = date_ordinal(d)
-                        if p_o is not None and c_o is not None and p_o < c_o:
-                            self._issue(
-                                file_id,
-                                n,
-                                "parchment_issue_date",
-                                pdate,
-                                "PC-12",
-                                WARNING,
-                                f"Parchment issue date {pdate} is before the completion date {d}.",
-                            )
-                    if row[i_iss] == "Y" and not pnum.strip():
-                        self._issue(
-                            file_id,
-                            n,
-                            "parchment_number",
-                            pnum,
-                            "PC-12",
-                            WARNING,
-                            "Parchment number should be given when the credential was issued"
-                            " (issued flag Y).",
-                        )
+                    self.pc_12(file_id, n, row[i_pd], row[i_pn], row[i_iss], d, bad, dname)
             yield lines, block
         self.counts[file_id] = count
+
+    def pc_01(self, file_id, n, toid, toids) -> None:
+        """PC-01 (§4.11) the TOID is in NAT00010 (and so is used)."""
+        if toid not in toids:
+            self._issue(
+                file_id,
+                n,
+                "training_organisation_identifier",
+                toid,
+                "PC-01",
+                ERROR,
+                f"Training organisation identifier {show(toid)} is not in NAT00010.",
+            )
+        else:
+            self.toids_used.add(toid)
+
+    def pc_02_pc_08(self, file_id, n, prog, programs) -> None:
+        """PC-02 (§4.11) the program is in NAT00030/NAT00030A; PC-08 it has VET flag Y."""
+        p = programs.get(prog)
+        if prog not in programs:
+            self._issue(
+                file_id,
+                n,
+                "program_identifier",
+                prog,
+                "PC-02",
+                ERROR,
+                f"Program identifier {show(prog)} is not in NAT00030 or NAT00030A.",
+            )
+        elif p is not None and p[2] == "N":
+            self._issue(
+                file_id,
+                n,
+                "program_identifier",
+                prog,
+                "PC-08",
+                ERROR,
+                f"Program {prog.rstrip()} has VET flag N ({p[1]} line {p[0]}); programs"
+                " that are not vocational are not reported as completed.",
+            )
+        self.programs_used.add(prog)
+
+    def pc_03(self, file_id, n, client, clients) -> bool:
+        """PC-03 (§4.11) the client is in NAT00080; returns whether it is."""
+        known = client in clients
+        if not known:
+            self._issue(
+                file_id,
+                n,
+                "client_identifier",
+                client,
+                "PC-03",
+                ERROR,
+                f"Client identifier {show(client)} is not in NAT00080.",
+            )
+        self.clients_completed.add(client)
+        return known
+
+    def pc_05(self, file_id, n, dname, d, o_oldest) -> tuple[bool, int | None]:
+        """PC-05 (§4.11) the completion falls in the collection period or the years before it
+        (8.0: ``settings.completion_max_years_back``; 7.0 years: the 10 years up to the
+        collection year; ``o_oldest`` is the earliest day for 8.0). Returns (in the collection
+        year, date ordinal or None for 7.0)."""
+        if self.release == "7.0":
+            y = int(d)
+            if y > self.collection_year or y < self.collection_year - 10:
+                self._issue(
+                    file_id,
+                    n,
+                    dname,
+                    d,
+                    "PC-05",
+                    ERROR,
+                    f"Year program completed {d} must be within the 10 years up to the"
+                    f" collection year {self.collection_year}.",
+                )
+            return y == self.collection_year, None
+        d_o = date_ordinal(d)
+        in_year = d_o is not None and self.o_ys <= d_o <= self.o_ye
+        back = self.settings.completion_max_years_back
+        if d_o is not None and d_o > self.o_pe:
+            self._issue(
+                file_id,
+                n,
+                dname,
+                d,
+                "PC-05",
+                ERROR,
+                f"Date program completed {d} is after the end of the collection"
+                f" period ({self.period_end:%d%m%Y}).",
+            )
+        elif d_o is not None and d_o < o_oldest:
+            self._issue(
+                file_id,
+                n,
+                dname,
+                d,
+                "PC-05",
+                ERROR,
+                f"Date program completed {d} is more than {back} years before the end"
+                " of the collection period.",
+            )
+        return in_year, d_o
+
+    def pc_07(self, file_id, n, key) -> None:
+        """PC-07 (§4.11) one completion per program, client and date."""
+        first = self.completion_keys.setdefault(key, n)
+        if first != n:
+            self._issue(
+                file_id,
+                n,
+                RECORD,
+                key,
+                "PC-07",
+                ERROR,
+                f"This completion repeats line {first} (same program, client and"
+                " date); report it once.",
+            )
+
+    def pc_09(self, file_id, n, client, prog) -> None:
+        """PC-09 (§4.11) a completion in the collection year comes with training activity."""
+        if not self.partial and client not in self.clients_active:
+            self._issue(
+                file_id,
+                n,
+                "client_identifier",
+                client,
+                "PC-09",
+                ERROR,
+                f"Client {client.rstrip()} completed {prog.rstrip()} in the"
+                " collection year but has no training activity (NAT00120) in this"
+                " submission; report the activity too.",
+            )
+
+    def pc_11(self, file_id, n, dname, d, d_o, client, prog) -> None:
+        """PC-11 (§4.11) the completion is not dated before the program's last activity end
+        (a warning; in the register an error, CQR-12 of :mod:`avetmiss.plausible`)."""
+        st = self.client_programs.get(client + prog)
+        if st is None or not st[1] or d_o >= st[1]:
+            return
+        if self.settings.register:
+            p = plausible.unit_after_completion_problem(
+                "", _dt.date.fromordinal(st[1]),
+                prog.rstrip(), _dt.date.fromordinal(d_o))  # fmt: skip
+            self._issue(file_id, n, dname, d, p.rule, ERROR, p.message)
+        else:
+            self._issue(
+                file_id,
+                n,
+                dname,
+                d,
+                "PC-11",
+                WARNING,
+                f"Date program completed {d} is before the client's last"
+                f" activity end date for the program ({from_ordinal(st[1])}).",
+            )
+
+    def pc_10(self, file_id, n, key, toid, prog, client, d) -> None:
+        """PC-10 (§4.11, with the ``completions`` lookup) not already reported in an earlier
+        collection."""
+        if self.lookup.completion_reported(toid.rstrip(), prog.rstrip(), client.rstrip(), d):
+            self._issue(
+                file_id,
+                n,
+                RECORD,
+                key,
+                "PC-10",
+                ERROR,
+                "This completion was already reported in an earlier collection; remove it.",
+            )
+
+    def pc_12(self, file_id, n, pdate, pnum, issued, d, bad, dname) -> None:
+        """PC-12 (§4.11) parchment issue date not before the completion; a parchment number
+        when the credential was issued (warnings)."""
+        if "parchment_issue_date" not in bad and pdate.strip() and dname not in bad:
+            p_o = date_ordinal(pdate)
+            c_o = date_ordinal(d)
+            if p_o is not None and c_o is not None and p_o < c_o:
+                self._issue(
+                    file_id,
+                    n,
+                    "parchment_issue_date",
+                    pdate,
+                    "PC-12",
+                    WARNING,
+                    f"Parchment issue date {pdate} is before the completion date {d}.",
+                )
+        if issued == "Y" and not pnum.strip():
+            self._issue(
+                file_id,
+                n,
+                "parchment_number",
+                pnum,
+                "PC-12",
+                WARNING,
+                "Parchment number should be given when the credential was issued (issued flag Y).",
+            )
