@@ -22,16 +22,6 @@ class ContactRules:
         """avetmiss-8.md §4.7, CC-01..CC-11 (CC-02 at the end). CC-05/CC-06 locality checks need
         ``localities``."""
         ix = self.layouts[file_id].index
-        i_sno, i_sna, i_box = (
-            ix["address_street_number"],
-            ix["address_street_name"],
-            ix["address_postal_delivery_box"],
-        )
-        i_sub, i_pc, i_st = (
-            ix["address_postal_suburb_locality_or_town"],
-            ix["postcode"],
-            ix["state_identifier"],
-        )
         clients = self._parent("clients", "NAT00080")
         localities = self.lookup.has("localities")
         fast = self.release == "8.0" and not self._force_slow and not localities
@@ -41,120 +31,7 @@ class ContactRules:
         aus = C.STATE_AUSTRALIAN
         nat85 = self.nat85
 
-        def slow(n: int, row: tuple) -> frozenset[str] | set[str]:
-            bad = self._format(file_id, n, row)
-            cid = row[0]
-            if "client_identifier" not in bad and cid not in clients:
-                self._issue(
-                    file_id,
-                    n,
-                    "client_identifier",
-                    cid,
-                    "CC-01",
-                    ERROR,
-                    f"Client identifier {show(cid)} is not in NAT00080; every contact"
-                    " record belongs to a client.",
-                )
-            pc, st = row[i_pc], row[i_st]
-            sub = row[i_sub].rstrip()
-            if pc in ("OSPC", "@@@@", "0000") and sub and sub.upper() != _NOT_SPECIFIED:
-                self._issue(
-                    file_id,
-                    n,
-                    "address_postal_suburb_locality_or_town",
-                    sub,
-                    "CC-04",
-                    WARNING,
-                    f"Postal suburb should be 'Not specified' when the postcode is {pc}.",
-                )
-            if pc == "OSPC" and st in C.STATE_AUSTRALIAN:
-                self._issue(
-                    file_id,
-                    n,
-                    "state_identifier",
-                    st,
-                    "CC-06",
-                    ERROR,
-                    f"State identifier {st} is an Australian state but the postcode is OSPC;"
-                    " use 99 for an overseas address.",
-                )
-            elif (
-                localities
-                and pc.isdigit()
-                and pc != "0000"
-                and not bad & {"postcode", "state_identifier"}
-            ):
-                locs = self._localities(pc)
-                if not locs:
-                    self._issue(
-                        file_id,
-                        n,
-                        "postcode",
-                        pc,
-                        "CC-05",
-                        ERROR,
-                        f"Postcode {pc} is not a known Australian postcode.",
-                    )
-                else:
-                    if sub and sub.upper() not in {loc for loc, _ in locs}:
-                        self._issue(
-                            file_id,
-                            n,
-                            "address_postal_suburb_locality_or_town",
-                            sub,
-                            "CC-05",
-                            ERROR,
-                            f"Postal suburb {show(sub)} is not a locality of postcode {pc}.",
-                        )
-                    if st != "@@" and st not in {x for _, x in locs}:
-                        self._issue(
-                            file_id,
-                            n,
-                            "state_identifier",
-                            st,
-                            "CC-06",
-                            ERROR,
-                            f"State identifier {st} does not match postcode {pc}.",
-                        )
-            sno, sna, box = row[i_sno].strip(), row[i_sna].strip(), row[i_box].strip()
-            if not sna and not box:
-                self._issue(
-                    file_id,
-                    n,
-                    "address_street_name",
-                    row[i_sna],
-                    "CC-07",
-                    ERROR,
-                    "Street name must not be blank when there is no postal delivery box; give"
-                    " one of them.",
-                )
-            elif sno and not sna:
-                self._issue(
-                    file_id,
-                    n,
-                    "address_street_name",
-                    row[i_sna],
-                    "CC-07",
-                    ERROR,
-                    "Street name must not be blank when a street number is given.",
-                )
-            info = clients.get(cid)
-            if info is not None:
-                over80 = info[4] == "OSPC" or info[5] == "99"
-                if (over80 and st in C.STATE_AUSTRALIAN) or (
-                    not over80 and info[5] in C.STATE_AUSTRALIAN and (pc == "OSPC" or st == "99")
-                ):
-                    self._issue(
-                        file_id,
-                        n,
-                        "state_identifier",
-                        st,
-                        "CC-11",
-                        WARNING,
-                        "The contact address and the client's residential address (NAT00080)"
-                        " disagree on whether the client is overseas; check both.",
-                    )
-            return bad
+        slow = self._slow_85
 
         count = 0
         for lines, block in blocks:
@@ -191,7 +68,7 @@ class ContactRules:
                 ):
                     bad = _EMPTY
                 else:
-                    bad = slow(n, row)
+                    bad = slow(file_id, n, row, ix, clients)
                 if "client_identifier" not in bad:
                     cid = row[0]
                     self._dup(
@@ -200,3 +77,150 @@ class ContactRules:
                     )  # fmt: skip
             yield lines, block
         self.counts[file_id] = count
+
+    def _slow_85(self, file_id: str, n: int, row: tuple, ix: dict, clients):
+        """Complete row checks of a NAT00085 record; the names of fields with a problem."""
+        bad = self._format(file_id, n, row)
+        cid = row[0]
+        if "client_identifier" not in bad and cid not in clients:
+            self.cc_01(file_id, n, cid)
+        pc, st = row[ix["postcode"]], row[ix["state_identifier"]]
+        sub = row[ix["address_postal_suburb_locality_or_town"]].rstrip()
+        self.cc_04(file_id, n, pc, sub)
+        self.cc_05_cc_06(file_id, n, pc, st, sub, bad)
+        self.cc_07(
+            file_id,
+            n,
+            row[ix["address_street_number"]],
+            row[ix["address_street_name"]],
+            row[ix["address_postal_delivery_box"]],
+        )
+        info = clients.get(cid)
+        if info is not None:
+            self.cc_11(file_id, n, pc, st, info)
+        return bad
+
+    def cc_01(self, file_id: str, n: int, cid: str) -> None:
+        """CC-01 (§4.7) the client is in NAT00080 (the "once per client" half is checked for
+        every row in :meth:`_f00085`)."""
+        self._issue(
+            file_id,
+            n,
+            "client_identifier",
+            cid,
+            "CC-01",
+            ERROR,
+            f"Client identifier {show(cid)} is not in NAT00080; every contact"
+            " record belongs to a client.",
+        )
+
+    def cc_04(self, file_id: str, n: int, pc: str, sub: str) -> None:
+        """CC-04 (§4.7) postal suburb 'Not specified' for the special postcodes."""
+        if pc in ("OSPC", "@@@@", "0000") and sub and sub.upper() != _NOT_SPECIFIED:
+            self._issue(
+                file_id,
+                n,
+                "address_postal_suburb_locality_or_town",
+                sub,
+                "CC-04",
+                WARNING,
+                f"Postal suburb should be 'Not specified' when the postcode is {pc}.",
+            )
+
+    def cc_05_cc_06(self, file_id: str, n: int, pc: str, st: str, sub: str, bad) -> None:
+        """CC-06 (§4.7) OSPC is not an Australian state; with the ``localities`` lookup CC-05
+        (postcode and suburb known) and CC-06 (state fits the postcode)."""
+        if pc == "OSPC" and st in C.STATE_AUSTRALIAN:
+            self._issue(
+                file_id,
+                n,
+                "state_identifier",
+                st,
+                "CC-06",
+                ERROR,
+                f"State identifier {st} is an Australian state but the postcode is OSPC;"
+                " use 99 for an overseas address.",
+            )
+            return
+        if not (
+            self.lookup.has("localities")
+            and pc.isdigit()
+            and pc != "0000"
+            and not bad & {"postcode", "state_identifier"}
+        ):
+            return
+        locs = self._localities(pc)
+        if not locs:
+            self._issue(
+                file_id,
+                n,
+                "postcode",
+                pc,
+                "CC-05",
+                ERROR,
+                f"Postcode {pc} is not a known Australian postcode.",
+            )
+            return
+        if sub and sub.upper() not in {loc for loc, _ in locs}:
+            self._issue(
+                file_id,
+                n,
+                "address_postal_suburb_locality_or_town",
+                sub,
+                "CC-05",
+                ERROR,
+                f"Postal suburb {show(sub)} is not a locality of postcode {pc}.",
+            )
+        if st != "@@" and st not in {x for _, x in locs}:
+            self._issue(
+                file_id,
+                n,
+                "state_identifier",
+                st,
+                "CC-06",
+                ERROR,
+                f"State identifier {st} does not match postcode {pc}.",
+            )
+
+    def cc_07(self, file_id: str, n: int, sno_raw: str, sna_raw: str, box_raw: str) -> None:
+        """CC-07 (§4.7) a street name or a postal delivery box; a street name with a number."""
+        sno, sna, box = sno_raw.strip(), sna_raw.strip(), box_raw.strip()
+        if not sna and not box:
+            self._issue(
+                file_id,
+                n,
+                "address_street_name",
+                sna_raw,
+                "CC-07",
+                ERROR,
+                "Street name must not be blank when there is no postal delivery box; give"
+                " one of them.",
+            )
+        elif sno and not sna:
+            self._issue(
+                file_id,
+                n,
+                "address_street_name",
+                sna_raw,
+                "CC-07",
+                ERROR,
+                "Street name must not be blank when a street number is given.",
+            )
+
+    def cc_11(self, file_id: str, n: int, pc: str, st: str, info: tuple) -> None:
+        """CC-11 (§4.7) the contact and residential (NAT00080) addresses agree on whether the
+        client is overseas (warning)."""
+        over80 = info[4] == "OSPC" or info[5] == "99"
+        if (over80 and st in C.STATE_AUSTRALIAN) or (
+            not over80 and info[5] in C.STATE_AUSTRALIAN and (pc == "OSPC" or st == "99")
+        ):
+            self._issue(
+                file_id,
+                n,
+                "state_identifier",
+                st,
+                "CC-11",
+                WARNING,
+                "The contact address and the client's residential address (NAT00080)"
+                " disagree on whether the client is overseas; check both.",
+            )
