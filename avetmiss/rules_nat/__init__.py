@@ -20,4 +20,16 @@ module                 file                                       rule ids
 Each module holds one mixin class of :class:`avetmiss.validate.Validator`; the per-file entry
 point is the method ``_f<file number>`` (e.g. ``_f00120``) that
 :meth:`~avetmiss.validate.Validator.check_blocks` dispatches to.
+
+Finding a rule: each rule's check is a method named after its id, lower case with ``_``
+(CL-30 is ``def cl_30``, TA-09 and TA-12 together ``def ta_09_ta_12``, PR-05..PR-08
+``def pr_05_to_pr_08``), so ``grep -rn "def cl_30" avetmiss/`` finds it; its docstring states
+the rule and its section of avetmiss-8.md. Rules that are one line of a table (a field blank,
+not in its code set, not a date: FMT-04..FMT-08 and the element ids such as TA-18) are the
+field checks of :mod:`avetmiss.fieldchecks`; the id, severity and summary of every rule, with
+how this package handles it, are in :mod:`avetmiss.rules`.
+
+Speed: the big files (NAT00080, NAT00085, NAT00120) test a valid row with one inline boolean
+expression and call the rule methods only for rows that fail it; stateful bookkeeping stays
+inline in the loop and a rule method is called only when it has something to report.
 """

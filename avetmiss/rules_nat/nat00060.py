@@ -42,45 +42,9 @@ class SubjectRules:
                         "Subject identifier",
                     )
                 product = self._product(sid.rstrip()) if tga and sid.strip() else None
-                sname = row[i_name].rstrip()
-                if product is not None and sname and sname.upper() != product.title.upper():
-                    self._issue(
-                        file_id,
-                        n,
-                        "subject_name",
-                        row[i_name],
-                        "SU-04",
-                        ERROR,
-                        f"Subject name {show(sname)} is not the training.gov.au title of"
-                        f" {sid.rstrip()} ({product.title}).",
-                    )
-                foe = row[i_foe]
-                if not foe.strip() and tga and product is None:
-                    self._issue(
-                        file_id,
-                        n,
-                        "subject_field_of_education_identifier",
-                        foe,
-                        "SU-05",
-                        ERROR,
-                        "Subject field of education identifier must not be blank for a subject"
-                        " that is not on training.gov.au; use the 6-digit ASCED detailed field.",
-                    )
-                elif (
-                    foe.strip()
-                    and "subject_field_of_education_identifier" not in bad
-                    and self._code_known("asced_detailed", foe) is False
-                ):
-                    self._issue(
-                        file_id,
-                        n,
-                        "subject_field_of_education_identifier",
-                        foe,
-                        "SU-05",
-                        ERROR,
-                        f"Subject field of education identifier {foe} is not an ASCED detailed"
-                        " field.",
-                    )
+                if product is not None:
+                    self.su_04(file_id, n, sid, row[i_name], product)
+                self.su_05(file_id, n, row[i_foe], tga, product, bad)
                 if vis and row[i_vet] == "N":
                     self._issue(
                         file_id,
@@ -92,28 +56,81 @@ class SubjectRules:
                         "VET flag must be Y in a VET in Schools submission.",
                     )
                 if not row[i_hours].strip() and product is None:
-                    self._issue(
-                        file_id,
-                        n,
-                        "nominal_hours",
-                        row[i_hours],
-                        "SU-07",
-                        ERROR,
-                        "Nominal hours must not be blank; give the subject's nominal (supervised)"
-                        " hours, e.g. 0040.",
-                    )
+                    self.su_07(file_id, n, row[i_hours])
                 if i_flag is not None and product is not None and "subject_flag" not in bad:
-                    want = "C" if product.type.upper() == "UNIT" else "M"
-                    if row[i_flag] != want:
-                        self._issue(
-                            file_id,
-                            n,
-                            "subject_flag",
-                            row[i_flag],
-                            "SU-08",
-                            ERROR,
-                            f"Subject flag should be {want} for {sid.rstrip()} (C for endorsed"
-                            " training package units, M otherwise).",
-                        )
+                    self.su_08(file_id, n, sid, row[i_flag], product)
             yield lines, block
         self.counts[file_id] = count
+
+    def su_04(self, file_id: str, n: int, sid: str, name_raw: str, product) -> None:
+        """SU-04 (§4.5, ``training_products`` lookup) a training.gov.au unit carries its title."""
+        sname = name_raw.rstrip()
+        if sname and sname.upper() != product.title.upper():
+            self._issue(
+                file_id,
+                n,
+                "subject_name",
+                name_raw,
+                "SU-04",
+                ERROR,
+                f"Subject name {show(sname)} is not the training.gov.au title of"
+                f" {sid.rstrip()} ({product.title}).",
+            )
+
+    def su_05(self, file_id: str, n: int, foe: str, tga: bool, product, bad) -> None:
+        """SU-05 (§4.5) a field of education for subjects not on training.gov.au (known only
+        with the ``training_products`` lookup); an ASCED detailed field with ``asced_detailed``."""
+        if not foe.strip() and tga and product is None:
+            self._issue(
+                file_id,
+                n,
+                "subject_field_of_education_identifier",
+                foe,
+                "SU-05",
+                ERROR,
+                "Subject field of education identifier must not be blank for a subject"
+                " that is not on training.gov.au; use the 6-digit ASCED detailed field.",
+            )
+        elif (
+            foe.strip()
+            and "subject_field_of_education_identifier" not in bad
+            and self._code_known("asced_detailed", foe) is False
+        ):
+            self._issue(
+                file_id,
+                n,
+                "subject_field_of_education_identifier",
+                foe,
+                "SU-05",
+                ERROR,
+                f"Subject field of education identifier {foe} is not an ASCED detailed field.",
+            )
+
+    def su_07(self, file_id: str, n: int, hours: str) -> None:
+        """SU-07 (§4.5) nominal hours are given (training.gov.au units may leave them blank)."""
+        self._issue(
+            file_id,
+            n,
+            "nominal_hours",
+            hours,
+            "SU-07",
+            ERROR,
+            "Nominal hours must not be blank; give the subject's nominal (supervised)"
+            " hours, e.g. 0040.",
+        )
+
+    def su_08(self, file_id: str, n: int, sid: str, flag: str, product) -> None:
+        """SU-08 (§4.5, ``training_products`` lookup) subject flag C for training package units,
+        M otherwise."""
+        want = "C" if product.type.upper() == "UNIT" else "M"
+        if flag != want:
+            self._issue(
+                file_id,
+                n,
+                "subject_flag",
+                flag,
+                "SU-08",
+                ERROR,
+                f"Subject flag should be {want} for {sid.rstrip()} (C for endorsed"
+                " training package units, M otherwise).",
+            )

@@ -46,12 +46,9 @@ class ClientRules:
         s = self.settings
         sta = s.submission_type == "sta"
         localities = self.lookup.has("localities")
-        o_pe = self.o_pe
         defaults = s.default_birth_dates
         clients = self.clients
-        o_dmax = add_years(o_pe, -s.min_plausible_age)  # youngest plausible birth date
-        o_dmin = add_years(o_pe, -(s.max_plausible_age + 1)) + 1
-        o_minor = add_years(o_pe, -s.survey_minor_age)
+        o_dmin, o_dmax, o_minor = self._fast_dates_80()
         fast = self.release == "8.0" and not self._force_slow and not sta and not localities
         fast = fast and not (self.lookup.has("ascl") or self.lookup.has("sacc"))
         cs = C.CODE_SETS["8.0"]
@@ -117,16 +114,7 @@ class ClientRules:
                 if "client_identifier" not in bad:
                     first = clients.get(cid)
                     if first is not None:
-                        self._issue(
-                            file_id,
-                            n,
-                            "client_identifier",
-                            cid,
-                            "CL-02",
-                            ERROR,
-                            f"Client identifier {show(cid)} appears again (first on line"
-                            f" {first[0]}); report each client once.",
-                        )
+                        self.cl_02(file_id, n, cid, first[0])
                     else:
                         clients[cid] = (
                             n, row[i_dis], row[i_pea], row[i_sch], row[i_pc], row[i_st],
@@ -136,9 +124,7 @@ class ClientRules:
                         if dob_o is not None:
                             client_dobs[cid] = dob_o
                     if register and cid.rstrip() == plausible.EXAMPLE_CLIENT:
-                        fam, _c, giv = row[i_name].partition(",")
-                        if p := plausible.example_row_problem(cid, fam, giv):
-                            self._issue(file_id, n, p.field, cid, p.rule, ERROR, p.message)
+                        self._example_row(file_id, n, cid, row[i_name])
                 usi = row[i_usi].rstrip()
                 if (
                     usi
@@ -146,18 +132,50 @@ class ClientRules:
                     and "unique_student_identifier" not in bad
                     and (other := usis.setdefault(usi, cid)) != cid
                 ):
-                    self._issue(
-                        file_id,
-                        n,
-                        "unique_student_identifier",
-                        usi,
-                        "CL-33",
-                        WARNING,
-                        f"USI {usi} is also reported for client {other.rstrip()}; one person"
-                        " should have one client identifier.",
-                    )
+                    self.cl_33(file_id, n, usi, other)
             yield lines, block
         self.counts[file_id] = count
+
+    def _fast_dates_80(self) -> tuple[int, int, int]:
+        """Date bounds of the fast path as ordinals: the oldest and the youngest plausible
+        birth date (CL-10) and the youngest birth date of an adult (CL-35)."""
+        s, o_pe = self.settings, self.o_pe
+        o_dmax = add_years(o_pe, -s.min_plausible_age)
+        o_dmin = add_years(o_pe, -(s.max_plausible_age + 1)) + 1
+        return o_dmin, o_dmax, add_years(o_pe, -s.survey_minor_age)
+
+    def cl_02(self, file_id: str, n: int, cid: str, first: int) -> None:
+        """CL-02 (§4.6) one record per client."""
+        self._issue(
+            file_id,
+            n,
+            "client_identifier",
+            cid,
+            "CL-02",
+            ERROR,
+            f"Client identifier {show(cid)} appears again (first on line"
+            f" {first}); report each client once.",
+        )
+
+    def _example_row(self, file_id: str, n: int, cid: str, name: str) -> None:
+        """The register's example client left in the data
+        (:func:`avetmiss.plausible.example_row_problem`)."""
+        fam, _c, giv = name.partition(",")
+        if p := plausible.example_row_problem(cid, fam, giv):
+            self._issue(file_id, n, p.field, cid, p.rule, ERROR, p.message)
+
+    def cl_33(self, file_id: str, n: int, usi: str, other: str) -> None:
+        """CL-33 (§4.6) one USI, one client (the registry check is outside this package)."""
+        self._issue(
+            file_id,
+            n,
+            "unique_student_identifier",
+            usi,
+            "CL-33",
+            WARNING,
+            f"USI {usi} is also reported for client {other.rstrip()}; one person"
+            " should have one client identifier.",
+        )
 
     def _slow_80(self, file_id: str, n: int, row: tuple, ix: dict) -> frozenset[str] | set[str]:
         """Complete row checks of a NAT00080 record; the names of fields with a problem."""

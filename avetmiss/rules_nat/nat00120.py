@@ -33,29 +33,9 @@ class ActivityRules:
             blocks = self._reshape_70(blocks)
         fast = not r7 and not self._force_slow
         b10, b2, b46, ns10 = " " * 10, "  ", " " * 46, "@" * 10
-        cs = C.CODE_SETS["8.0"]
-        outcomes = cs["outcome"] | s.extra_outcome_codes
-        funding = cs["funding"] | ({"30"} if s.allow_funding_30 else set())
-        combos = frozenset(
-            dm + o + f + c
-            for dm in cs["delivery_mode"]
-            for o in outcomes
-            for f in funding
-            for c in cs["commencing"]
-            if (dm == "NNN") == (o in C.RPL_CT_OUTCOMES)
-            or (o not in C.RPL_CT_OUTCOMES and o not in s.nnn_forbidden_outcomes)
-        )
+        combos, sv_ok, pred_ok = self._fast_tables_120()
         vis_sub = s.submission_type == "vis"
-        study = cs["study_reason"] | (set() if s.require_study_reason else {b2})
-        sv_ok = frozenset(a + b for a in study for b in (("Y",) if vis_sub else ("Y", "N")))
-        school_ok = cs["school_type"]
-        pred_ok: dict[str, frozenset[str]] = {}
-        for dm in cs["delivery_mode"]:
-            allowed = {" "} if not s.require_predominant_delivery_mode else set()
-            if dm == "NNN":
-                allowed.add("N")
-            allowed.update(c for c, flag in zip("IEW", dm, strict=True) if flag == "Y")
-            pred_ok[dm] = frozenset(allowed)
+        school_ok = C.CODE_SETS["8.0"]["school_type"]
         sf_lookup = self.lookup.has("specific_funding")
         locs = self._parent("locations", "NAT00020")
         clients = self._parent("clients", "NAT00080")
@@ -69,7 +49,6 @@ class ActivityRules:
         used_locs, used_clients = self.locations_used, self.clients_active
         used_subjects, used_programs = self.subjects_used, self.programs_used
         slow = self._slow_120
-        emit = self.emit
         client_dobs, usi_needed = self.client_dobs, self.usi_needed
         o_today, not_final = self.o_today, plausible.NOT_FINAL_OUTCOMES
         state_ok = self._state_120_ok
@@ -138,18 +117,7 @@ class ActivityRules:
                     usi_needed.add(client)
                 first = seen.setdefault(actkey, n)
                 if first != n:
-                    emit(
-                        Issue(
-                            file_id,
-                            n,
-                            RECORD,
-                            actkey.rstrip(),
-                            "TA-06",
-                            ERROR,
-                            f"This training activity repeats line {first} (same organisation,"
-                            " location, client, subject, program and start date); report it once.",
-                        )
-                    )
+                    self.ta_06(file_id, n, actkey, first)
                 used_locs.add(lockey)
                 used_clients.add(client)
                 used_subjects.add(subj)
@@ -168,6 +136,52 @@ class ActivityRules:
                     self._client_links_120(file_id, n, client, fund, vis, school)
             yield lines, ([f[-1] for f in block] if r7 else block)
         self.counts[file_id] = count
+
+    def ta_06(self, file_id: str, n: int, actkey: str, first: int) -> None:
+        """TA-06 (§4.10) one record per organisation, location, client, subject, program and
+        start date."""
+        self.emit(
+            Issue(
+                file_id,
+                n,
+                RECORD,
+                actkey.rstrip(),
+                "TA-06",
+                ERROR,
+                f"This training activity repeats line {first} (same organisation,"
+                " location, client, subject, program and start date); report it once.",
+            )
+        )
+
+    def _fast_tables_120(self) -> tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]:
+        """Precomputed combinations of adjacent NAT00120 fields for the fast path: delivery
+        mode + outcome + funding + commencing program (code sets, TA-20), study reason + VET
+        in schools flag (TA-31), and the predominant delivery modes each delivery mode allows
+        (TA-21)."""
+        s = self.settings
+        cs = C.CODE_SETS["8.0"]
+        outcomes = cs["outcome"] | s.extra_outcome_codes
+        funding = cs["funding"] | ({"30"} if s.allow_funding_30 else set())
+        combos = frozenset(
+            dm + o + f + c
+            for dm in cs["delivery_mode"]
+            for o in outcomes
+            for f in funding
+            for c in cs["commencing"]
+            if (dm == "NNN") == (o in C.RPL_CT_OUTCOMES)
+            or (o not in C.RPL_CT_OUTCOMES and o not in s.nnn_forbidden_outcomes)
+        )
+        vis_sub = s.submission_type == "vis"
+        study = cs["study_reason"] | (set() if s.require_study_reason else {"  "})
+        sv_ok = frozenset(a + b for a in study for b in (("Y",) if vis_sub else ("Y", "N")))
+        pred_ok: dict[str, frozenset[str]] = {}
+        for dm in cs["delivery_mode"]:
+            allowed = {" "} if not s.require_predominant_delivery_mode else set()
+            if dm == "NNN":
+                allowed.add("N")
+            allowed.update(c for c, flag in zip("IEW", dm, strict=True) if flag == "Y")
+            pred_ok[dm] = frozenset(allowed)
+        return combos, sv_ok, pred_ok
 
     def _client_program_conflict(self, file_id, n, st, ctc) -> None:
         """TA-26 / TA-29: the commencing program identifier (error) and the apprenticeship
