@@ -1,21 +1,18 @@
 """The rules of avetmiss-8.md §4, one module per NAT file (ids in :mod:`avetmiss.rules`).
 
-=====================  =========================================  =====================
-module                 file                                       rule ids
-=====================  =========================================  =====================
-``nat00010``           NAT00010 / NAT00010A training organisation  TO-
-``nat00020``           NAT00020 delivery location                  DL-
-``nat00030``           NAT00030 / NAT00030A program                PR-
-``nat00060``           NAT00060 subject                            SU-
-``nat00080``           NAT00080 client                             CL- (row rules), CQR-10/15
-``nat00085``           NAT00085 client contact details             CC-
-``nat00090``           NAT00090 disability, NAT00100 prior ed.     DI-, PE-
-``nat00120``           NAT00120 training activity                  TA-, CQR-11/13
-``nat00130``           NAT00130 program completed                  PC-
-``cross_file``         the whole set, after the last file          FMT-10, "parent used",
-                                                                   client rules on later files
-``common``             constants and helpers every file uses
-=====================  =========================================  =====================
+* ``nat00010`` - NAT00010 / NAT00010A training organisation: TO-
+* ``nat00020`` - NAT00020 delivery location: DL-
+* ``nat00030`` - NAT00030 / NAT00030A program: PR-
+* ``nat00060`` - NAT00060 subject: SU-
+* ``nat00080`` - NAT00080 client: CL- row rules, CQR-10, CQR-15
+* ``nat00085`` - NAT00085 client contact details: CC-
+* ``nat00090`` - NAT00090 disability and NAT00100 prior educational achievement: DI-, PE-
+* ``nat00120`` - NAT00120 training activity: TA-, CQR-11, CQR-13
+* ``nat00130`` - NAT00130 program completed: PC-
+* ``cross_file`` - between files: each row against its parent files (DL-03, TA-02, CL-03,
+  PC-01, ...), then the whole set after the last file (FMT-10, "parent must be used", the
+  client rules that need later files)
+* ``common`` - constants and helpers every file uses
 
 Each module holds one mixin class of :class:`avetmiss.validate.Validator`; the per-file entry
 point is the method ``_f<file number>`` (e.g. ``_f00120``) that

@@ -1,18 +1,29 @@
-"""Set-level rules, run once every file has been read: FMT-10 (required files present),
-"parent must be used" (TO-03, DL-04, PR-03, SU-03, CL-04) and the client rules that depend on
-later files (CL-20, CL-22, CL-30, CL-32, CC-02, DI-05). They work on the keys the file rules
-kept; the row-level reference checks (a child row naming a parent that is not there, e.g. DL-03,
-TA-02, CL-03, PC-01) are made with each row in the child file's module."""
+"""Checks between files (referential integrity), on the keys the file rules keep (never whole
+records).
+
+* Set-level rules, run once every file has been read (:meth:`CrossFileRules._finish_rules`):
+  FMT-10 (required files present), "parent must be used" (TO-03, DL-04, PR-03, SU-03, CL-04)
+  and the client rules that depend on later files (CL-20, CL-22, CL-30, CL-32, CC-02, DI-05).
+* Row-level references, called by the child file's loop for each row: a child names a parent
+  that is not there or disagrees with it (DL-03; CC-01, CC-11; TA-02, CL-03, TA-04, TA-05,
+  CL-24, TA-36; PC-01, PC-02, PC-03, PC-08, PC-09, PC-11). DI-03/DI-04 and PE-03/PE-04 stay
+  in :mod:`avetmiss.rules_nat.nat00090`, whose two files share one loop.
+"""
 
 from __future__ import annotations
 
+import datetime as _dt
+
+from .. import codes as C
 from .. import plausible
+from ..dates import from_ordinal
+from ..fieldchecks import show
 from ..issues import ERROR, RECORD, WARNING
-from .common import _USI_YEAR
+from .common import _AT_SCHOOL_TYPES, _USI_YEAR
 
 
 class CrossFileRules:
-    """Set-level rules (mixed into the Validator)."""
+    """Checks between files (mixed into the Validator)."""
 
     def _finish_rules(self) -> None:
         if not self.present:
@@ -238,3 +249,269 @@ class CrossFileRules:
                     f"Client {cid.rstrip()} has disability type 99 (not specified) as well as"
                     " specific types; drop the 99 record.",
                 )
+
+    # ------------------------------------------------------------------------------------
+    # NAT00020 rows against NAT00010
+
+    def dl_03(self, file_id: str, n: int, toid: str, toids) -> None:
+        """DL-03 (§4.3) the TOID is in NAT00010 (and so is used, TO-03)."""
+        if toid not in toids:
+            self._issue(
+                file_id,
+                n,
+                "training_organisation_identifier",
+                toid,
+                "DL-03",
+                ERROR,
+                f"Training organisation identifier {show(toid)} is not in NAT00010; add"
+                " the organisation or correct the identifier.",
+            )
+        else:
+            self.toids_used.add(toid)
+
+    # ------------------------------------------------------------------------------------
+    # NAT00085 rows against NAT00080
+
+    def cc_01(self, file_id: str, n: int, cid: str) -> None:
+        """CC-01 (§4.7) the client is in NAT00080 (the "once per client" half is checked for
+        every row in :meth:`_f00085`)."""
+        self._issue(
+            file_id,
+            n,
+            "client_identifier",
+            cid,
+            "CC-01",
+            ERROR,
+            f"Client identifier {show(cid)} is not in NAT00080; every contact"
+            " record belongs to a client.",
+        )
+
+    def cc_11(self, file_id: str, n: int, pc: str, st: str, info: tuple) -> None:
+        """CC-11 (§4.7) the contact and residential (NAT00080) addresses agree on whether the
+        client is overseas (warning)."""
+        over80 = info[4] == "OSPC" or info[5] == "99"
+        if (over80 and st in C.STATE_AUSTRALIAN) or (
+            not over80 and info[5] in C.STATE_AUSTRALIAN and (pc == "OSPC" or st == "99")
+        ):
+            self._issue(
+                file_id,
+                n,
+                "state_identifier",
+                st,
+                "CC-11",
+                WARNING,
+                "The contact address and the client's residential address (NAT00080)"
+                " disagree on whether the client is overseas; check both.",
+            )
+
+    # ------------------------------------------------------------------------------------
+    # NAT00120 rows against NAT00020/30/60/80
+
+    def ta_02(self, file_id, n, toid, loc, lockey, bad) -> None:
+        """TA-02 (§4.10) the organisation + delivery location is in NAT00020."""
+        if bad & {
+            "training_organisation_identifier",
+            "training_organisation_delivery_location_identifier",
+        } or lockey in self._parent("locations", "NAT00020"):
+            return
+        what = (
+            f"Delivery location {loc.rstrip()}"
+            if self.release == "7.0"
+            else f"Organisation {toid.rstrip()} with delivery location {loc.rstrip()}"
+        )
+        self._issue(
+            file_id,
+            n,
+            "training_organisation_delivery_location_identifier",
+            loc,
+            "TA-02",
+            ERROR,
+            f"{what} is not in NAT00020; add the location or correct the identifier.",
+        )
+
+    def cl_03(self, file_id, n, client, bad) -> None:
+        """CL-03 (§4.6; TA-03 of §4.10 is reported under this id) the client of an activity is
+        in NAT00080."""
+        if "client_identifier" not in bad and client not in self._parent("clients", "NAT00080"):
+            self._issue(
+                file_id,
+                n,
+                "client_identifier",
+                client,
+                "CL-03",
+                ERROR,
+                f"Client identifier {show(client)} is not in NAT00080; every client with"
+                " training activity needs a client record.",
+            )
+
+    def ta_04(self, file_id, n, subj, bad) -> None:
+        """TA-04 (§4.10) the subject is in NAT00060."""
+        if "subject_identifier" not in bad and subj not in self._parent("subjects", "NAT00060"):
+            self._issue(
+                file_id,
+                n,
+                "subject_identifier",
+                subj,
+                "TA-04",
+                ERROR,
+                f"Subject identifier {show(subj)} is not in NAT00060; add the subject or correct"
+                " the identifier.",
+            )
+
+    def ta_05(self, file_id, n, prog, bad) -> None:
+        """TA-05 (§4.10) a program given is in NAT00030 or NAT00030A."""
+        if "program_identifier" not in bad and prog not in self._parent(
+            "programs", "NAT00030", "NAT00030A"
+        ):
+            self._issue(
+                file_id,
+                n,
+                "program_identifier",
+                prog,
+                "TA-05",
+                ERROR,
+                f"Program identifier {show(prog)} is not in NAT00030 or NAT00030A; add the"
+                " program or correct the identifier.",
+            )
+
+    def cl_24_ta_36(self, file_id, n, client, fund, vis, school):
+        """CL-24 (§4.6, a VET in Schools school type needs at school flag Y in NAT00080), the
+        funding 32 bookkeeping CL-32 needs, TA-36 (§4.10, funding 31/32 fits the client's
+        residential address)."""
+        info = self.clients.get(client)
+        if fund == "32":
+            self.fund32.add(client)
+        if info is None:
+            return
+        if vis == "Y" and school in _AT_SCHOOL_TYPES and info[3] != "Y":
+            self._issue(
+                file_id,
+                n,
+                "school_type_identifier",
+                school,
+                "CL-24",
+                ERROR,
+                f"Client {client.rstrip()} is at a school (school type {school}) but their at"
+                f" school flag in NAT00080 (line {info[0]}) is {info[3]!r}; it must be Y.",
+            )
+        if fund == "32" and (info[4] != "OSPC" or info[5] != "99"):
+            self._issue(
+                file_id,
+                n,
+                "funding_source_national",
+                fund,
+                "TA-36",
+                WARNING,
+                f"Funding source 32 (international offshore) but client {client.rstrip()} has"
+                " an Australian residential address; offshore clients have postcode OSPC and"
+                " state 99.",
+            )
+        elif fund == "31" and info[4] == "OSPC":
+            self._issue(
+                file_id,
+                n,
+                "funding_source_national",
+                fund,
+                "TA-36",
+                WARNING,
+                f"Funding source 31 (international onshore) but client {client.rstrip()} lives"
+                " overseas (OSPC); offshore clients are funded 32.",
+            )
+
+    # ------------------------------------------------------------------------------------
+    # NAT00130 rows against NAT00010/30/80/120
+
+    def pc_01(self, file_id, n, toid, toids) -> None:
+        """PC-01 (§4.11) the TOID is in NAT00010 (and so is used)."""
+        if toid not in toids:
+            self._issue(
+                file_id,
+                n,
+                "training_organisation_identifier",
+                toid,
+                "PC-01",
+                ERROR,
+                f"Training organisation identifier {show(toid)} is not in NAT00010.",
+            )
+        else:
+            self.toids_used.add(toid)
+
+    def pc_02_pc_08(self, file_id, n, prog, programs) -> None:
+        """PC-02 (§4.11) the program is in NAT00030/NAT00030A; PC-08 it has VET flag Y."""
+        p = programs.get(prog)
+        if prog not in programs:
+            self._issue(
+                file_id,
+                n,
+                "program_identifier",
+                prog,
+                "PC-02",
+                ERROR,
+                f"Program identifier {show(prog)} is not in NAT00030 or NAT00030A.",
+            )
+        elif p is not None and p[2] == "N":
+            self._issue(
+                file_id,
+                n,
+                "program_identifier",
+                prog,
+                "PC-08",
+                ERROR,
+                f"Program {prog.rstrip()} has VET flag N ({p[1]} line {p[0]}); programs"
+                " that are not vocational are not reported as completed.",
+            )
+        self.programs_used.add(prog)
+
+    def pc_03(self, file_id, n, client, clients) -> bool:
+        """PC-03 (§4.11) the client is in NAT00080; returns whether it is."""
+        known = client in clients
+        if not known:
+            self._issue(
+                file_id,
+                n,
+                "client_identifier",
+                client,
+                "PC-03",
+                ERROR,
+                f"Client identifier {show(client)} is not in NAT00080.",
+            )
+        self.clients_completed.add(client)
+        return known
+
+    def pc_09(self, file_id, n, client, prog) -> None:
+        """PC-09 (§4.11) a completion in the collection year comes with training activity."""
+        if not self.partial and client not in self.clients_active:
+            self._issue(
+                file_id,
+                n,
+                "client_identifier",
+                client,
+                "PC-09",
+                ERROR,
+                f"Client {client.rstrip()} completed {prog.rstrip()} in the"
+                " collection year but has no training activity (NAT00120) in this"
+                " submission; report the activity too.",
+            )
+
+    def pc_11(self, file_id, n, dname, d, d_o, client, prog) -> None:
+        """PC-11 (§4.11) the completion is not dated before the program's last activity end
+        (a warning; in the register an error, CQR-12 of :mod:`avetmiss.plausible`)."""
+        st = self.client_programs.get(client + prog)
+        if st is None or not st[1] or d_o >= st[1]:
+            return
+        if self.settings.register:
+            p = plausible.unit_after_completion_problem(
+                "", _dt.date.fromordinal(st[1]),
+                prog.rstrip(), _dt.date.fromordinal(d_o))  # fmt: skip
+            self._issue(file_id, n, dname, d, p.rule, ERROR, p.message)
+        else:
+            self._issue(
+                file_id,
+                n,
+                dname,
+                d,
+                "PC-11",
+                WARNING,
+                f"Date program completed {d} is before the client's last"
+                f" activity end date for the program ({from_ordinal(st[1])}).",
+            )

@@ -1,9 +1,9 @@
-"""NAT00020 - delivery location (avetmiss-8.md §4.3): DL-01..DL-08."""
+"""NAT00020 - delivery location (avetmiss-8.md §4.3): DL-01..DL-08 (DL-03, the TOID is in NAT00010,
+and DL-04 are in :mod:`avetmiss.rules_nat.cross_file`)."""
 
 from __future__ import annotations
 
 from .. import codes as C
-from ..fieldchecks import show
 from ..issues import ERROR, WARNING
 from .common import (
     _PO_BOX,
@@ -65,22 +65,6 @@ class DeliveryLocationRules:
                 ERROR,
                 f"{what} {shown} appears again (first on line {first}); report each location once.",
             )
-
-    def dl_03(self, file_id: str, n: int, toid: str, toids) -> None:
-        """DL-03 (§4.3) the TOID is in NAT00010 (and so is used, TO-03)."""
-        if toid not in toids:
-            self._issue(
-                file_id,
-                n,
-                "training_organisation_identifier",
-                toid,
-                "DL-03",
-                ERROR,
-                f"Training organisation identifier {show(toid)} is not in NAT00010; add"
-                " the organisation or correct the identifier.",
-            )
-        else:
-            self.toids_used.add(toid)
 
     def dl_05_dl_06(self, file_id: str, n: int, pc: str, st: str, au: bool, localities) -> None:
         """DL-06 (§4.3) OSPC goes with state 99 (or 09); with the ``localities`` lookup DL-05

@@ -1,5 +1,5 @@
-"""NAT00085 - client contact details (avetmiss-8.md §4.7): CC-01..CC-11 (CC-02 in
-:mod:`avetmiss.rules_nat.cross_file`)."""
+"""NAT00085 - client contact details (avetmiss-8.md §4.7): CC-01..CC-11 (the checks
+against NAT00080, CC-01, CC-02 and CC-11, are in :mod:`avetmiss.rules_nat.cross_file`)."""
 
 from __future__ import annotations
 
@@ -100,20 +100,6 @@ class ContactRules:
             self.cc_11(file_id, n, pc, st, info)
         return bad
 
-    def cc_01(self, file_id: str, n: int, cid: str) -> None:
-        """CC-01 (§4.7) the client is in NAT00080 (the "once per client" half is checked for
-        every row in :meth:`_f00085`)."""
-        self._issue(
-            file_id,
-            n,
-            "client_identifier",
-            cid,
-            "CC-01",
-            ERROR,
-            f"Client identifier {show(cid)} is not in NAT00080; every contact"
-            " record belongs to a client.",
-        )
-
     def cc_04(self, file_id: str, n: int, pc: str, sub: str) -> None:
         """CC-04 (§4.7) postal suburb 'Not specified' for the special postcodes."""
         if pc in ("OSPC", "@@@@", "0000") and sub and sub.upper() != _NOT_SPECIFIED:
@@ -205,22 +191,4 @@ class ContactRules:
                 "CC-07",
                 ERROR,
                 "Street name must not be blank when a street number is given.",
-            )
-
-    def cc_11(self, file_id: str, n: int, pc: str, st: str, info: tuple) -> None:
-        """CC-11 (§4.7) the contact and residential (NAT00080) addresses agree on whether the
-        client is overseas (warning)."""
-        over80 = info[4] == "OSPC" or info[5] == "99"
-        if (over80 and st in C.STATE_AUSTRALIAN) or (
-            not over80 and info[5] in C.STATE_AUSTRALIAN and (pc == "OSPC" or st == "99")
-        ):
-            self._issue(
-                file_id,
-                n,
-                "state_identifier",
-                st,
-                "CC-11",
-                WARNING,
-                "The contact address and the client's residential address (NAT00080)"
-                " disagree on whether the client is overseas; check both.",
             )

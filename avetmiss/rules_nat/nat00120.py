@@ -1,6 +1,7 @@
 """NAT00120 - training activity (avetmiss-8.md §4.10): TA-01..TA-36, and CQR-11/CQR-13 of
-:mod:`avetmiss.plausible` on each activity. The hot path of the package: see
-:mod:`avetmiss.validate` for the fast/complete split."""
+:mod:`avetmiss.plausible` on each activity. The references to other files (TA-02, CL-03,
+TA-04, TA-05, CL-24, TA-36) are in :mod:`avetmiss.rules_nat.cross_file`. The hot path of the
+package: see :mod:`avetmiss.validate` for the fast/complete split."""
 
 from __future__ import annotations
 
@@ -133,7 +134,7 @@ class ActivityRules:
                         if e_o is not None and e_o > st[1]:
                             st[1] = e_o
                 if fund == "32" or fund == "31" or (vis == "Y" and school in _AT_SCHOOL_TYPES):
-                    self._client_links_120(file_id, n, client, fund, vis, school)
+                    self.cl_24_ta_36(file_id, n, client, fund, vis, school)
             yield lines, ([f[-1] for f in block] if r7 else block)
         self.counts[file_id] = count
 
@@ -244,48 +245,6 @@ class ActivityRules:
         sched = full[25]
         return not (out == "60" and sched.strip() and sched != "0000")
 
-    def _client_links_120(self, file_id, n, client, fund, vis, school):
-        """CL-24 (VET in Schools school type => at school Y), CL-32 bookkeeping, TA-36."""
-        info = self.clients.get(client)
-        if fund == "32":
-            self.fund32.add(client)
-        if info is None:
-            return
-        if vis == "Y" and school in _AT_SCHOOL_TYPES and info[3] != "Y":
-            self._issue(
-                file_id,
-                n,
-                "school_type_identifier",
-                school,
-                "CL-24",
-                ERROR,
-                f"Client {client.rstrip()} is at a school (school type {school}) but their at"
-                f" school flag in NAT00080 (line {info[0]}) is {info[3]!r}; it must be Y.",
-            )
-        if fund == "32" and (info[4] != "OSPC" or info[5] != "99"):
-            self._issue(
-                file_id,
-                n,
-                "funding_source_national",
-                fund,
-                "TA-36",
-                WARNING,
-                f"Funding source 32 (international offshore) but client {client.rstrip()} has"
-                " an Australian residential address; offshore clients have postcode OSPC and"
-                " state 99.",
-            )
-        elif fund == "31" and info[4] == "OSPC":
-            self._issue(
-                file_id,
-                n,
-                "funding_source_national",
-                fund,
-                "TA-36",
-                WARNING,
-                f"Funding source 31 (international onshore) but client {client.rstrip()} lives"
-                " overseas (OSPC); offshore clients are funded 32.",
-            )
-
     def _slow_120(self, file_id, n, f, s_o, e_o):
         """Complete row checks of a NAT00120 record (``f`` as the loop unpacks it)."""
         full = self._full_120(f)
@@ -325,73 +284,6 @@ class ActivityRules:
             self.ta_32(file_id, n, vis, school)
         if "scheduled_hours" not in bad and out_ok and out == "60":
             self.ta_34(file_id, n, full[self.layouts["NAT00120"].index["scheduled_hours"]])
-
-    def ta_02(self, file_id, n, toid, loc, lockey, bad) -> None:
-        """TA-02 (§4.10) the organisation + delivery location is in NAT00020."""
-        if bad & {
-            "training_organisation_identifier",
-            "training_organisation_delivery_location_identifier",
-        } or lockey in self._parent("locations", "NAT00020"):
-            return
-        what = (
-            f"Delivery location {loc.rstrip()}"
-            if self.release == "7.0"
-            else f"Organisation {toid.rstrip()} with delivery location {loc.rstrip()}"
-        )
-        self._issue(
-            file_id,
-            n,
-            "training_organisation_delivery_location_identifier",
-            loc,
-            "TA-02",
-            ERROR,
-            f"{what} is not in NAT00020; add the location or correct the identifier.",
-        )
-
-    def cl_03(self, file_id, n, client, bad) -> None:
-        """CL-03 (§4.6; TA-03 of §4.10 is reported under this id) the client of an activity is
-        in NAT00080."""
-        if "client_identifier" not in bad and client not in self._parent("clients", "NAT00080"):
-            self._issue(
-                file_id,
-                n,
-                "client_identifier",
-                client,
-                "CL-03",
-                ERROR,
-                f"Client identifier {show(client)} is not in NAT00080; every client with"
-                " training activity needs a client record.",
-            )
-
-    def ta_04(self, file_id, n, subj, bad) -> None:
-        """TA-04 (§4.10) the subject is in NAT00060."""
-        if "subject_identifier" not in bad and subj not in self._parent("subjects", "NAT00060"):
-            self._issue(
-                file_id,
-                n,
-                "subject_identifier",
-                subj,
-                "TA-04",
-                ERROR,
-                f"Subject identifier {show(subj)} is not in NAT00060; add the subject or correct"
-                " the identifier.",
-            )
-
-    def ta_05(self, file_id, n, prog, bad) -> None:
-        """TA-05 (§4.10) a program given is in NAT00030 or NAT00030A."""
-        if "program_identifier" not in bad and prog not in self._parent(
-            "programs", "NAT00030", "NAT00030A"
-        ):
-            self._issue(
-                file_id,
-                n,
-                "program_identifier",
-                prog,
-                "TA-05",
-                ERROR,
-                f"Program identifier {show(prog)} is not in NAT00030 or NAT00030A; add the"
-                " program or correct the identifier.",
-            )
 
     def ta_09_ta_12(self, file_id, n, start, end, out, s_o, e_o) -> None:
         """TA-09 (§4.10) the activity does not end before it starts (message shared with every

@@ -1,12 +1,9 @@
-"""NAT00130 - program completed (avetmiss-8.md §4.11): PC-01..PC-12."""
+"""NAT00130 - program completed (avetmiss-8.md §4.11): PC-01..PC-12 (the checks against other
+files, PC-01..PC-03, PC-08, PC-09 and PC-11, are in :mod:`avetmiss.rules_nat.cross_file`)."""
 
 from __future__ import annotations
 
-import datetime as _dt
-
-from .. import plausible
-from ..dates import DATE_ORDINALS, add_years, date_ordinal, from_ordinal
-from ..fieldchecks import show
+from ..dates import DATE_ORDINALS, add_years, date_ordinal
 from ..issues import ERROR, RECORD, WARNING
 from .common import (
     _ORD_2015,
@@ -64,63 +61,6 @@ class CompletionRules:
                     self.pc_12(file_id, n, row[i_pd], row[i_pn], row[i_iss], d, bad, dname)
             yield lines, block
         self.counts[file_id] = count
-
-    def pc_01(self, file_id, n, toid, toids) -> None:
-        """PC-01 (§4.11) the TOID is in NAT00010 (and so is used)."""
-        if toid not in toids:
-            self._issue(
-                file_id,
-                n,
-                "training_organisation_identifier",
-                toid,
-                "PC-01",
-                ERROR,
-                f"Training organisation identifier {show(toid)} is not in NAT00010.",
-            )
-        else:
-            self.toids_used.add(toid)
-
-    def pc_02_pc_08(self, file_id, n, prog, programs) -> None:
-        """PC-02 (§4.11) the program is in NAT00030/NAT00030A; PC-08 it has VET flag Y."""
-        p = programs.get(prog)
-        if prog not in programs:
-            self._issue(
-                file_id,
-                n,
-                "program_identifier",
-                prog,
-                "PC-02",
-                ERROR,
-                f"Program identifier {show(prog)} is not in NAT00030 or NAT00030A.",
-            )
-        elif p is not None and p[2] == "N":
-            self._issue(
-                file_id,
-                n,
-                "program_identifier",
-                prog,
-                "PC-08",
-                ERROR,
-                f"Program {prog.rstrip()} has VET flag N ({p[1]} line {p[0]}); programs"
-                " that are not vocational are not reported as completed.",
-            )
-        self.programs_used.add(prog)
-
-    def pc_03(self, file_id, n, client, clients) -> bool:
-        """PC-03 (§4.11) the client is in NAT00080; returns whether it is."""
-        known = client in clients
-        if not known:
-            self._issue(
-                file_id,
-                n,
-                "client_identifier",
-                client,
-                "PC-03",
-                ERROR,
-                f"Client identifier {show(client)} is not in NAT00080.",
-            )
-        self.clients_completed.add(client)
-        return known
 
     def pc_05(self, file_id, n, dname, d, o_oldest) -> tuple[bool, int | None]:
         """PC-05 (§4.11) the completion falls in the collection period or the years before it
@@ -181,44 +121,6 @@ class CompletionRules:
                 ERROR,
                 f"This completion repeats line {first} (same program, client and"
                 " date); report it once.",
-            )
-
-    def pc_09(self, file_id, n, client, prog) -> None:
-        """PC-09 (§4.11) a completion in the collection year comes with training activity."""
-        if not self.partial and client not in self.clients_active:
-            self._issue(
-                file_id,
-                n,
-                "client_identifier",
-                client,
-                "PC-09",
-                ERROR,
-                f"Client {client.rstrip()} completed {prog.rstrip()} in the"
-                " collection year but has no training activity (NAT00120) in this"
-                " submission; report the activity too.",
-            )
-
-    def pc_11(self, file_id, n, dname, d, d_o, client, prog) -> None:
-        """PC-11 (§4.11) the completion is not dated before the program's last activity end
-        (a warning; in the register an error, CQR-12 of :mod:`avetmiss.plausible`)."""
-        st = self.client_programs.get(client + prog)
-        if st is None or not st[1] or d_o >= st[1]:
-            return
-        if self.settings.register:
-            p = plausible.unit_after_completion_problem(
-                "", _dt.date.fromordinal(st[1]),
-                prog.rstrip(), _dt.date.fromordinal(d_o))  # fmt: skip
-            self._issue(file_id, n, dname, d, p.rule, ERROR, p.message)
-        else:
-            self._issue(
-                file_id,
-                n,
-                dname,
-                d,
-                "PC-11",
-                WARNING,
-                f"Date program completed {d} is before the client's last"
-                f" activity end date for the program ({from_ordinal(st[1])}).",
             )
 
     def pc_10(self, file_id, n, key, toid, prog, client, d) -> None:
