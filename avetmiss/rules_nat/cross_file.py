@@ -6,8 +6,10 @@ records).
   and the client rules that depend on later files (CL-20, CL-22, CL-30, CL-32, CC-02, DI-05).
 * Row-level references, called by the child file's loop for each row: a child names a parent
   that is not there or disagrees with it (DL-03; CC-01, CC-11; TA-02, CL-03, TA-04, TA-05,
-  CL-24, TA-36; PC-01, PC-02, PC-03, PC-08, PC-09, PC-11). DI-03/DI-04 and PE-03/PE-04 stay
-  in :mod:`avetmiss.rules_nat.nat00090`, whose two files share one loop.
+  CL-24, TA-36; PC-01, PC-02, PC-03, PC-08, PC-09, PC-11). Where a check runs for every row
+  of a big file, the loop tests the cheap condition and calls the method only to report.
+  DI-03/DI-04 and PE-03/PE-04 stay in :mod:`avetmiss.rules_nat.nat00090`, whose two files
+  share one loop.
 """
 
 from __future__ import annotations
@@ -421,87 +423,77 @@ class CrossFileRules:
     # ------------------------------------------------------------------------------------
     # NAT00130 rows against NAT00010/30/80/120
 
-    def pc_01(self, file_id, n, toid, toids) -> None:
-        """PC-01 (§4.11) the TOID is in NAT00010 (and so is used)."""
-        if toid not in toids:
-            self._issue(
-                file_id,
-                n,
-                "training_organisation_identifier",
-                toid,
-                "PC-01",
-                ERROR,
-                f"Training organisation identifier {show(toid)} is not in NAT00010.",
-            )
-        else:
-            self.toids_used.add(toid)
+    def pc_01(self, file_id, n, toid) -> None:
+        """PC-01 (§4.11) the TOID is in NAT00010."""
+        self._issue(
+            file_id,
+            n,
+            "training_organisation_identifier",
+            toid,
+            "PC-01",
+            ERROR,
+            f"Training organisation identifier {show(toid)} is not in NAT00010.",
+        )
 
-    def pc_02_pc_08(self, file_id, n, prog, programs) -> None:
-        """PC-02 (§4.11) the program is in NAT00030/NAT00030A; PC-08 it has VET flag Y."""
-        p = programs.get(prog)
-        if prog not in programs:
-            self._issue(
-                file_id,
-                n,
-                "program_identifier",
-                prog,
-                "PC-02",
-                ERROR,
-                f"Program identifier {show(prog)} is not in NAT00030 or NAT00030A.",
-            )
-        elif p is not None and p[2] == "N":
-            self._issue(
-                file_id,
-                n,
-                "program_identifier",
-                prog,
-                "PC-08",
-                ERROR,
-                f"Program {prog.rstrip()} has VET flag N ({p[1]} line {p[0]}); programs"
-                " that are not vocational are not reported as completed.",
-            )
-        self.programs_used.add(prog)
+    def pc_02(self, file_id, n, prog) -> None:
+        """PC-02 (§4.11) the program is in NAT00030 or NAT00030A."""
+        self._issue(
+            file_id,
+            n,
+            "program_identifier",
+            prog,
+            "PC-02",
+            ERROR,
+            f"Program identifier {show(prog)} is not in NAT00030 or NAT00030A.",
+        )
 
-    def pc_03(self, file_id, n, client, clients) -> bool:
-        """PC-03 (§4.11) the client is in NAT00080; returns whether it is."""
-        known = client in clients
-        if not known:
-            self._issue(
-                file_id,
-                n,
-                "client_identifier",
-                client,
-                "PC-03",
-                ERROR,
-                f"Client identifier {show(client)} is not in NAT00080.",
-            )
-        self.clients_completed.add(client)
-        return known
+    def pc_08(self, file_id, n, prog, p) -> None:
+        """PC-08 (§4.11) a completed program has VET flag Y (``p``: its NAT00030 entry)."""
+        self._issue(
+            file_id,
+            n,
+            "program_identifier",
+            prog,
+            "PC-08",
+            ERROR,
+            f"Program {prog.rstrip()} has VET flag N ({p[1]} line {p[0]}); programs"
+            " that are not vocational are not reported as completed.",
+        )
+
+    def pc_03(self, file_id, n, client) -> None:
+        """PC-03 (§4.11) the client is in NAT00080."""
+        self._issue(
+            file_id,
+            n,
+            "client_identifier",
+            client,
+            "PC-03",
+            ERROR,
+            f"Client identifier {show(client)} is not in NAT00080.",
+        )
 
     def pc_09(self, file_id, n, client, prog) -> None:
-        """PC-09 (§4.11) a completion in the collection year comes with training activity."""
-        if not self.partial and client not in self.clients_active:
-            self._issue(
-                file_id,
-                n,
-                "client_identifier",
-                client,
-                "PC-09",
-                ERROR,
-                f"Client {client.rstrip()} completed {prog.rstrip()} in the"
-                " collection year but has no training activity (NAT00120) in this"
-                " submission; report the activity too.",
-            )
+        """PC-09 (§4.11) a completion in the collection year comes with training activity
+        (NAT00120) in the same submission."""
+        self._issue(
+            file_id,
+            n,
+            "client_identifier",
+            client,
+            "PC-09",
+            ERROR,
+            f"Client {client.rstrip()} completed {prog.rstrip()} in the"
+            " collection year but has no training activity (NAT00120) in this"
+            " submission; report the activity too.",
+        )
 
-    def pc_11(self, file_id, n, dname, d, d_o, client, prog) -> None:
+    def pc_11(self, file_id, n, dname, d, d_o, prog, last_end) -> None:
         """PC-11 (§4.11) the completion is not dated before the program's last activity end
-        (a warning; in the register an error, CQR-12 of :mod:`avetmiss.plausible`)."""
-        st = self.client_programs.get(client + prog)
-        if st is None or not st[1] or d_o >= st[1]:
-            return
+        ``last_end`` (a warning; in the register an error, CQR-12 of
+        :mod:`avetmiss.plausible`)."""
         if self.settings.register:
             p = plausible.unit_after_completion_problem(
-                "", _dt.date.fromordinal(st[1]),
+                "", _dt.date.fromordinal(last_end),
                 prog.rstrip(), _dt.date.fromordinal(d_o))  # fmt: skip
             self._issue(file_id, n, dname, d, p.rule, ERROR, p.message)
         else:
@@ -513,5 +505,5 @@ class CrossFileRules:
                 "PC-11",
                 WARNING,
                 f"Date program completed {d} is before the client's last"
-                f" activity end date for the program ({from_ordinal(st[1])}).",
+                f" activity end date for the program ({from_ordinal(last_end)}).",
             )

@@ -29,6 +29,10 @@ class CompletionRules:
         nf = len(lay.fields)
         completions = self.lookup.has("completions")
         o_oldest = add_years(self.o_pe, -self.settings.completion_max_years_back)
+        toids_used, programs_used = self.toids_used, self.programs_used
+        clients_completed, usi_needed = self.clients_completed, self.usi_needed
+        completion_keys, client_programs = self.completion_keys, self.client_programs
+        active, check_active = self.clients_active, not self.partial
         count = 0
         for lines, block in blocks:
             for n, row in zip(lines, block, strict=True):
@@ -36,25 +40,39 @@ class CompletionRules:
                 bad = self._format(file_id, n, row)
                 toid, prog, client, d = row[0], row[1], row[2], row[i_date]
                 if "training_organisation_identifier" not in bad:
-                    self.pc_01(file_id, n, toid, toids)
+                    if toid in toids:
+                        toids_used.add(toid)
+                    else:
+                        self.pc_01(file_id, n, toid)
                 if "program_identifier" not in bad:
-                    self.pc_02_pc_08(file_id, n, prog, programs)
+                    p = programs.get(prog)
+                    if prog not in programs:
+                        self.pc_02(file_id, n, prog)
+                    elif p is not None and p[2] == "N":
+                        self.pc_08(file_id, n, prog, p)
+                    programs_used.add(prog)
                 client_known = True
                 if "client_identifier" not in bad:
-                    client_known = self.pc_03(file_id, n, client, clients)
+                    if client not in clients:
+                        client_known = False
+                        self.pc_03(file_id, n, client)
+                    clients_completed.add(client)
                     if dname not in bad and (
                         int(d) >= 2015 if r7 else DATE_ORDINALS.get(d, 0) >= _ORD_2015
                     ):
-                        self.usi_needed.add(client)
+                        usi_needed.add(client)
                 if dname not in bad:
                     in_year, d_o = self.pc_05(file_id, n, dname, d, o_oldest)
                     if not bad & {"program_identifier", "client_identifier"}:
                         key = prog + client + d if not r7 else "".join(row[:nf])
-                        self.pc_07(file_id, n, key)
-                        if in_year and client_known:
+                        first = completion_keys.setdefault(key, n)
+                        if first != n:
+                            self.pc_07(file_id, n, key, first)
+                        if in_year and client_known and check_active and client not in active:
                             self.pc_09(file_id, n, client, prog)
-                        if d_o is not None:
-                            self.pc_11(file_id, n, dname, d, d_o, client, prog)
+                        st = client_programs.get(client + prog) if d_o is not None else None
+                        if st is not None and st[1] and d_o < st[1]:
+                            self.pc_11(file_id, n, dname, d, d_o, prog, st[1])
                         if completions:
                             self.pc_10(file_id, n, key, toid, prog, client, d)
                 if i_pd is not None:
@@ -108,20 +126,19 @@ class CompletionRules:
             )
         return in_year, d_o
 
-    def pc_07(self, file_id, n, key) -> None:
-        """PC-07 (§4.11) one completion per program, client and date."""
-        first = self.completion_keys.setdefault(key, n)
-        if first != n:
-            self._issue(
-                file_id,
-                n,
-                RECORD,
-                key,
-                "PC-07",
-                ERROR,
-                f"This completion repeats line {first} (same program, client and"
-                " date); report it once.",
-            )
+    def pc_07(self, file_id, n, key, first) -> None:
+        """PC-07 (§4.11) one completion per program, client and date (this one repeats line
+        ``first``)."""
+        self._issue(
+            file_id,
+            n,
+            RECORD,
+            key,
+            "PC-07",
+            ERROR,
+            f"This completion repeats line {first} (same program, client and"
+            " date); report it once.",
+        )
 
     def pc_10(self, file_id, n, key, toid, prog, client, d) -> None:
         """PC-10 (§4.11, with the ``completions`` lookup) not already reported in an earlier
