@@ -180,7 +180,9 @@ class ClientRules:
     def _slow_80(self, file_id: str, n: int, row: tuple, ix: dict) -> frozenset[str] | set[str]:
         """Complete row checks of a NAT00080 record; the names of fields with a problem."""
         bad = self._format(file_id, n, row)
-        self.cl_05(file_id, n, row[ix["name_for_encryption"]])
+        name = row[ix["name_for_encryption"]]
+        if not _name_ok(name):  # (true only when CL-05 has nothing to say)
+            self.cl_05(file_id, n, name)
         age = self.cl_09_cl_10(file_id, n, row[ix["date_of_birth"]], bad)
         pc, st = row[ix["postcode"]], row[ix["state_identifier"]]
         self.cl_12(file_id, n, pc, st, bad)
@@ -188,22 +190,25 @@ class ClientRules:
         lang = row[ix["language_identifier"]]
         self.cl_15_cl_18(file_id, n, lang, row[ix["country_identifier"]], bad)
         i_prof = ix.get("proficiency_in_spoken_english_identifier")
-        if i_prof is not None:
+        if i_prof is not None and row[i_prof] != " ":
             self.cl_16(file_id, n, lang, row[i_prof])
         hsl = row[ix["highest_school_level_completed_identifier"]]
         i_year = ix.get("year_highest_school_level_completed")
         if i_year is not None and "year_highest_school_level_completed" not in bad:
             self.cl_07(file_id, n, hsl, row[i_year])
-        self.cl_25(file_id, n, row[ix["at_school_flag"]], hsl, age)
+        if row[ix["at_school_flag"]] == "Y":
+            self.cl_25(file_id, n, "Y", hsl, age)
         if self.settings.submission_type == "sta":
             self.cl_28(file_id, n, row, ix)
-        self.cl_29(file_id, n, row[ix["address_flat_unit_details"]])
+        flat = row[ix["address_flat_unit_details"]]
+        if flat.strip():
+            self.cl_29(file_id, n, flat)
         usi = row[ix["unique_student_identifier"]].rstrip()
         if p := plausible.intoff_problem(usi, pc, st):
             self._issue(file_id, n, p.field, usi, p.rule, ERROR, p.message)
         i_scs = ix.get("survey_contact_status")
-        if i_scs is not None:
-            self.cl_35(file_id, n, row[i_scs], age, pc)
+        if i_scs is not None and row[i_scs] == "A":
+            self.cl_35(file_id, n, "A", age, pc)
         return bad
 
     def cl_05(self, file_id: str, n: int, name: str) -> None:

@@ -265,22 +265,34 @@ class ActivityRules:
         if e_o is None and "activity_end_date" not in bad:
             e_o = date_ordinal(end)
         out_ok = "outcome_identifier_national" not in bad
-        if s_o is not None and e_o is not None:
+        # (5 years are at least 1825 days: a shorter activity cannot break TA-12)
+        if s_o is not None and e_o is not None and (s_o > e_o or e_o - s_o > 1825):
             self.ta_09_ta_12(file_id, n, start, end, out, s_o, e_o)
         if s_o is not None:
-            self.ta_10_ta_11(file_id, n, start, out, out_ok, s_o)
-            if out_ok:
+            if s_o > self.o_pe or s_o < self.o_min_start:
+                self.ta_10_ta_11(file_id, n, start, out, out_ok, s_o)
+            if out_ok and out in ("61", "85"):
                 self.ta_15_ta_17(file_id, n, start, out, s_o)
         if e_o is not None and out_ok:
             self.ta_13_ta_14(file_id, n, end, out, e_o)
         self.ta_20_ta_21(file_id, n, dm, pred, out, out_ok, bad)
-        if "funding_source_national" not in bad:
+        if "funding_source_national" not in bad and (fund == "13" or sfid.strip()):
             self.ta_23(file_id, n, fund, sfid)
-        if "commencing_program_identifier" not in bad and "program_identifier" not in bad:
+        if (
+            "commencing_program_identifier" not in bad
+            and "program_identifier" not in bad
+            and has_prog == (comm == "8")
+        ):
             self.ta_25(file_id, n, comm, prog, has_prog)
-        self.ta_27_ta_28(file_id, n, tcid, capp, prog, has_prog)
-        self.ta_31_ta_33(file_id, n, vis, prog, has_prog)
-        if self.release != "7.0" and "school_type_identifier" not in bad:
+        if tcid.strip() or capp.strip():
+            self.ta_27_ta_28(file_id, n, tcid, capp, prog, has_prog)
+        if self.settings.submission_type == "vis":
+            self.ta_31_ta_33(file_id, n, vis, prog, has_prog)
+        if (
+            self.release != "7.0"
+            and "school_type_identifier" not in bad
+            and (vis == "Y" or school.strip())
+        ):
             self.ta_32(file_id, n, vis, school)
         if "scheduled_hours" not in bad and out_ok and out == "60":
             self.ta_34(file_id, n, full[self.layouts["NAT00120"].index["scheduled_hours"]])
