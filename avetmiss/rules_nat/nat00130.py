@@ -29,8 +29,8 @@ class CompletionRules:
         nf = len(lay.fields)
         completions = self.lookup.has("completions")
         o_oldest = add_years(self.o_pe, -self.settings.completion_max_years_back)
-        toids_used, programs_used = self.toids_used, self.programs_used
-        clients_completed, usi_needed = self.clients_completed, self.usi_needed
+        usi_needed = self.usi_needed
+        parents = self._parents_130
         completion_keys, client_programs = self.completion_keys, self.client_programs
         active, check_active = self.clients_active, not self.partial
         count = 0
@@ -39,28 +39,15 @@ class CompletionRules:
                 count += 1
                 bad = self._format(file_id, n, row)
                 toid, prog, client, d = row[0], row[1], row[2], row[i_date]
-                if "training_organisation_identifier" not in bad:
-                    if toid in toids:
-                        toids_used.add(toid)
-                    else:
-                        self.pc_01(file_id, n, toid)
-                if "program_identifier" not in bad:
-                    p = programs.get(prog)
-                    if prog not in programs:
-                        self.pc_02(file_id, n, prog)
-                    elif p is not None and p[2] == "N":
-                        self.pc_08(file_id, n, prog, p)
-                    programs_used.add(prog)
-                client_known = True
-                if "client_identifier" not in bad:
-                    if client not in clients:
-                        client_known = False
-                        self.pc_03(file_id, n, client)
-                    clients_completed.add(client)
-                    if dname not in bad and (
-                        int(d) >= 2015 if r7 else DATE_ORDINALS.get(d, 0) >= _ORD_2015
-                    ):
-                        usi_needed.add(client)
+                client_known = parents(
+                    file_id, n, toid, prog, client, bad, toids, programs, clients
+                )
+                if (
+                    "client_identifier" not in bad
+                    and dname not in bad
+                    and (int(d) >= 2015 if r7 else DATE_ORDINALS.get(d, 0) >= _ORD_2015)
+                ):
+                    usi_needed.add(client)
                 if dname not in bad:
                     in_year, d_o = self.pc_05(file_id, n, dname, d, o_oldest)
                     if not bad & {"program_identifier", "client_identifier"}:
@@ -79,6 +66,31 @@ class CompletionRules:
                     self.pc_12(file_id, n, row[i_pd], row[i_pn], row[i_iss], d, bad, dname)
             yield lines, block
         self.counts[file_id] = count
+
+    def _parents_130(self, file_id, n, toid, prog, client, bad, toids, programs, clients) -> bool:
+        """A NAT00130 row against its parent files (PC-01, PC-02, PC-08, PC-03; the rule
+        methods are in :mod:`avetmiss.rules_nat.cross_file`) and the "used" bookkeeping of
+        TO-03, PR-03 and CL-04 (``toids``, ``programs``, ``clients``: the parent key sets).
+        Returns False when the client is not in NAT00080."""
+        if "training_organisation_identifier" not in bad:
+            if toid in toids:
+                self.toids_used.add(toid)
+            else:
+                self.pc_01(file_id, n, toid)
+        if "program_identifier" not in bad:
+            p = programs.get(prog)
+            if prog not in programs:
+                self.pc_02(file_id, n, prog)
+            elif p is not None and p[2] == "N":
+                self.pc_08(file_id, n, prog, p)
+            self.programs_used.add(prog)
+        if "client_identifier" in bad:
+            return True
+        self.clients_completed.add(client)
+        if client not in clients:
+            self.pc_03(file_id, n, client)
+            return False
+        return True
 
     def pc_05(self, file_id, n, dname, d, o_oldest) -> tuple[bool, int | None]:
         """PC-05 (§4.11) the completion falls in the collection period or the years before it
