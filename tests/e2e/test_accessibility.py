@@ -412,6 +412,8 @@ def _check(page, path: str, label: str) -> list[str]:
     problems = accessibility_problems(page)
     shots = _shots_dir()
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    if shots and (shots / f"{slug}-desktop.png").exists():  # the same page, other data
+        slug += "-" + re.sub(r"[^a-z0-9]+", "-", path.rstrip("/").rsplit("/", 1)[-1])[:12]
     if shots:
         page.screenshot(path=str(shots / f"{slug}-desktop.png"), full_page=True)
     page.set_viewport_size(PHONE)
