@@ -253,6 +253,7 @@ def _seed(world) -> Seeded:
         cases,
         pqs_applications,
         pqs_claims,
+        reference,
         verification,
     )
     from tests.verification.factories import make_award, make_learner
@@ -319,7 +320,7 @@ def _seed(world) -> Seeded:
     pqs_claims._flagged_claim_line(w)
     objs["batch"], objs["line"] = _month_batch(w)
     objs["approval"] = pqs_claims._approval(w)
-    objs["reference_upload"] = pqs_claims._reference_upload(w)
+    objs["reference_upload"] = reference._reference_upload(w)
     objs["bank_change"] = bank_accounts._change(w)
     objs["pqs_application"] = pqs_applications._application(w)
     objs["access_application"] = access_applications._application(w)
