@@ -55,7 +55,9 @@ import time
 from django.db import connection
 
 from . import engine
+from .models import PaymentBatch, PaymentLine
 from .rules_sql import (
+    _WS,
     APPLIED_PCT,
     CONTRACT_CTES,
     CONTRIBUTION,
@@ -68,10 +70,8 @@ from .rules_sql import (
     V_COLUMNS,
     V_JOINS,
     WARNINGS,
-    _WS,
     norm,
 )
-from .models import PaymentBatch, PaymentLine
 
 _norm = norm
 

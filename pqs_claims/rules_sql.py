@@ -38,7 +38,8 @@ def norm(expr: str) -> str:
 
 #: §2: the contracts of the lines (one probe per DELTA number) and the SRTO of each
 #: (contract, lodgement date) — NOT_SRTO (engine ``Contract.srto_on``).
-CONTRACT_CTES = """deltas AS (SELECT DISTINCT training_contract_identifier AS delta FROM cand),
+CONTRACT_CTES = """\
+deltas AS (SELECT DISTINCT training_contract_identifier AS delta FROM cand),
 contracts AS (  -- one probe per contract, not per line (delta_number is unique)
     SELECT t.id, t.delta_number, t.family_name, t.date_of_birth, t.qualification_code,
            t.srto_code, t.status, t.status_date, t.ppg,
@@ -62,7 +63,8 @@ srto AS (  -- §2 NOT_SRTO: the SRTO of each (contract, lodgement date) in play
 #: ``Reference.approval_for``) with the schedule test; the price list entry and the
 #: delivery / residential location loadings valid on the end date (first by
 #: ``effective_from``: ``Reference.price``, ``Reference.loading``).
-LOOKUP_CTES = """appr AS MATERIALIZED (  -- the RTO's few approvals, read once (not an index probe per line)
+LOOKUP_CTES = """\
+appr AS MATERIALIZED (  -- the RTO's few approvals, read once (not an index probe per line)
     SELECT a.id, a.program_id, a.supplier_number, a.qualification_codes, a.valid_from,
            a.valid_to
     FROM pqs_claims_pqsapproval a WHERE a.rto_id = %(rto_id)s
