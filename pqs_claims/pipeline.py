@@ -32,10 +32,11 @@ from decimal import Decimal
 
 from django.db import connection
 
-from . import engine
+from . import claim_sql, engine
 
-#: Lines per engine chunk (memory stays flat whatever the claim's size).
-CHUNK = 5000
+#: Line numbers per validation statement (each statement's sorts and hashes stay small
+#: whatever the claim's size).
+CHUNK = 20000
 
 #: What the PQS can do about each departmental code (the report's "How to fix").
 FIX_HINTS = {
@@ -171,6 +172,7 @@ LEFT JOIN (
     WHERE file = 'NAT00120' GROUP BY line
 ) ne ON ne.line = o.line_no
 WHERE o.submission_id = %(sub)s AND o.rto_id = %(rto)s AND o.file = 'NAT00120'
+  AND o.line_no >= %(lo)s AND o.line_no < %(hi)s
 ORDER BY o.line_no
 """
 
@@ -285,37 +287,30 @@ def claim_lines_build(sub, result, *, fatal: bool, progress) -> None:
 
 
 def _write_lines(sub, claim, select: str, params: dict, total: int, progress) -> None:
-    """Each line written once: the staged rows joined (``select``, a server-side cursor read
-    in chunks of :data:`CHUNK`), the engine's §2 codes and §3 estimate added in Python,
-    COPYed into the claim line table."""
+    """Each line written once, set-based: per range of :data:`CHUNK` line numbers, ONE
+    ``INSERT … SELECT`` of the staged rows joined (``select``) with their §2 codes, warning
+    and §3 estimate computed by the shared rule SQL (``claim_sql.validate_insert_sql``:
+    ``rules_sql``, the batch's own fragments)."""
+    from django.utils import timezone
+
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT DISTINCT training_contract_identifier FROM {_SO}"
+            f"SELECT min(line_no), max(line_no) FROM {_SO}"
             " WHERE submission_id = %s AND rto_id = %s AND file = 'NAT00120'",
             [sub.pk, sub.rto_id],
         )
-        deltas = {r[0] for r in cur.fetchall()}
-    ref = engine.load_reference(rto_ids=[claim.rto_id], deltas=deltas)
-    columns = ", ".join(COPY_COLUMNS + RESULT_COLUMNS)
-    done = 0
-    with connection.connection.cursor(name=f"claim_lines_{claim.pk}") as named:
-        named.itersize = CHUNK
-        named.execute(select, params)
-        while rows := named.fetchmany(CHUNK):
-            lines = [
-                {"id": None, "lodged_at": None, "first_lodged_on": None}
-                | dict(zip(COPY_COLUMNS, r, strict=True))
-                for r in rows
-            ]
-            out = engine.estimate_lines(lines, ref)
-            with (
-                connection.cursor() as cur,
-                cur.cursor.copy(f"COPY {_CL} ({columns}) FROM STDIN") as copy,
-            ):
-                for row, (v, pricing) in zip(rows, out, strict=True):
-                    amount = pricing.amount if pricing is not None else None
-                    copy.write_row((*row, v.codes, v.warnings, amount))
-            done += len(rows)
+        first, last = cur.fetchone()
+        if first is None:
+            return
+        cur.execute("SELECT code FROM rtos_rto WHERE id = %s", [claim.rto_id])
+        (rto_code,) = cur.fetchone()
+        sql = claim_sql.validate_insert_sql(select, COPY_COLUMNS, _CL)
+        params = params | {"rto_id": claim.rto_id, "rto_code": rto_code,
+                           "today": timezone.localdate()}  # fmt: skip
+        done = 0
+        for lo in range(first, last + 1, CHUNK):
+            cur.execute(sql, params | {"lo": lo, "hi": lo + CHUNK})
+            done += cur.rowcount
             progress("Departmental checks", done, total)
 
 

@@ -34,7 +34,7 @@ from accounts.notifications import notify_on_commit
 from core.audit import audit_record
 from core.errors import ApplicationError
 
-from . import engine
+from . import claim_sql, engine
 from .models import (
     FROZEN_BATCH_STATUSES,
     ClaimLine,
@@ -186,15 +186,7 @@ def claim_submission_lodge(
             raise ApplicationError("A ceased RTO cannot lodge claims.")
         now = at or timezone.now()
         today = timezone.localtime(now, BRISBANE).date()
-        lines = ClaimLine.objects.filter(submission=sub, national_errors=[])
-        deltas = set(lines.values_list("training_contract_identifier", flat=True).distinct())
-        ref = engine.load_reference(rto_ids=[sub.rto_id], deltas=deltas)
-        valid_ids = [
-            ln["id"]
-            for ln in lines.order_by("id").values(*LINE_FIELDS).iterator(chunk_size=5000)
-            if not engine.validate_line(ln, ref).codes
-        ]
-        lodged = _lodge_lines(sub.rto_id, valid_ids, now, today) if valid_ids else 0
+        lodged = _lodge_lines(sub, now, today)
         if not lodged:
             raise ApplicationError("No line of this claim is valid: nothing to lodge.")
         sub.status = ClaimSubmission.Status.LODGED
@@ -266,13 +258,17 @@ WHERE c.id = n.id AND c.rto_id = %(rto_id)s
 """
 
 
-def _lodge_lines(rto_id: int, ids: list[int], now: dt.datetime, today: dt.date) -> int:
-    """Lodge the given (valid, draft) lines of one submission, set-based.
+def _lodge_lines(sub: ClaimSubmission, now: dt.datetime, today: dt.date) -> int:
+    """Lodge the valid lines of the (validated, not yet lodged) claim ``sub``, set-based.
+
+    The lines to lodge are those without national errors that still pass the departmental
+    checks (payment-rules.md §2) on the reference data of the lodgement date ``today``:
+    one statement of the shared rule SQL (``claim_sql.LODGE_VALID_SQL``) writes their ids.
 
     Each line supersedes the currently lodged line with the same key (RTO, client, unit,
     program, contract), the most recently lodged first, and keeps its first lodgement date;
     two lines of the submission with the same key chain in line order (the later one
-    supersedes the earlier, as lodging them one after the other would). The ids are COPYed
+    supersedes the earlier, as lodging them one after the other would). The ids are written
     into a temporary table and the new lines, the lines they supersede and both updates are
     joins between analysed tables (hash joins: a claim of a million lines is lodged in
     seconds, not the hours a nested loop over an unanalysed CTE takes). Lodgements of one
@@ -280,15 +276,17 @@ def _lodge_lines(rto_id: int, ids: list[int], now: dt.datetime, today: dt.date) 
     lines and their update cannot interleave with another lodgement of the same RTO."""
     from django.db import connection
 
-    params = {"rto_id": rto_id, "now": now, "today": today}
+    rto_id = sub.rto_id
+    params = {"rto_id": rto_id, "now": now, "today": today, "claim": sub.pk,
+              "rto_code": sub.rto.code}  # fmt: skip
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('pqs_claims.lodge'), %s)", [rto_id])
         # (dropped first: a caller's outer transaction — a test — keeps ON COMMIT DROP tables)
         cur.execute("DROP TABLE IF EXISTS _lodge_ids, _lodge_new, _lodge_old")
         cur.execute("CREATE TEMP TABLE _lodge_ids (id bigint PRIMARY KEY) ON COMMIT DROP")
-        with cur.cursor.copy("COPY _lodge_ids FROM STDIN") as copy:
-            for pk in ids:
-                copy.write_row((pk,))
+        cur.execute(claim_sql.LODGE_VALID_SQL, params)
+        if not cur.rowcount:
+            return 0
         cur.execute("ANALYZE _lodge_ids")
         cur.execute(LODGE_NEW_SQL, params)
         cur.execute("ANALYZE _lodge_new")

@@ -1,0 +1,134 @@
+"""The departmental checks of a claim (payment-rules.md §2) and its upload-time estimate
+(§3) as set-based SQL: what ``engine.estimate_lines`` computes line by line, for every line
+of a statement at once.
+
+The rules are the fragments of ``rules_sql`` — the same SQL text the monthly batch runs —
+over a CTE ``cand`` of the lines (its columns: ``rules_sql``'s docstring). Two statements
+use it:
+
+* the claim validation (``pipeline``): ``cand`` is a range of the claim's staged NAT00120
+  rows joined with their client, location and subject, and the statement inserts the claim
+  lines with their ``validation_codes``, ``warning_codes`` and ``amount_estimate``
+  (:func:`validate_insert_sql`);
+* the lodgement re-check against the reference data of the lodgement date (``services``):
+  ``cand`` is the claim's lines without national errors, and the statement inserts the ids
+  of the lines with no departmental code into the temporary table ``_lodge_ids``
+  (:data:`LODGE_VALID_SQL`).
+
+NOT_SRTO is judged on ``%(today)s`` (the engine: a line's lodgement date, today for a line
+not lodged yet). The engine stays the executable specification:
+``tests/pqs_claims/test_claim_sql.py`` runs both on the policy table's lines and on a mixed
+claim and asserts the same codes, warnings and estimate per line.
+"""
+
+from __future__ import annotations
+
+from .rules_sql import (
+    APPLIED_PCT,
+    CONTRACT_CTES,
+    CONTRIBUTION,
+    DEPARTMENTAL_CODES,
+    F_DEN,
+    F_NUM,
+    LOOKUP_CTES,
+    PRICED_AMOUNT,
+    V_COLUMNS,
+    V_JOINS,
+    WARNINGS,
+    norm,
+)
+
+#: The CTEs after ``cand``: ``est`` has every column of ``cand`` and ``validation_codes``,
+#: ``warning_codes`` and ``amount_estimate`` (priced only for a line with neither a
+#: national error nor a departmental code; NULL without a price list entry).
+ESTIMATE_CTES = f"""{CONTRACT_CTES}
+{LOOKUP_CTES}
+v AS (
+    SELECT c.*, {V_COLUMNS.rstrip(",")}
+    FROM cand c
+    {V_JOINS}
+),
+codes AS (
+    SELECT v.*,
+        {DEPARTMENTAL_CODES} AS validation_codes,
+        {WARNINGS} AS warning_codes,
+        {CONTRIBUTION} AS contribution
+    FROM v
+),
+f AS (
+    SELECT codes.*,
+        {F_NUM} AS f_num,
+        {F_DEN} AS f_den,
+        {APPLIED_PCT} AS applied_pct
+    FROM codes
+),
+est AS (
+    SELECT f.*,
+        CASE WHEN cardinality(validation_codes) = 0 AND cardinality(national_errors) = 0
+             THEN {PRICED_AMOUNT} END AS amount_estimate
+    FROM f
+)"""
+
+
+#: The columns of a stored claim line the rules read.
+_STORED = (
+    "c.id, c.rto_id, c.line_number, c.activity_end_date, c.program_identifier,"
+    " c.subject_identifier, c.training_contract_identifier, c.family_name, c.date_of_birth,"
+    " c.outcome, c.funding_source_state, c.purchasing_contract_identifier,"
+    " c.hours_attended, c.nominal_hours, c.delivery_postcode, c.residential_postcode,"
+    " c.delivery_locality, c.residential_locality, c.national_errors, c.related_errors,"
+    " c.school_level"
+)
+
+
+def _keys(alias: str) -> str:
+    return (
+        f"{norm(f'{alias}.delivery_locality')} AS delivery_locality_key,\n"
+        f"           {norm(f'{alias}.residential_locality')} AS residential_locality_key,\n"
+        "           %(today)s::date AS lodgement_date"
+    )
+
+
+def validate_insert_sql(select_lines: str, columns: list[str], table: str) -> str:
+    """``INSERT INTO table (columns, validation_codes, warning_codes, amount_estimate)``
+    of the rows of ``select_lines`` (one row per line, in ``columns`` order, with
+    ``line_number`` unique), in line order. Parameters: ``select_lines``'s, ``rto_id``,
+    ``rto_code``, ``today``."""
+    cols = ", ".join(columns)
+    return f"""WITH
+cand AS (
+    SELECT s.*, s.line_number AS id,
+           {_keys("s")}
+    FROM ({select_lines}) s({cols})
+),
+{ESTIMATE_CTES}
+INSERT INTO {table} ({cols}, validation_codes, warning_codes, amount_estimate)
+SELECT {cols}, validation_codes, warning_codes, amount_estimate
+FROM est ORDER BY line_number"""
+
+
+#: The ids of a claim's (``%(claim)s``) lines with no national error and no departmental
+#: code on the reference data of ``%(today)s``, into ``_lodge_ids``.
+LODGE_VALID_SQL = f"""WITH
+cand AS (
+    SELECT {_STORED},
+           {_keys("c")}
+    FROM pqs_claims_claimline c
+    WHERE c.submission_id = %(claim)s AND c.rto_id = %(rto_id)s
+      AND cardinality(c.national_errors) = 0
+),
+{ESTIMATE_CTES}
+INSERT INTO _lodge_ids (id) SELECT id FROM est WHERE cardinality(validation_codes) = 0"""
+
+
+#: The estimate of the lines of a claim as they are stored (the agreement test's view of
+#: :data:`ESTIMATE_CTES` over stored lines): line number, codes, warnings, estimate.
+ESTIMATE_STORED_SQL = f"""WITH
+cand AS (
+    SELECT {_STORED},
+           {_keys("c")}
+    FROM pqs_claims_claimline c
+    WHERE c.submission_id = %(claim)s AND c.rto_id = %(rto_id)s
+),
+{ESTIMATE_CTES}
+SELECT id, validation_codes, warning_codes, amount_estimate FROM est ORDER BY id"""
