@@ -4,7 +4,9 @@ statement: ``INSERT INTO payment lines … SELECT`` over the chunk's candidate c
 It implements exactly what :func:`pqs_claims.engine.decide` does — the engine stays the
 executable specification and ``tests/pqs_claims/test_batch_sql.py`` runs both on the same
 randomised data and asserts identical payment lines (amount, status, reasons, explanation
-and every §6 field). How each rule is expressed:
+and every §6 field). The §2 codes and the §3 amount are the fragments of
+``pqs_claims.rules_sql``, shared with the claim validation and lodgement
+(``pqs_claims.claim_sql``): one place per rule. How each rule is expressed:
 
 * §2 validation: joins to the RTO's PQS approvals (first valid on the activity end date by
   ``valid_from, id``), the funding program, the DELTA contract, the localities list; codes in

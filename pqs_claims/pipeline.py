@@ -7,16 +7,19 @@ streamed and COPYed into the staging tables while the AVETMISS engine checks it
 (``achievements.ingest.stage_nat``). In the transaction that ends that validation,
 :func:`claim_lines_build` turns the staged rows into claim lines:
 
-1. one ``SELECT`` of the staged NAT00120 rows joined with their client (NAT00080),
-   delivery location (NAT00020) and subject (NAT00060), read from a server-side cursor in
-   chunks of :data:`CHUNK` (bounded memory); each line carries the national error rule ids
-   of its own NAT00120 row (``national_errors``) and of the records it depends on
-   (``related_errors``: client NAT00080/00085, subject NAT00060, program NAT00030,
-   location NAT00020, organisation NAT00010 → ``RELATED_RECORD_ERROR``), and the client's
-   highest school level (``@@`` → ``MISSING_SCHOOL_LEVEL``), payment-rules.md §2;
-2. the departmental §2 codes and the §3 estimate of each chunk: ``engine.estimate_lines``
-   (the executable specification the batch SQL is tested against), and the chunk is
-   COPYed into the claim line table with them — each line written once;
+1. one ``INSERT … SELECT`` per range of :data:`CHUNK` line numbers
+   (``claim_sql.validate_insert_sql``): the staged NAT00120 rows joined with their client
+   (NAT00080), delivery location (NAT00020) and subject (NAT00060); each line carries the
+   national error rule ids of its own NAT00120 row (``national_errors``) and of the records
+   it depends on (``related_errors``: client NAT00080/00085, subject NAT00060, program
+   NAT00030, location NAT00020, organisation NAT00010 → ``RELATED_RECORD_ERROR``), and the
+   client's highest school level (``@@`` → ``MISSING_SCHOOL_LEVEL``), payment-rules.md §2;
+2. in the same statement, set-based, the departmental §2 codes, the residential warning
+   and the §3 estimate of every line (``validation_codes``, ``warning_codes``,
+   ``amount_estimate``), by the SQL fragments of ``rules_sql`` that the monthly batch runs
+   too — each line written once, no line passes through Python. ``engine.estimate_lines``
+   is the executable specification the statement is tested against
+   (``tests/pqs_claims/test_claim_sql.py``);
 3. every departmental code becomes an issue of the submission (``SubmissionIssue``, the
    register's report: filters, grouping by client, fix hints, CSV/XLSX), its meaning in
    words as the message and what to do as the hint.

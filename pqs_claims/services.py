@@ -162,9 +162,10 @@ def claim_submission_lodge_requested(submission_id: int):
 def claim_submission_lodge(
     *, submission: ClaimSubmission, actor, at: dt.datetime | None = None
 ) -> ClaimSubmission:
-    """Lodge the valid lines (re-checked against today's reference data, streamed in
-    chunks). Each lodged line supersedes the currently lodged line with the same key (RTO,
-    client, unit, program, contract) and keeps that line's first lodgement date. With the
+    """Lodge the valid lines (re-checked set-based against the reference data of the
+    lodgement date: :func:`_lodge_lines`). Each lodged line supersedes the currently lodged
+    line with the same key (RTO, client, unit, program, contract) and keeps that line's
+    first lodgement date. With the
     submission's ``commit_records`` the claim's records go into the register in the same
     transaction (``achievements.services.submission_commit_records``: a PQS reports once).
     One transaction, under the submission's row lock: a worker killed mid-lodgement lodges
