@@ -9,11 +9,13 @@ use it:
 * the claim validation (``pipeline``): ``cand`` is a range of the claim's staged NAT00120
   rows joined with their client, location and subject, and the statement inserts the claim
   lines with their ``validation_codes``, ``warning_codes`` and ``amount_estimate``
-  (:func:`validate_insert_sql`);
+  (:func:`staged_cand`, :func:`insert_tail`);
 * the lodgement re-check against the reference data of the lodgement date (``services``):
   ``cand`` is the claim's lines without national errors, and the statement inserts the ids
   of the lines with no departmental code into the temporary table ``_lodge_ids``
-  (:data:`LODGE_VALID_SQL`).
+  (:data:`STORED_CAND`, :data:`LODGE_TAIL`).
+
+Both run through :func:`run`, a range of lines at a time.
 
 NOT_SRTO is judged on ``%(today)s`` (the engine: a line's lodgement date, today for a line
 not lodged yet). The engine stays the executable specification:
@@ -89,46 +91,55 @@ def _keys(alias: str) -> str:
     )
 
 
-def validate_insert_sql(select_lines: str, columns: list[str], table: str) -> str:
-    """``INSERT INTO table (columns, validation_codes, warning_codes, amount_estimate)``
-    of the rows of ``select_lines`` (one row per line, in ``columns`` order, with
-    ``line_number`` unique), in line order. Parameters: ``select_lines``'s, ``rto_id``,
-    ``rto_code``, ``today``."""
-    cols = ", ".join(columns)
-    return f"""WITH
-cand AS (
-    SELECT s.*, s.line_number AS id,
+def run(cur, cand: str, tail: str, params: dict) -> int:
+    """Materialise the lines (``cand``: a SELECT) in the temporary table ``_claim_cand``,
+    analyse it, and run :data:`ESTIMATE_CTES` over it followed by ``tail`` (a statement
+    reading ``est``). Returns the statement's row count.
+
+    The lines go through a table the planner has statistics on, not a CTE: a CTE's row
+    estimate is a guess (often 1), and the lookups joined by line id would then be planned
+    as nested loops, quadratic in the lines of a statement."""
+    # (dropped first: a caller's outer transaction — a test, or the previous range of the
+    # same validation — keeps ON COMMIT DROP tables)
+    cur.execute("DROP TABLE IF EXISTS _claim_cand")
+    cur.execute(f"CREATE TEMP TABLE _claim_cand ON COMMIT DROP AS {cand}", params)
+    cur.execute("ANALYZE _claim_cand")
+    cur.execute(
+        f"WITH cand AS NOT MATERIALIZED (SELECT * FROM _claim_cand),\n{ESTIMATE_CTES}\n{tail}",
+        params,
+    )
+    return cur.rowcount
+
+
+def staged_cand(select_lines: str, columns: list[str]) -> str:
+    """The lines of the claim validation: the rows of ``select_lines`` (one per line, in
+    ``columns`` order, ``line_number`` unique within the statement, which is the id)."""
+    return f"""SELECT s.*, s.line_number AS id,
            {_keys("s")}
-    FROM ({select_lines}) s({cols})
-),
-{ESTIMATE_CTES}
-INSERT INTO {table} ({cols}, validation_codes, warning_codes, amount_estimate)
+    FROM ({select_lines}) s({", ".join(columns)})"""
+
+
+def insert_tail(columns: list[str], table: str) -> str:
+    """Insert the lines of ``est`` into ``table`` with their codes, warnings and estimate,
+    in line order."""
+    cols = ", ".join(columns)
+    return f"""INSERT INTO {table} ({cols}, validation_codes, warning_codes, amount_estimate)
 SELECT {cols}, validation_codes, warning_codes, amount_estimate
 FROM est ORDER BY line_number"""
 
 
-#: The ids of a claim's (``%(claim)s``) lines with no national error and no departmental
-#: code on the reference data of ``%(today)s``, into ``_lodge_ids``.
-LODGE_VALID_SQL = f"""WITH
-cand AS (
-    SELECT {_STORED},
+#: The stored lines of a claim (``%(claim)s``) with ids in ``[%(lo)s, %(hi)s)``.
+STORED_CAND = f"""SELECT {_STORED},
            {_keys("c")}
     FROM pqs_claims_claimline c
     WHERE c.submission_id = %(claim)s AND c.rto_id = %(rto_id)s
-      AND cardinality(c.national_errors) = 0
-),
-{ESTIMATE_CTES}
-INSERT INTO _lodge_ids (id) SELECT id FROM est WHERE cardinality(validation_codes) = 0"""
+      AND c.id >= %(lo)s AND c.id < %(hi)s"""
 
+#: The lodgement re-check: of the stored lines (:data:`STORED_CAND`), the ids of those with
+#: no national error and no departmental code on the reference data of ``%(today)s``, into
+#: ``_lodge_ids``.
+LODGE_TAIL = """INSERT INTO _lodge_ids (id) SELECT id FROM est
+WHERE cardinality(national_errors) = 0 AND cardinality(validation_codes) = 0"""
 
-#: The estimate of the lines of a claim as they are stored (the agreement test's view of
-#: :data:`ESTIMATE_CTES` over stored lines): line number, codes, warnings, estimate.
-ESTIMATE_STORED_SQL = f"""WITH
-cand AS (
-    SELECT {_STORED},
-           {_keys("c")}
-    FROM pqs_claims_claimline c
-    WHERE c.submission_id = %(claim)s AND c.rto_id = %(rto_id)s
-),
-{ESTIMATE_CTES}
-SELECT id, validation_codes, warning_codes, amount_estimate FROM est ORDER BY id"""
+#: The codes, warnings and estimate of stored lines (the agreement test's view).
+SELECT_TAIL = "SELECT id, validation_codes, warning_codes, amount_estimate FROM est ORDER BY id"

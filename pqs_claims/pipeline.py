@@ -8,7 +8,7 @@ streamed and COPYed into the staging tables while the AVETMISS engine checks it
 :func:`claim_lines_build` turns the staged rows into claim lines:
 
 1. one ``INSERT … SELECT`` per range of :data:`CHUNK` line numbers
-   (``claim_sql.validate_insert_sql``): the staged NAT00120 rows joined with their client
+   (``claim_sql.run``): the staged NAT00120 rows joined with their client
    (NAT00080), delivery location (NAT00020) and subject (NAT00060); each line carries the
    national error rule ids of its own NAT00120 row (``national_errors``) and of the records
    it depends on (``related_errors``: client NAT00080/00085, subject NAT00060, program
@@ -292,8 +292,8 @@ def claim_lines_build(sub, result, *, fatal: bool, progress) -> None:
 def _write_lines(sub, claim, select: str, params: dict, total: int, progress) -> None:
     """Each line written once, set-based: per range of :data:`CHUNK` line numbers, ONE
     ``INSERT … SELECT`` of the staged rows joined (``select``) with their §2 codes, warning
-    and §3 estimate computed by the shared rule SQL (``claim_sql.validate_insert_sql``:
-    ``rules_sql``, the batch's own fragments)."""
+    and §3 estimate computed by the shared rule SQL (``claim_sql``: ``rules_sql``, the
+    batch's own fragments)."""
     from django.utils import timezone
 
     with connection.cursor() as cur:
@@ -307,13 +307,13 @@ def _write_lines(sub, claim, select: str, params: dict, total: int, progress) ->
             return
         cur.execute("SELECT code FROM rtos_rto WHERE id = %s", [claim.rto_id])
         (rto_code,) = cur.fetchone()
-        sql = claim_sql.validate_insert_sql(select, COPY_COLUMNS, _CL)
+        cand = claim_sql.staged_cand(select, COPY_COLUMNS)
+        tail = claim_sql.insert_tail(COPY_COLUMNS, _CL)
         params = params | {"rto_id": claim.rto_id, "rto_code": rto_code,
                            "today": timezone.localdate()}  # fmt: skip
         done = 0
         for lo in range(first, last + 1, CHUNK):
-            cur.execute(sql, params | {"lo": lo, "hi": lo + CHUNK})
-            done += cur.rowcount
+            done += claim_sql.run(cur, cand, tail, params | {"lo": lo, "hi": lo + CHUNK})
             progress("Departmental checks", done, total)
 
 

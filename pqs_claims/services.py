@@ -43,7 +43,7 @@ from .models import (
     PaymentBatchChunk,
     PaymentLine,
 )
-from .pipeline import LINE_COLUMNS
+from .pipeline import CHUNK, LINE_COLUMNS
 
 BRISBANE = ZoneInfo("Australia/Brisbane")
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -263,8 +263,9 @@ def _lodge_lines(sub: ClaimSubmission, now: dt.datetime, today: dt.date) -> int:
     """Lodge the valid lines of the (validated, not yet lodged) claim ``sub``, set-based.
 
     The lines to lodge are those without national errors that still pass the departmental
-    checks (payment-rules.md §2) on the reference data of the lodgement date ``today``:
-    one statement of the shared rule SQL (``claim_sql.LODGE_VALID_SQL``) writes their ids.
+    checks (payment-rules.md §2) on the reference data of the lodgement date ``today``: the
+    shared rule SQL (``claim_sql``) writes their ids, one statement per range of
+    ``pipeline.CHUNK`` line ids.
 
     Each line supersedes the currently lodged line with the same key (RTO, client, unit,
     program, contract), the most recently lodged first, and keeps its first lodgement date;
@@ -285,8 +286,21 @@ def _lodge_lines(sub: ClaimSubmission, now: dt.datetime, today: dt.date) -> int:
         # (dropped first: a caller's outer transaction — a test — keeps ON COMMIT DROP tables)
         cur.execute("DROP TABLE IF EXISTS _lodge_ids, _lodge_new, _lodge_old")
         cur.execute("CREATE TEMP TABLE _lodge_ids (id bigint PRIMARY KEY) ON COMMIT DROP")
-        cur.execute(claim_sql.LODGE_VALID_SQL, params)
-        if not cur.rowcount:
+        cur.execute(
+            "SELECT min(id), max(id) FROM pqs_claims_claimline"
+            " WHERE submission_id = %(claim)s AND rto_id = %(rto_id)s",
+            params,
+        )
+        first, last = cur.fetchone()
+        valid = 0
+        for lo in range(first or 0, (last or -1) + 1, CHUNK):
+            valid += claim_sql.run(
+                cur,
+                claim_sql.STORED_CAND,
+                claim_sql.LODGE_TAIL,
+                params | {"lo": lo, "hi": lo + CHUNK},
+            )
+        if not valid:
             return 0
         cur.execute("ANALYZE _lodge_ids")
         cur.execute(LODGE_NEW_SQL, params)
