@@ -91,19 +91,27 @@ def _keys(alias: str) -> str:
     )
 
 
-def run(cur, cand: str, tail: str, params: dict) -> int:
-    """Materialise the lines (``cand``: a SELECT) in the temporary table ``_claim_cand``,
-    analyse it, and run :data:`ESTIMATE_CTES` over it followed by ``tail`` (a statement
-    reading ``est``). Returns the statement's row count.
+def run(cur, cand: str, tail: str, params: dict, *, analysed: bool) -> int:
+    """Run :data:`ESTIMATE_CTES` over the lines of ``cand`` (a SELECT) followed by ``tail``
+    (a statement reading ``est``). Returns the statement's row count.
 
-    The lines go through a table the planner has statistics on, not a CTE: a CTE's row
-    estimate is a guess (often 1), and the lookups joined by line id would then be planned
-    as nested loops, quadratic in the lines of a statement."""
+    The lookups join the lines by id, so the planner must know how many lines there are:
+    with a guess (a CTE over tables without fresh statistics is often guessed at 1 row)
+    it plans nested loops, quadratic in the lines of a statement. ``analysed``: ``cand``
+    reads only tables with fresh statistics (the staging tables, analysed by the ingest)
+    and is the statement's CTE; otherwise the lines are first materialised in the
+    temporary table ``_claim_cand`` and analysed."""
+    if analysed:
+        cur.execute(f"WITH cand AS ({cand}),\n{ESTIMATE_CTES}\n{tail}", params)
+        return cur.rowcount
     # (dropped first: a caller's outer transaction — a test, or the previous range of the
-    # same validation — keeps ON COMMIT DROP tables)
+    # same claim — keeps ON COMMIT DROP tables)
     cur.execute("DROP TABLE IF EXISTS _claim_cand")
     cur.execute(f"CREATE TEMP TABLE _claim_cand ON COMMIT DROP AS {cand}", params)
+    # row counts and rough distinct counts are what the plan needs (a small sample)
+    cur.execute("SET LOCAL default_statistics_target = 20")
     cur.execute("ANALYZE _claim_cand")
+    cur.execute("RESET default_statistics_target")
     cur.execute(
         f"WITH cand AS NOT MATERIALIZED (SELECT * FROM _claim_cand),\n{ESTIMATE_CTES}\n{tail}",
         params,

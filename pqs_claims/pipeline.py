@@ -313,7 +313,9 @@ def _write_lines(sub, claim, select: str, params: dict, total: int, progress) ->
                            "today": timezone.localdate()}  # fmt: skip
         done = 0
         for lo in range(first, last + 1, CHUNK):
-            done += claim_sql.run(cur, cand, tail, params | {"lo": lo, "hi": lo + CHUNK})
+            done += claim_sql.run(
+                cur, cand, tail, params | {"lo": lo, "hi": lo + CHUNK}, analysed=True
+            )
             progress("Departmental checks", done, total)
 
 

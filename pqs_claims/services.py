@@ -299,6 +299,7 @@ def _lodge_lines(sub: ClaimSubmission, now: dt.datetime, today: dt.date) -> int:
                 claim_sql.STORED_CAND,
                 claim_sql.LODGE_TAIL,
                 params | {"lo": lo, "hi": lo + CHUNK},
+                analysed=False,
             )
         if not valid:
             return 0

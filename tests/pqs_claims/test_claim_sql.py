@@ -51,7 +51,7 @@ def _sql(claim: ClaimSubmission, today: dt.date) -> dict[int, tuple]:
     params = {"claim": claim.pk, "rto_id": claim.rto_id, "rto_code": claim.rto.code}
     with connection.cursor() as cur:
         params |= {"today": today, "lo": 0, "hi": 2**62}
-        claim_sql.run(cur, claim_sql.STORED_CAND, claim_sql.SELECT_TAIL, params)
+        claim_sql.run(cur, claim_sql.STORED_CAND, claim_sql.SELECT_TAIL, params, analysed=False)
         return {pk: (list(c), list(w), a) for pk, c, w, a in cur.fetchall()}
 
 
