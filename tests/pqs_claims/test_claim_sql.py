@@ -8,6 +8,12 @@ the same §3 estimate.
 * a mixed claim through the real pipeline (upload → staged NAT rows → ONE INSERT … SELECT),
   the stored codes and estimate compared with the engine's on the stored lines;
 * the lodgement re-check lodges exactly the lines the engine finds valid.
+
+Checked to bite by mutating the SQL once each and re-running: CONTRACT_NOT_ACTIVE's
+``tc_status_date < activity_end_date`` as ``<=`` (policy table: "completed on the end
+date"), WRONG_SUPPLIER_NUMBER's ``<>`` as ``=`` and the hours factor's
+``hours_attended >= nominal_hours`` as ``>`` (the mixed claim), the estimate without its
+"no national error" condition (policy table: "national error").
 """
 
 from __future__ import annotations
@@ -104,6 +110,9 @@ MIXED = Claim(
         _line("CPCCCA3001", outcome="40"),
         _line("CPCCCA3002", outcome="40", hours=10),
         _line("CPCCCA3003", outcome="40", hours=999),
+        # (a unit the sample does not know has 20 nominal hours: the factor's boundary)
+        _line("CPCCCA3009", outcome="40", hours=20),
+        _line("CPCCCA3017", outcome="40", hours=19),
         _line("CPCCCA3004", outcome="51"),
         _line("CPCCCA3005", outcome="60"),
         _line("CPCCCA3006", outcome="70"),
