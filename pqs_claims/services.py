@@ -163,7 +163,7 @@ def claim_submission_lodge(
     *, submission: ClaimSubmission, actor, at: dt.datetime | None = None
 ) -> ClaimSubmission:
     """Lodge the valid lines (re-checked set-based against the reference data of the
-    lodgement date: :func:`_lodge_lines`). Each lodged line supersedes the currently lodged
+    lodgement date: :func:`_lodge_claim`). Each lodged line supersedes the currently lodged
     line with the same key (RTO, client, unit, program, contract) and keeps that line's
     first lodgement date. With the
     submission's ``commit_records`` the claim's records go into the register in the same
@@ -187,7 +187,7 @@ def claim_submission_lodge(
             raise ApplicationError("A ceased RTO cannot lodge claims.")
         now = at or timezone.now()
         today = timezone.localtime(now, BRISBANE).date()
-        lodged = _lodge_lines(sub, now, today)
+        lodged = _lodge_claim(sub, now, today)
         if not lodged:
             raise ApplicationError("No line of this claim is valid: nothing to lodge.")
         sub.status = ClaimSubmission.Status.LODGED
@@ -259,33 +259,15 @@ WHERE c.id = n.id AND c.rto_id = %(rto_id)s
 """
 
 
-def _lodge_lines(sub: ClaimSubmission, now: dt.datetime, today: dt.date) -> int:
-    """Lodge the valid lines of the (validated, not yet lodged) claim ``sub``, set-based.
+def _lodge_claim(sub: ClaimSubmission, now: dt.datetime, today: dt.date) -> int:
+    """Lodge the valid lines of the (validated, not yet lodged) claim ``sub``
+    (:func:`_lodge_lines`): those without national errors that still pass the departmental
+    checks (payment-rules.md §2) on the reference data of the lodgement date ``today``,
+    found set-based by the shared rule SQL (``claim_sql``), one statement per range of
+    ``pipeline.CHUNK`` line ids."""
+    params = {"rto_id": sub.rto_id, "claim": sub.pk, "rto_code": sub.rto.code, "today": today}
 
-    The lines to lodge are those without national errors that still pass the departmental
-    checks (payment-rules.md §2) on the reference data of the lodgement date ``today``: the
-    shared rule SQL (``claim_sql``) writes their ids, one statement per range of
-    ``pipeline.CHUNK`` line ids.
-
-    Each line supersedes the currently lodged line with the same key (RTO, client, unit,
-    program, contract), the most recently lodged first, and keeps its first lodgement date;
-    two lines of the submission with the same key chain in line order (the later one
-    supersedes the earlier, as lodging them one after the other would). The ids are written
-    into a temporary table and the new lines, the lines they supersede and both updates are
-    joins between analysed tables (hash joins: a claim of a million lines is lodged in
-    seconds, not the hours a nested loop over an unanalysed CTE takes). Lodgements of one
-    RTO are serialised with a transaction-scoped advisory lock, so the read of the lodged
-    lines and their update cannot interleave with another lodgement of the same RTO."""
-    from django.db import connection
-
-    rto_id = sub.rto_id
-    params = {"rto_id": rto_id, "now": now, "today": today, "claim": sub.pk,
-              "rto_code": sub.rto.code}  # fmt: skip
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('pqs_claims.lodge'), %s)", [rto_id])
-        # (dropped first: a caller's outer transaction — a test — keeps ON COMMIT DROP tables)
-        cur.execute("DROP TABLE IF EXISTS _lodge_ids, _lodge_new, _lodge_old")
-        cur.execute("CREATE TEMP TABLE _lodge_ids (id bigint PRIMARY KEY) ON COMMIT DROP")
+    def valid_ids(cur) -> int:
         cur.execute(
             "SELECT min(id), max(id) FROM pqs_claims_claimline"
             " WHERE submission_id = %(claim)s AND rto_id = %(rto_id)s",
@@ -301,8 +283,40 @@ def _lodge_lines(sub: ClaimSubmission, now: dt.datetime, today: dt.date) -> int:
                 params | {"lo": lo, "hi": lo + CHUNK},
                 analysed=False,
             )
-        if not valid:
-            return 0
+        return valid
+
+    return _lodge_lines(sub.rto_id, valid_ids, now, today)
+
+
+def _lodge_lines(rto_id: int, ids, now: dt.datetime, today: dt.date) -> int:
+    """Lodge the given (valid, draft) lines of one submission, set-based: ``ids``, a list
+    of line ids, or a function that writes them into the temporary table ``_lodge_ids``
+    with a cursor and returns how many it wrote.
+
+    Each line supersedes the currently lodged line with the same key (RTO, client, unit,
+    program, contract), the most recently lodged first, and keeps its first lodgement date;
+    two lines of the submission with the same key chain in line order (the later one
+    supersedes the earlier, as lodging them one after the other would). The ids are in a
+    temporary table and the new lines, the lines they supersede and both updates are
+    joins between analysed tables (hash joins: a claim of a million lines is lodged in
+    seconds, not the hours a nested loop over an unanalysed CTE takes). Lodgements of one
+    RTO are serialised with a transaction-scoped advisory lock, so the read of the lodged
+    lines and their update cannot interleave with another lodgement of the same RTO."""
+    from django.db import connection
+
+    params = {"rto_id": rto_id, "now": now, "today": today}
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('pqs_claims.lodge'), %s)", [rto_id])
+        # (dropped first: a caller's outer transaction — a test — keeps ON COMMIT DROP tables)
+        cur.execute("DROP TABLE IF EXISTS _lodge_ids, _lodge_new, _lodge_old")
+        cur.execute("CREATE TEMP TABLE _lodge_ids (id bigint PRIMARY KEY) ON COMMIT DROP")
+        if callable(ids):
+            if not ids(cur):
+                return 0
+        else:
+            with cur.cursor.copy("COPY _lodge_ids FROM STDIN") as copy:
+                for pk in ids:
+                    copy.write_row((pk,))
         cur.execute("ANALYZE _lodge_ids")
         cur.execute(LODGE_NEW_SQL, params)
         cur.execute("ANALYZE _lodge_new")
