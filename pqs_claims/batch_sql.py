@@ -4,7 +4,9 @@ statement: ``INSERT INTO payment lines … SELECT`` over the chunk's candidate c
 It implements exactly what :func:`pqs_claims.engine.decide` does — the engine stays the
 executable specification and ``tests/pqs_claims/test_batch_sql.py`` runs both on the same
 randomised data and asserts identical payment lines (amount, status, reasons, explanation
-and every §6 field). How each rule is expressed:
+and every §6 field). The §2 codes and the §3 amount are the fragments of
+``pqs_claims.rules_sql``, shared with the claim validation and lodgement
+(``pqs_claims.claim_sql``): one place per rule. How each rule is expressed:
 
 * §2 validation: joins to the RTO's PQS approvals (first valid on the activity end date by
   ``valid_from, id``), the funding program, the DELTA contract, the localities list; codes in
@@ -56,14 +58,24 @@ from django.db import connection
 
 from . import engine
 from .models import PaymentBatch, PaymentLine
+from .rules_sql import (
+    _WS,
+    APPLIED_PCT,
+    CONTRACT_CTES,
+    CONTRIBUTION,
+    DEPARTMENTAL_CODES,
+    F_DEN,
+    F_NUM,
+    LOOKUP_CTES,
+    PPG_PRICE,
+    PRICED_AMOUNT,
+    V_COLUMNS,
+    V_JOINS,
+    WARNINGS,
+    norm,
+)
 
-# Whitespace stripped by the engine's str.strip() for the fields compared here (NAT
-# fields are ASCII; the parser already strips them).
-_WS = r"E' \t\n\r\x0b\x0c'"
-
-
-def _norm(expr: str) -> str:
-    return f"upper(btrim(coalesce({expr}, ''), {_WS}))"
+_norm = norm
 
 
 def _money(expr: str) -> str:
@@ -108,25 +120,7 @@ cand AS (
         WHERE s.rto_id = %(rto_id)s AND s.supersedes_id = c.id AND s.lodged_at <= %(cutoff)s)
       {{not_decided}}
 ),
-deltas AS (SELECT DISTINCT training_contract_identifier AS delta FROM cand),
-contracts AS (  -- one probe per contract, not per line (delta_number is unique)
-    SELECT t.id, t.delta_number, t.family_name, t.date_of_birth, t.qualification_code,
-           t.srto_code, t.status, t.status_date, t.ppg,
-           EXISTS (SELECT 1 FROM pqs_claims_trainingcontractsrto h WHERE h.contract_id = t.id)
-               AS has_history
-    FROM pqs_claims_trainingcontract t
-    WHERE t.delta_number IN (SELECT delta FROM deltas)
-),
-srto AS (  -- §2 NOT_SRTO: the SRTO of each (contract, lodgement date) in play
-    SELECT DISTINCT ON (tc.id, l.lodgement_date) tc.id AS tc_id, l.lodgement_date,
-           CASE WHEN NOT tc.has_history THEN tc.srto_code ELSE h.srto_code END AS srto_code
-    FROM (SELECT DISTINCT training_contract_identifier, lodgement_date FROM cand) l
-    JOIN contracts tc ON tc.delta_number = l.training_contract_identifier
-    LEFT JOIN pqs_claims_trainingcontractsrto h
-        ON h.contract_id = tc.id AND h.valid_from <= l.lodgement_date
-       AND (h.valid_to IS NULL OR l.lodgement_date <= h.valid_to)
-    ORDER BY tc.id, l.lodgement_date, h.valid_from
-),
+{CONTRACT_CTES}
 earlier AS (
     SELECT p.training_contract_identifier AS delta, p.subject_identifier AS unit, p.status,
            p.counts_to_max, p.points, p.outcome, p.activity_start_date, p.activity_end_date
@@ -183,72 +177,9 @@ prev AS (
                             AND x.delta = c.training_contract_identifier)
     ORDER BY c.id, x.end_date, e.rank
 ),
-appr AS MATERIALIZED (  -- the RTO's few approvals, read once (not an index probe per line)
-    SELECT a.id, a.program_id, a.supplier_number, a.qualification_codes, a.valid_from,
-           a.valid_to
-    FROM pqs_claims_pqsapproval a WHERE a.rto_id = %(rto_id)s
-),
-capr AS (  -- the schedule test here: the approval's qualification array stays out of v
-    SELECT c.id, ap.program_id, ap.supplier_number, ap.on_schedule
-    FROM cand c
-    LEFT JOIN LATERAL (
-        SELECT a.program_id, a.supplier_number,
-               c.program_identifier = ANY(a.qualification_codes) AS on_schedule
-        FROM appr a
-        WHERE c.activity_end_date IS NOT NULL
-          AND a.valid_from <= c.activity_end_date
-          AND (a.valid_to IS NULL OR c.activity_end_date <= a.valid_to)
-        ORDER BY a.valid_from, a.id LIMIT 1) ap ON true
-),
-price AS (
-    SELECT DISTINCT ON (c.id) c.id, e.contribution, e.ppg_contribution, e.designated_units,
-           e.max_payable, e.measure
-    FROM cand c
-    JOIN capr a ON a.id = c.id
-    JOIN pqs_claims_pricelistentry e
-        ON e.program_id = a.program_id AND e.qualification_code = c.program_identifier
-       AND e.effective_from <= c.activity_end_date
-       AND (e.effective_to IS NULL OR c.activity_end_date <= e.effective_to)
-    ORDER BY c.id, e.effective_from
-),
-dload AS (
-    SELECT DISTINCT ON (c.id) c.id, x.loading_percent
-    FROM cand c
-    JOIN capr a ON a.id = c.id
-    JOIN pqs_claims_locationloading x
-        ON x.program_id = a.program_id AND x.postcode = c.delivery_postcode
-       AND x.locality = c.delivery_locality_key
-       AND x.effective_from <= c.activity_end_date
-       AND (x.effective_to IS NULL OR c.activity_end_date <= x.effective_to)
-    ORDER BY c.id, x.effective_from
-),
-rload AS (
-    SELECT DISTINCT ON (c.id) c.id, x.loading_percent
-    FROM cand c
-    JOIN capr a ON a.id = c.id
-    JOIN pqs_claims_locationloading x
-        ON x.program_id = a.program_id AND x.postcode = c.residential_postcode
-       AND x.locality = c.residential_locality_key
-       AND x.effective_from <= c.activity_end_date
-       AND (x.effective_to IS NULL OR c.activity_end_date <= x.effective_to)
-    ORDER BY c.id, x.effective_from
-),
+{LOOKUP_CTES}
 v AS (
-    SELECT c.*, ap.program_id, ap.supplier_number, ap.on_schedule,
-           fp.code AS program_code, fp.state_fund_source_codes, fp.max_report_lag_days,
-           fp.loading_basis, fp.ct_counts_to_max, fp.ppg_uses_ppg_price,
-           coalesce(fp.outcome_factors ->> c.outcome, '0') AS f_rule,
-           tc.id AS tc_id, tc.family_name AS tc_family, tc.date_of_birth AS tc_dob,
-           tc.qualification_code AS tc_qual, so.srto_code, tc.status AS tc_status,
-           tc.status_date AS tc_status_date, tc.ppg AS tc_ppg,
-           dloc.id IS NOT NULL AS delivery_known, rloc.id IS NOT NULL AS residence_known,
-           pe.contribution AS base_contribution, pe.ppg_contribution, pe.designated_units,
-           pe.max_payable, pe.measure,
-           -- a unit's points count only for a points-priced qualification (§1)
-           CASE WHEN pe.measure = 'POINTS' THEN coalesce(up.points, 1) ELSE 1 END AS points,
-           coalesce(dl.loading_percent, 0) AS delivery_pct,
-           CASE WHEN rloc.id IS NULL THEN 0 ELSE coalesce(rl.loading_percent, 0) END
-               AS residential_pct,
+    SELECT c.*, {V_COLUMNS}
            pv.end_date AS prev_end, pv.code AS prev_code,
            pbf.outcome AS pb_outcome, pbf.activity_start_date AS pb_start,
            pbf.activity_end_date AS pb_end, pbf.delta IS NOT NULL AS paid_before,
@@ -256,21 +187,7 @@ v AS (
            sub.public_id AS submission_public_id
     FROM cand c
     JOIN pqs_claims_claimsubmission sub ON sub.id = c.submission_id
-    JOIN capr ap ON ap.id = c.id
-    LEFT JOIN pqs_claims_fundingprogram fp ON fp.id = ap.program_id
-    LEFT JOIN contracts tc ON tc.delta_number = c.training_contract_identifier
-    LEFT JOIN srto so ON so.tc_id = tc.id AND so.lodgement_date = c.lodgement_date
-    LEFT JOIN pqs_claims_locality dloc
-        ON dloc.postcode = c.delivery_postcode AND dloc.locality = c.delivery_locality_key
-    LEFT JOIN pqs_claims_locality rloc
-        ON rloc.postcode = c.residential_postcode
-       AND rloc.locality = c.residential_locality_key
-    LEFT JOIN price pe ON pe.id = c.id
-    LEFT JOIN pqs_claims_unitpoints up
-        ON up.program_id = ap.program_id AND up.qualification_code = c.program_identifier
-       AND up.unit_code = c.subject_identifier
-    LEFT JOIN dload dl ON dl.id = c.id
-    LEFT JOIN rload rl ON rl.id = c.id
+    {V_JOINS}
     LEFT JOIN prev pv ON pv.id = c.id
     LEFT JOIN paid_before pbf
         ON pbf.delta = c.training_contract_identifier AND pbf.unit = c.subject_identifier
@@ -278,33 +195,7 @@ v AS (
 ),
 codes AS (
     SELECT v.*,
-        array_remove(ARRAY[
-            CASE WHEN program_id IS NULL THEN 'NOT_PQS' END,
-            CASE WHEN program_id IS NOT NULL AND NOT on_schedule
-                 THEN 'NOT_ON_SCHEDULE' END,
-            CASE WHEN program_id IS NOT NULL
-                  AND coalesce(purchasing_contract_identifier, '') <> supplier_number
-                 THEN 'WRONG_SUPPLIER_NUMBER' END,
-            CASE WHEN program_id IS NOT NULL
-                  AND NOT (coalesce(funding_source_state, '') = ANY(state_fund_source_codes))
-                 THEN 'WRONG_FUND_SOURCE' END,
-            CASE WHEN tc_id IS NULL THEN 'NO_TRAINING_CONTRACT' END,
-            CASE WHEN tc_id IS NOT NULL AND (
-                    tc_qual <> program_identifier
-                    OR {_norm("tc_family")} <> {_norm("family_name")}
-                    OR tc_dob IS DISTINCT FROM date_of_birth)
-                 THEN 'CONTRACT_MISMATCH' END,
-            CASE WHEN tc_id IS NOT NULL AND srto_code IS DISTINCT FROM %(rto_code)s
-                 THEN 'NOT_SRTO' END,
-            CASE WHEN tc_id IS NOT NULL AND tc_status <> 'active'
-                  AND activity_end_date IS NOT NULL AND tc_status_date < activity_end_date
-                 THEN 'CONTRACT_NOT_ACTIVE' END,
-            CASE WHEN NOT delivery_known THEN 'UNKNOWN_DELIVERY_LOCALITY' END,
-            CASE WHEN outcome IN ('40', '41') AND hours_attended IS NULL
-                 THEN 'WITHDRAWN_NO_HOURS' END,
-            CASE WHEN cardinality(related_errors) > 0 THEN 'RELATED_RECORD_ERROR' END,
-            CASE WHEN school_level = '@@' THEN 'MISSING_SCHOOL_LEVEL' END
-        ]::text[], NULL)
+        {DEPARTMENTAL_CODES}
         -- (the subquery only when there are national errors: this expression is inlined
         -- wherever invalid_codes is used, and most lines have none)
         || CASE WHEN cardinality(national_errors) + cardinality(related_errors) = 0
@@ -313,11 +204,9 @@ codes AS (
                     SELECT e, min(i) AS i FROM unnest(national_errors || related_errors)
                         WITH ORDINALITY u(e, i) GROUP BY e) n ORDER BY i)
            END AS invalid_codes,
-        CASE WHEN residence_known THEN '{{}}'::text[]
-             ELSE ARRAY['UNKNOWN_RESIDENTIAL_LOCALITY'] END AS warnings,
-        CASE WHEN tc_ppg AND ppg_uses_ppg_price AND ppg_contribution IS NOT NULL
-             THEN ppg_contribution ELSE base_contribution END AS contribution,
-        (tc_ppg AND ppg_uses_ppg_price AND ppg_contribution IS NOT NULL) AS ppg_price,
+        {WARNINGS} AS warnings,
+        {CONTRIBUTION} AS contribution,
+        ({PPG_PRICE}) AS ppg_price,
         coalesce(first_lodged_on, lodgement_date) AS lodged_on
     FROM v
 ),
@@ -325,15 +214,8 @@ f AS (
     SELECT codes.*,
         cardinality(invalid_codes) = 0 AS valid,
         f_rule = 'HELD' AS held,
-        CASE WHEN f_rule = 'HELD' THEN 0::numeric
-             WHEN f_rule = 'HOURS' THEN
-                CASE WHEN hours_attended IS NULL OR coalesce(nominal_hours, 0) = 0 THEN 0
-                     WHEN hours_attended >= nominal_hours THEN 1
-                     ELSE hours_attended END::numeric
-             ELSE f_rule::numeric END AS f_num,
-        CASE WHEN f_rule = 'HOURS' AND hours_attended IS NOT NULL
-                  AND coalesce(nominal_hours, 0) <> 0 AND hours_attended < nominal_hours
-             THEN nominal_hours ELSE 1 END AS f_den,
+        {F_NUM} AS f_num,
+        {F_DEN} AS f_den,
         CASE WHEN f_rule = 'HELD' THEN 'held'
              WHEN f_rule = 'HOURS' THEN
                 CASE WHEN hours_attended IS NULL OR coalesce(nominal_hours, 0) = 0
@@ -341,10 +223,7 @@ f AS (
                      ELSE 'withdrawn: ' || hours_attended || ' of ' || nominal_hours
                           || ' nominal hours' END
              ELSE '' END AS f_note,
-        CASE loading_basis WHEN 'DELIVERY' THEN delivery_pct
-             WHEN 'RESIDENCE' THEN residential_pct
-             WHEN 'SUM' THEN delivery_pct + residential_pct
-             ELSE greatest(delivery_pct, residential_pct) END AS applied_pct,
+        {APPLIED_PCT} AS applied_pct,
         base_contribution IS NOT NULL AS priced,
         activity_end_date IS NOT NULL AND lodged_on - activity_end_date > max_report_lag_days
             AS late
@@ -354,8 +233,7 @@ g AS (
     SELECT f.*,
         valid AND NOT held AND NOT late AND prev_end IS NULL AND NOT paid_before AS reach,
         (f_num > 0 OR (outcome = '60' AND ct_counts_to_max)) AS counts_flag,
-        round(round(contribution * points * (100 + applied_pct) * f_num, 30)
-              / (designated_units * 100 * f_den), 2) AS priced_amount
+        {PRICED_AMOUNT} AS priced_amount
     FROM f
 ),
 -- Rules 5-6 need a dozen narrow columns: the windows sort and the CTEs materialise those,

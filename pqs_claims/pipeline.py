@@ -7,16 +7,19 @@ streamed and COPYed into the staging tables while the AVETMISS engine checks it
 (``achievements.ingest.stage_nat``). In the transaction that ends that validation,
 :func:`claim_lines_build` turns the staged rows into claim lines:
 
-1. one ``SELECT`` of the staged NAT00120 rows joined with their client (NAT00080),
-   delivery location (NAT00020) and subject (NAT00060), read from a server-side cursor in
-   chunks of :data:`CHUNK` (bounded memory); each line carries the national error rule ids
-   of its own NAT00120 row (``national_errors``) and of the records it depends on
-   (``related_errors``: client NAT00080/00085, subject NAT00060, program NAT00030,
-   location NAT00020, organisation NAT00010 → ``RELATED_RECORD_ERROR``), and the client's
-   highest school level (``@@`` → ``MISSING_SCHOOL_LEVEL``), payment-rules.md §2;
-2. the departmental §2 codes and the §3 estimate of each chunk: ``engine.estimate_lines``
-   (the executable specification the batch SQL is tested against), and the chunk is
-   COPYed into the claim line table with them — each line written once;
+1. one ``INSERT … SELECT`` per range of :data:`CHUNK` line numbers
+   (``claim_sql.run``): the staged NAT00120 rows joined with their client
+   (NAT00080), delivery location (NAT00020) and subject (NAT00060); each line carries the
+   national error rule ids of its own NAT00120 row (``national_errors``) and of the records
+   it depends on (``related_errors``: client NAT00080/00085, subject NAT00060, program
+   NAT00030, location NAT00020, organisation NAT00010 → ``RELATED_RECORD_ERROR``), and the
+   client's highest school level (``@@`` → ``MISSING_SCHOOL_LEVEL``), payment-rules.md §2;
+2. in the same statement, set-based, the departmental §2 codes, the residential warning
+   and the §3 estimate of every line (``validation_codes``, ``warning_codes``,
+   ``amount_estimate``), by the SQL fragments of ``rules_sql`` that the monthly batch runs
+   too — each line written once, no line passes through Python. ``engine.estimate_lines``
+   is the executable specification the statement is tested against
+   (``tests/pqs_claims/test_claim_sql.py``);
 3. every departmental code becomes an issue of the submission (``SubmissionIssue``, the
    register's report: filters, grouping by client, fix hints, CSV/XLSX), its meaning in
    words as the message and what to do as the hint.
@@ -32,10 +35,11 @@ from decimal import Decimal
 
 from django.db import connection
 
-from . import engine
+from . import claim_sql, engine
 
-#: Lines per engine chunk (memory stays flat whatever the claim's size).
-CHUNK = 5000
+#: Line numbers per validation statement (each statement's sorts and hashes stay small
+#: whatever the claim's size).
+CHUNK = 20000
 
 #: What the PQS can do about each departmental code (the report's "How to fix").
 FIX_HINTS = {
@@ -171,6 +175,7 @@ LEFT JOIN (
     WHERE file = 'NAT00120' GROUP BY line
 ) ne ON ne.line = o.line_no
 WHERE o.submission_id = %(sub)s AND o.rto_id = %(rto)s AND o.file = 'NAT00120'
+  AND o.line_no >= %(lo)s AND o.line_no < %(hi)s
 ORDER BY o.line_no
 """
 
@@ -285,37 +290,32 @@ def claim_lines_build(sub, result, *, fatal: bool, progress) -> None:
 
 
 def _write_lines(sub, claim, select: str, params: dict, total: int, progress) -> None:
-    """Each line written once: the staged rows joined (``select``, a server-side cursor read
-    in chunks of :data:`CHUNK`), the engine's §2 codes and §3 estimate added in Python,
-    COPYed into the claim line table."""
+    """Each line written once, set-based: per range of :data:`CHUNK` line numbers, ONE
+    ``INSERT … SELECT`` of the staged rows joined (``select``) with their §2 codes, warning
+    and §3 estimate computed by the shared rule SQL (``claim_sql``: ``rules_sql``, the
+    batch's own fragments)."""
+    from django.utils import timezone
+
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT DISTINCT training_contract_identifier FROM {_SO}"
+            f"SELECT min(line_no), max(line_no) FROM {_SO}"
             " WHERE submission_id = %s AND rto_id = %s AND file = 'NAT00120'",
             [sub.pk, sub.rto_id],
         )
-        deltas = {r[0] for r in cur.fetchall()}
-    ref = engine.load_reference(rto_ids=[claim.rto_id], deltas=deltas)
-    columns = ", ".join(COPY_COLUMNS + RESULT_COLUMNS)
-    done = 0
-    with connection.connection.cursor(name=f"claim_lines_{claim.pk}") as named:
-        named.itersize = CHUNK
-        named.execute(select, params)
-        while rows := named.fetchmany(CHUNK):
-            lines = [
-                {"id": None, "lodged_at": None, "first_lodged_on": None}
-                | dict(zip(COPY_COLUMNS, r, strict=True))
-                for r in rows
-            ]
-            out = engine.estimate_lines(lines, ref)
-            with (
-                connection.cursor() as cur,
-                cur.cursor.copy(f"COPY {_CL} ({columns}) FROM STDIN") as copy,
-            ):
-                for row, (v, pricing) in zip(rows, out, strict=True):
-                    amount = pricing.amount if pricing is not None else None
-                    copy.write_row((*row, v.codes, v.warnings, amount))
-            done += len(rows)
+        first, last = cur.fetchone()
+        if first is None:
+            return
+        cur.execute("SELECT code FROM rtos_rto WHERE id = %s", [claim.rto_id])
+        (rto_code,) = cur.fetchone()
+        cand = claim_sql.staged_cand(select, COPY_COLUMNS)
+        tail = claim_sql.insert_tail(COPY_COLUMNS, _CL)
+        params = params | {"rto_id": claim.rto_id, "rto_code": rto_code,
+                           "today": timezone.localdate()}  # fmt: skip
+        done = 0
+        for lo in range(first, last + 1, CHUNK):
+            done += claim_sql.run(
+                cur, cand, tail, params | {"lo": lo, "hi": lo + CHUNK}, analysed=True
+            )
             progress("Departmental checks", done, total)
 
 

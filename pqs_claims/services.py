@@ -34,7 +34,7 @@ from accounts.notifications import notify_on_commit
 from core.audit import audit_record
 from core.errors import ApplicationError
 
-from . import engine
+from . import claim_sql, engine
 from .models import (
     FROZEN_BATCH_STATUSES,
     ClaimLine,
@@ -43,7 +43,7 @@ from .models import (
     PaymentBatchChunk,
     PaymentLine,
 )
-from .pipeline import LINE_COLUMNS
+from .pipeline import CHUNK, LINE_COLUMNS
 
 BRISBANE = ZoneInfo("Australia/Brisbane")
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -162,9 +162,10 @@ def claim_submission_lodge_requested(submission_id: int):
 def claim_submission_lodge(
     *, submission: ClaimSubmission, actor, at: dt.datetime | None = None
 ) -> ClaimSubmission:
-    """Lodge the valid lines (re-checked against today's reference data, streamed in
-    chunks). Each lodged line supersedes the currently lodged line with the same key (RTO,
-    client, unit, program, contract) and keeps that line's first lodgement date. With the
+    """Lodge the valid lines (re-checked set-based against the reference data of the
+    lodgement date: :func:`_lodge_claim`). Each lodged line supersedes the currently lodged
+    line with the same key (RTO, client, unit, program, contract) and keeps that line's
+    first lodgement date. With the
     submission's ``commit_records`` the claim's records go into the register in the same
     transaction (``achievements.services.submission_commit_records``: a PQS reports once).
     One transaction, under the submission's row lock: a worker killed mid-lodgement lodges
@@ -186,15 +187,7 @@ def claim_submission_lodge(
             raise ApplicationError("A ceased RTO cannot lodge claims.")
         now = at or timezone.now()
         today = timezone.localtime(now, BRISBANE).date()
-        lines = ClaimLine.objects.filter(submission=sub, national_errors=[])
-        deltas = set(lines.values_list("training_contract_identifier", flat=True).distinct())
-        ref = engine.load_reference(rto_ids=[sub.rto_id], deltas=deltas)
-        valid_ids = [
-            ln["id"]
-            for ln in lines.order_by("id").values(*LINE_FIELDS).iterator(chunk_size=5000)
-            if not engine.validate_line(ln, ref).codes
-        ]
-        lodged = _lodge_lines(sub.rto_id, valid_ids, now, today) if valid_ids else 0
+        lodged = _lodge_claim(sub, now, today)
         if not lodged:
             raise ApplicationError("No line of this claim is valid: nothing to lodge.")
         sub.status = ClaimSubmission.Status.LODGED
@@ -266,14 +259,45 @@ WHERE c.id = n.id AND c.rto_id = %(rto_id)s
 """
 
 
-def _lodge_lines(rto_id: int, ids: list[int], now: dt.datetime, today: dt.date) -> int:
-    """Lodge the given (valid, draft) lines of one submission, set-based.
+def _lodge_claim(sub: ClaimSubmission, now: dt.datetime, today: dt.date) -> int:
+    """Lodge the valid lines of the (validated, not yet lodged) claim ``sub``
+    (:func:`_lodge_lines`): those without national errors that still pass the departmental
+    checks (payment-rules.md §2) on the reference data of the lodgement date ``today``,
+    found set-based by the shared rule SQL (``claim_sql``), one statement per range of
+    ``pipeline.CHUNK`` line ids."""
+    params = {"rto_id": sub.rto_id, "claim": sub.pk, "rto_code": sub.rto.code, "today": today}
+
+    def valid_ids(cur) -> int:
+        cur.execute(
+            "SELECT min(id), max(id) FROM pqs_claims_claimline"
+            " WHERE submission_id = %(claim)s AND rto_id = %(rto_id)s",
+            params,
+        )
+        first, last = cur.fetchone()
+        valid = 0
+        for lo in range(first or 0, (last or -1) + 1, CHUNK):
+            valid += claim_sql.run(
+                cur,
+                claim_sql.STORED_CAND,
+                claim_sql.LODGE_TAIL,
+                params | {"lo": lo, "hi": lo + CHUNK},
+                analysed=False,
+            )
+        return valid
+
+    return _lodge_lines(sub.rto_id, valid_ids, now, today)
+
+
+def _lodge_lines(rto_id: int, ids, now: dt.datetime, today: dt.date) -> int:
+    """Lodge the given (valid, draft) lines of one submission, set-based: ``ids``, a list
+    of line ids, or a function that writes them into the temporary table ``_lodge_ids``
+    with a cursor and returns how many it wrote.
 
     Each line supersedes the currently lodged line with the same key (RTO, client, unit,
     program, contract), the most recently lodged first, and keeps its first lodgement date;
     two lines of the submission with the same key chain in line order (the later one
-    supersedes the earlier, as lodging them one after the other would). The ids are COPYed
-    into a temporary table and the new lines, the lines they supersede and both updates are
+    supersedes the earlier, as lodging them one after the other would). The ids are in a
+    temporary table and the new lines, the lines they supersede and both updates are
     joins between analysed tables (hash joins; over an unanalysed CTE the planner guesses
     the row count and picks a nested loop, quadratic in the claim's lines). Lodgements of one
     RTO are serialised with a transaction-scoped advisory lock, so the read of the lodged
@@ -286,9 +310,13 @@ def _lodge_lines(rto_id: int, ids: list[int], now: dt.datetime, today: dt.date) 
         # (dropped first: a caller's outer transaction — a test — keeps ON COMMIT DROP tables)
         cur.execute("DROP TABLE IF EXISTS _lodge_ids, _lodge_new, _lodge_old")
         cur.execute("CREATE TEMP TABLE _lodge_ids (id bigint PRIMARY KEY) ON COMMIT DROP")
-        with cur.cursor.copy("COPY _lodge_ids FROM STDIN") as copy:
-            for pk in ids:
-                copy.write_row((pk,))
+        if callable(ids):
+            if not ids(cur):
+                return 0
+        else:
+            with cur.cursor.copy("COPY _lodge_ids FROM STDIN") as copy:
+                for pk in ids:
+                    copy.write_row((pk,))
         cur.execute("ANALYZE _lodge_ids")
         cur.execute(LODGE_NEW_SQL, params)
         cur.execute("ANALYZE _lodge_new")
