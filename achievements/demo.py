@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from core.demo import DEMO_DATA_DIR
+from core.demo import DEMO_DATA_DIR, demo_loader
 
 
+@demo_loader(order=40)
 def load_training_products(out) -> None:
     from core.reference_import import import_reference
 

@@ -8,6 +8,8 @@ import datetime as dt
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from core.demo import demo_loader
+
 KINDS = [
     "funding-programs",
     "price-list",
@@ -19,6 +21,7 @@ KINDS = [
 ]
 
 
+@demo_loader(order=60)
 def load_payments(out) -> None:
     from core.demo import DEMO_DATA_DIR
     from rtos.models import Rto
