@@ -39,13 +39,6 @@ def home_workspace(request):
 
 
 @rto_perm_required(Perm.VIEW)
-def dashboard(request, rto_code):
-    from .dashboard import dashboard_context
-
-    return render(request, "rtos/dashboard.html", dashboard_context(request.rto))
-
-
-@rto_perm_required(Perm.VIEW)
 def staff_list(request, rto_code):
     can_manage = request.rto_access.has(Perm.MANAGE_STAFF)
     return render(
