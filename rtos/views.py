@@ -6,12 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.forms import RoleChangeForm, StaffInviteForm
-from accounts.services import (
-    invitation_create,
-    invitation_revoke,
-    membership_change_role,
-    membership_deactivate,
-)
+from accounts.services import invitation_create, invitation_revoke
 from core.decorators import rto_perm_required
 from core.errors import ApplicationError
 
@@ -24,7 +19,13 @@ from .selectors import (
     membership_get_for_actor,
     membership_list,
 )
-from .services import RTO_SETTINGS_FIELDS, rto_logo_data_uri, rto_update_settings
+from .services import (
+    RTO_SETTINGS_FIELDS,
+    membership_change_role,
+    membership_deactivate,
+    rto_logo_data_uri,
+    rto_update_settings,
+)
 
 
 @login_required
