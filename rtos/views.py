@@ -14,9 +14,9 @@ from .access import memberships_for
 from .forms import RtoSettingsForm
 from .models import Perm
 from .selectors import (
-    invitation_get_for_actor,
+    invitation_get_for_rto,
     invitation_list,
-    membership_get_for_actor,
+    membership_get_for_rto,
     membership_list,
 )
 from .services import (
@@ -77,7 +77,7 @@ def staff_invite(request, rto_code):
 
 @rto_perm_required(Perm.MANAGE_STAFF)
 def staff_member(request, rto_code, public_id):
-    membership = membership_get_for_actor(rto=request.rto, public_id=public_id)
+    membership = membership_get_for_rto(rto=request.rto, public_id=public_id)
     form = RoleChangeForm(request.POST or None, initial={"role": membership.role})
     if request.method == "POST":
         try:
@@ -108,7 +108,7 @@ def staff_member(request, rto_code, public_id):
 @require_POST
 @rto_perm_required(Perm.MANAGE_STAFF)
 def invitation_revoke_view(request, rto_code, public_id):
-    invitation = invitation_get_for_actor(rto=request.rto, public_id=public_id)
+    invitation = invitation_get_for_rto(rto=request.rto, public_id=public_id)
     invitation_revoke(actor=request.user, invitation=invitation)
     messages.success(request, f"Invitation to {invitation.email} withdrawn.")
     return redirect("rto:staff_list", rto_code=request.rto.code)
