@@ -7,7 +7,9 @@ import datetime as dt
 import hashlib
 import io
 import logging
+from collections.abc import Callable
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
@@ -138,6 +140,24 @@ def submission_create(
 
 # ---------------------------------------------------------------------------- validate
 
+#: What a submission kind other than the register adds to validation, run in the same
+#: transaction (a claim builds its claim lines). The app that owns the kind registers its
+#: step at start-up (``pqs_claims.apps``), so the register imports no claims code.
+_VALIDATION_STEPS: dict[str, Callable[..., None]] = {}
+
+
+def register_validation_step(kind: str, step: Callable[..., None]) -> None:
+    _VALIDATION_STEPS[kind] = step
+
+
+def validation_step(kind: str) -> Callable[..., None]:
+    try:
+        return _VALIDATION_STEPS[kind]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"No validation step registered for {kind} submissions."
+        ) from None
+
 
 def _progress(sub_id: int, phase: str, done: int, total: int) -> None:
     """Record a phase's progress on the submission row (the page polls it). ``total`` may
@@ -260,10 +280,8 @@ def submission_validate(submission_id: int) -> Submission:
                         " WHERE submission_id = %s AND rto_id = %s",
                         [sub.pk, sub.rto_id],
                     )
-        if sub.kind == Submission.Kind.CLAIM:  # its claim lines, in this same transaction
-            from pqs_claims.pipeline import claim_lines_build
-
-            claim_lines_build(locked, result, fatal=bool(fatal), progress=progress)
+        if sub.kind != Submission.Kind.REGISTER:  # a claim: its lines, in this same transaction
+            validation_step(sub.kind)(locked, result, fatal=bool(fatal), progress=progress)
         with connection.cursor() as cur:
             # One pass over each staging table (a million outcome rows: scanned once, not twice).
             cur.execute(
