@@ -1,7 +1,7 @@
 """RTO roles and what each may do (screens.md Roles), and what a department officer's grant
 allows. A membership (``rtos.RtoMembership``) holds a role; an invitation names one; the
 tenant door (``rtos.access``) turns a role or grant into permissions. They live here, below
-the tenant app, so that accounts and rtos do not import each other."""
+the tenant app, so that accounts never imports rtos (rtos imports accounts)."""
 
 from django.db import models
 
