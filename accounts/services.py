@@ -15,11 +15,11 @@ from core.audit import audit_record
 from core.errors import ApplicationError
 
 from .models import AccessApplication, DepartmentRole, Invitation, OfficerGrant, User
+from .notifications import notify_on_commit
 from .roles import Role
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: accounts does not import rtos
     from rtos.models import Rto
-from .notifications import notify_on_commit
 
 
 def _send_invitation_email(invitation: Invitation, token: str) -> None:
