@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core.decorators import department_required
 from core.errors import ApplicationError
-from verification.clients import client_ip
+from core.http import client_ip
 
 from .forms import AccessApplicationForm, AccessDecisionForm
 from .models import AccessApplication

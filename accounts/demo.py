@@ -29,3 +29,27 @@ DEPARTMENT_PEOPLE = [
     (f"approver@{DEMO_DOMAIN}", "approver", True),
     (f"dept-admin@{DEMO_DOMAIN}", "admin", False),
 ]
+
+
+def ensure_demo_user(email: str, full_name: str, **extra):
+    """The demo user with this e-mail (created with the demo password and a verified
+    address and TOTP authenticator, or updated with ``extra``)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from .models import User
+
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name, **extra)
+    else:
+        for k, v in extra.items():
+            setattr(user, k, v)
+        user.save()
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, demo_totp_secret(email))
+    return user

@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from rtos.models import Role
+from core.validators import validate_abn
 
 from .models import DepartmentRole, NotificationPreference
+from .roles import Role
 
 
 class InvitationAcceptForm(forms.Form):
@@ -70,8 +71,6 @@ class AccessApplicationForm(forms.Form):
     )
 
     def clean_abn(self):
-        from rtos.models import validate_abn
-
         abn = self.cleaned_data["abn"].replace(" ", "")
         validate_abn(abn)
         return abn

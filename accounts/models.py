@@ -173,7 +173,7 @@ class Invitation(models.Model):
 
     @property
     def role_label(self) -> str:
-        from rtos.models import Role
+        from .roles import Role
 
         if self.rto_role:
             return Role(self.rto_role).label

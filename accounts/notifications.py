@@ -20,7 +20,9 @@ nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -28,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 from django_scopes import scopes_disabled
 
 from .models import Notification, NotificationPreference, User
@@ -61,7 +64,8 @@ def site_name() -> str:
     return getattr(settings, "CQR_SITE_NAME", "CQR Portal")
 
 
-def _url(name: str, *args) -> str:
+def absolute_url(name: str, *args) -> str:
+    """The full address of the named URL on this site (for e-mails)."""
     return settings.CQR_SITE_URL.rstrip("/") + reverse(name, args=args)
 
 
@@ -85,7 +89,7 @@ def notify(event: str, object_id: int) -> int:
     """Build ``event``'s e-mails for ``object_id`` and send those not yet sent. Returns
     how many were sent now."""
     with scopes_disabled():
-        mails = BUILDERS[event](object_id)
+        mails = builders()[event](object_id)
     sent = 0
     for mail in mails:
         if event in PREFERENCE and not wants(mail.user, event):
@@ -126,7 +130,7 @@ def _send(mail: Mail) -> None:
             **mail.context,
             "site_name": site_name(),
             "site_url": settings.CQR_SITE_URL.rstrip("/"),
-            "preferences_url": _url("notification_preferences") if mail.user else "",
+            "preferences_url": absolute_url("notification_preferences") if mail.user else "",
             "user": mail.user,
         },
     )
@@ -137,147 +141,27 @@ def _send(mail: Mail) -> None:
 
 
 # ------------------------------------------------------------------ builders
+# Each app builds the e-mails of its own events, in its ``notifications`` module
+# (achievements: submissions; pqs_claims: claims and batches; verification: shared-link
+# views; rtos: staff invitations), registered with :func:`builder`. The builders are
+# found when the first event is sent (``autodiscover_modules``): accounts imports no app.
+
+_BUILDERS: dict[str, Callable[[int], list[Mail]]] = {}
 
 
-def _submission(event: str, submission_id: int) -> list[Mail]:
-    from achievements.models import Submission
+def builder(*events: str):
+    """Register the decorated function as the builder of ``events``' e-mails. It is called
+    with the event and the object's id and returns the mails (possibly none)."""
 
-    sub = Submission.objects.select_related("rto", "uploaded_by").filter(pk=submission_id).first()
-    if sub is None or sub.uploaded_by is None:
-        return []
-    failed = event == "submission_failed"
-    url = (
-        _url("claims:submission", sub.rto.code, sub.public_id)
-        if sub.kind == Submission.Kind.CLAIM
-        else _url("achievements:submission_detail", sub.rto.code, sub.public_id)
-    )
-    what = "could not be processed" if failed else "has been checked"
-    return [
-        Mail.to_user(
-            sub.uploaded_by,
-            f"{event}:{sub.pk}",
-            subject=f"{sub.file_name} {what}",
-            template="accounts/email/notify_submission.txt",
-            context={"sub": sub, "failed": failed, "url": url},
-        )
-    ]
+    def register(func):
+        for event in events:
+            _BUILDERS[event] = partial(func, event)
+        return func
+
+    return register
 
 
-def _claim_lodged(claim_id: int) -> list[Mail]:
-    from pqs_claims.models import ClaimSubmission
-
-    claim = (
-        ClaimSubmission.objects.select_related("rto", "uploaded_by", "lodged_by")
-        .filter(pk=claim_id, status=ClaimSubmission.Status.LODGED)
-        .first()
-    )
-    if claim is None:
-        return []
-    people = {u.pk: u for u in (claim.uploaded_by, claim.lodged_by) if u is not None}
-    url = _url("claims:submission", claim.rto.code, claim.public_id)
-    return [
-        Mail.to_user(
-            u,
-            f"claim_lodged:{claim.pk}",
-            subject=f"User Choice claim lodged: {claim.file_name}",
-            template="accounts/email/notify_claim_lodged.txt",
-            context={"claim": claim, "url": url},
-        )
-        for u in people.values()
-    ]
-
-
-def _batch_approved(batch_id: int) -> list[Mail]:
-    from pqs_claims.exports import remittance_pdf
-    from pqs_claims.models import PaymentBatch
-    from pqs_claims.services import pqs_totals
-    from rtos.models import Role, RtoMembership
-
-    batch = PaymentBatch.objects.filter(pk=batch_id).first()
-    if batch is None or not batch.is_frozen or batch.is_preview:
-        return []
-    mails = []
-    for total in pqs_totals(batch):
-        rto = total["rto"]
-        admins = [
-            m.user
-            for m in RtoMembership.objects.select_related("user").filter(
-                rto=rto, role=Role.ADMIN, is_active=True
-            )
-            if wants(m.user, "batch_approved")
-        ]
-        if not admins:
-            continue  # no remittance is rendered for nobody
-        pdf = remittance_pdf(batch, total)
-        for user in admins:
-            mails.append(
-                Mail.to_user(
-                    user,
-                    f"batch_approved:{batch.pk}:{rto.pk}",
-                    subject=f"User Choice payment approved: {batch.period} ({rto.code})",
-                    template="accounts/email/notify_batch_approved.txt",
-                    context={"batch": batch, "rto": rto, "total": total["total"]},
-                    attachments=[
-                        (f"remittance-{batch.period}-{rto.code}.pdf", pdf, "application/pdf")
-                    ],
-                )
-            )
-    return mails
-
-
-def _share_viewed(view_id: int) -> list[Mail]:
-    from verification.models import ShareView
-
-    view = ShareView.objects.select_related("link__learner").filter(pk=view_id).first()
-    if view is None or not view.link.notify_on_view or not view.link.learner.email:
-        return []
-    link = view.link
-    hour = timezone.localtime(view.viewed_at).strftime("%Y%m%d%H")
-    return [
-        Mail(
-            key=f"share_viewed:{link.pk}:{hour}",  # at most one e-mail an hour per link
-            email=link.learner.email,
-            subject="Someone viewed the records you shared",
-            template="accounts/email/notify_share_viewed.txt",
-            context={"link": link, "view": view, "activity_url": _url("learner:activity")},
-        )
-    ]
-
-
-def _staff_invited(invitation_id: int) -> list[Mail]:
-    from rtos.models import Role, RtoMembership
-
-    from .models import Invitation
-
-    invitation = (
-        Invitation.objects.select_related("rto", "invited_by").filter(pk=invitation_id).first()
-    )
-    if invitation is None or invitation.rto is None:
-        return []
-    admins = RtoMembership.objects.select_related("user").filter(
-        rto=invitation.rto, role=Role.ADMIN, is_active=True
-    )
-    return [
-        Mail.to_user(
-            m.user,
-            f"staff_invited:{invitation.pk}",
-            subject=f"New staff member invited to {invitation.rto.display_name}",
-            template="accounts/email/notify_staff_invited.txt",
-            context={
-                "invitation": invitation,
-                "staff_url": _url("rto:staff_list", invitation.rto.code),
-            },
-        )
-        for m in admins
-        if m.user_id != invitation.invited_by_id  # who invited knows already
-    ]
-
-
-BUILDERS = {
-    "submission_validated": lambda pk: _submission("submission_validated", pk),
-    "submission_failed": lambda pk: _submission("submission_failed", pk),
-    "claim_lodged": _claim_lodged,
-    "batch_approved": _batch_approved,
-    "share_viewed": _share_viewed,
-    "staff_invited": _staff_invited,
-}
+def builders() -> dict[str, Callable[[int], list[Mail]]]:
+    """Every event's builder (imports each installed app's ``notifications`` module)."""
+    autodiscover_modules("notifications")
+    return _BUILDERS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -11,10 +13,13 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import ApplicationError
-from rtos.models import Role, Rto, RtoMembership
 
 from .models import AccessApplication, DepartmentRole, Invitation, OfficerGrant, User
 from .notifications import notify_on_commit
+from .roles import Role
+
+if TYPE_CHECKING:  # annotations only: accounts does not import rtos
+    from rtos.models import Rto
 
 
 def _send_invitation_email(invitation: Invitation, token: str) -> None:
@@ -46,7 +51,7 @@ def invitation_create(
     if rto is not None:
         if rto_role not in Role.values:
             raise ApplicationError("Choose a role for the new staff member.")
-        if RtoMembership.objects.filter(rto=rto, user__email=email, is_active=True).exists():
+        if rto.memberships.filter(user__email=email, is_active=True).exists():
             raise ApplicationError(f"{email} already works for this RTO.")
     elif department_role not in (r for r in DepartmentRole.values if r):
         raise ApplicationError("Choose a department role.")
@@ -107,9 +112,8 @@ def invitation_accept(
     elif user.email.lower() != invitation.email:
         raise ApplicationError("This invitation was sent to a different e-mail address.")
     if invitation.rto:
-        RtoMembership.objects.update_or_create(
+        invitation.rto.memberships.update_or_create(
             user=user,
-            rto=invitation.rto,
             defaults={"role": invitation.rto_role, "is_active": True, "deactivated_at": None},
         )
     else:
@@ -126,51 +130,6 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record("invitation.revoked", actor=actor, rto=invitation.rto, obj=invitation)
-
-
-@transaction.atomic
-def membership_change_role(*, actor: User, membership: RtoMembership, role: str) -> None:
-    if role not in Role.values:
-        raise ApplicationError("Unknown role.")
-    if membership.role == Role.ADMIN and role != Role.ADMIN:
-        _ensure_another_admin(membership)
-    before = membership.role
-    membership.role = role
-    membership.save(update_fields=["role"])
-    audit_record(
-        "membership.role_changed",
-        actor=actor,
-        rto=membership.rto,
-        obj=membership,
-        before={"role": before},
-        after={"role": role, "user": membership.user.email},
-    )
-
-
-@transaction.atomic
-def membership_deactivate(*, actor: User, membership: RtoMembership) -> None:
-    if membership.user_id == actor.pk:
-        raise ApplicationError("You cannot deactivate yourself.")
-    if membership.role == Role.ADMIN:
-        _ensure_another_admin(membership)
-    membership.is_active = False
-    membership.deactivated_at = timezone.now()
-    membership.save(update_fields=["is_active", "deactivated_at"])
-    audit_record(
-        "membership.deactivated",
-        actor=actor,
-        rto=membership.rto,
-        obj=membership,
-        after={"user": membership.user.email},
-    )
-
-
-def _ensure_another_admin(membership: RtoMembership) -> None:
-    others = RtoMembership.objects.filter(
-        rto=membership.rto, role=Role.ADMIN, is_active=True
-    ).exclude(pk=membership.pk)
-    if not others.exists():
-        raise ApplicationError("An RTO needs at least one active administrator.")
 
 
 @transaction.atomic
@@ -261,7 +220,10 @@ def access_application_submit(
     """
     code = rto_code.strip().upper()
     abn = abn.replace(" ", "")
-    rto = Rto.objects.select_for_update().filter(code__iexact=code).first()
+    # The registry is reached through the application's own foreign key: accounts sits
+    # below rtos and does not import it.
+    registry = AccessApplication._meta.get_field("rto").related_model
+    rto = registry.objects.select_for_update().filter(code__iexact=code).first()
     if rto is None:
         raise ApplicationError(
             f"RTO code {code} is not on the national register the portal holds. Check the "

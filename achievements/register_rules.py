@@ -24,9 +24,9 @@ from .models import StagedAward, StagedClient, StagedOutcome, TrainingProduct
 
 __all__ = ["RULES", "RegisterRule", "by_id", "enabled"]
 
-_O = StagedOutcome._meta.db_table
-_C = StagedClient._meta.db_table
-_A = StagedAward._meta.db_table
+OUTCOMES = StagedOutcome._meta.db_table
+CLIENTS = StagedClient._meta.db_table
+AWARDS = StagedAward._meta.db_table
 _TP = TrainingProduct._meta.db_table
 _ISSUE_COLS = "(file, line, field, value, rule, severity, message, record_key)"
 
@@ -43,9 +43,8 @@ class RegisterRule:
     stage: str = "staged"
 
 
-_R = RegisterRule
 RULES: tuple[RegisterRule, ...] = (
-    _R(
+    RegisterRule(
         "REG-01",
         "error",
         "A unit code that is not a national unit of competency known to the register.",
@@ -56,12 +55,12 @@ RULES: tuple[RegisterRule, ...] = (
     SELECT o.file, o.line_no, 'subject_identifier', o.subject_identifier, 'REG-01', 'error',
            'Unit ' || o.subject_identifier || ' is not a national unit of competency known to'
            || ' the register (training.gov.au list).', o.record_key
-    FROM {_O} o LEFT JOIN {_TP} tp ON tp.code = o.subject_identifier
+    FROM {OUTCOMES} o LEFT JOIN {_TP} tp ON tp.code = o.subject_identifier
     WHERE o.submission_id = %(sub)s AND o.rto_id = %(rto)s AND tp.id IS NULL
       AND EXISTS (SELECT 1 FROM {_TP})""",
         ),
     ),
-    _R(
+    RegisterRule(
         "REG-02",
         "warning",
         "A unit that training.gov.au lists as superseded.",
@@ -72,11 +71,11 @@ RULES: tuple[RegisterRule, ...] = (
     SELECT o.file, o.line_no, 'subject_identifier', o.subject_identifier, 'REG-02', 'warning',
            'Unit ' || o.subject_identifier || ' is superseded'
            || COALESCE(' by ' || NULLIF(tp.superseded_by, ''), '') || '.', o.record_key
-    FROM {_O} o JOIN {_TP} tp ON tp.code = o.subject_identifier
+    FROM {OUTCOMES} o JOIN {_TP} tp ON tp.code = o.subject_identifier
     WHERE o.submission_id = %(sub)s AND o.rto_id = %(rto)s AND tp.status = 'superseded'""",
         ),
     ),
-    _R(
+    RegisterRule(
         "REG-03",
         "error",
         "A qualification code not known to the register (training.gov.au list).",
@@ -86,16 +85,16 @@ RULES: tuple[RegisterRule, ...] = (
     SELECT x.file, x.line_no, 'program_identifier', x.program_identifier, 'REG-03', 'error',
            'Qualification ' || x.program_identifier || ' is not known to the register'
            || ' (training.gov.au list).', x.record_key
-    FROM (SELECT file, line_no, program_identifier, record_key FROM {_O}
+    FROM (SELECT file, line_no, program_identifier, record_key FROM {OUTCOMES}
           WHERE submission_id = %(sub)s AND rto_id = %(rto)s AND program_identifier <> ''
           UNION ALL
-          SELECT file, line_no, program_identifier, record_key FROM {_A}
+          SELECT file, line_no, program_identifier, record_key FROM {AWARDS}
           WHERE submission_id = %(sub)s AND rto_id = %(rto)s AND program_identifier <> '') x
     LEFT JOIN {_TP} tp ON tp.code = x.program_identifier
     WHERE tp.id IS NULL AND EXISTS (SELECT 1 FROM {_TP})""",
         ),
     ),
-    _R(
+    RegisterRule(
         "REG-04",
         "warning",
         "A qualification that training.gov.au lists as superseded.",
@@ -105,15 +104,15 @@ RULES: tuple[RegisterRule, ...] = (
     SELECT x.file, x.line_no, 'program_identifier', x.program_identifier, 'REG-04', 'warning',
            'Qualification ' || x.program_identifier || ' is superseded'
            || COALESCE(' by ' || NULLIF(tp.superseded_by, ''), '') || '.', x.record_key
-    FROM (SELECT file, line_no, program_identifier, record_key FROM {_O}
+    FROM (SELECT file, line_no, program_identifier, record_key FROM {OUTCOMES}
           WHERE submission_id = %(sub)s AND rto_id = %(rto)s AND program_identifier <> ''
           UNION ALL
-          SELECT file, line_no, program_identifier, record_key FROM {_A}
+          SELECT file, line_no, program_identifier, record_key FROM {AWARDS}
           WHERE submission_id = %(sub)s AND rto_id = %(rto)s AND program_identifier <> '') x
     JOIN {_TP} tp ON tp.code = x.program_identifier WHERE tp.status = 'superseded'""",
         ),
     ),
-    _R(
+    RegisterRule(
         "REG-05",
         "warning",
         "A unit or qualification title that differs from training.gov.au.",
@@ -121,7 +120,7 @@ RULES: tuple[RegisterRule, ...] = (
         (),
         stage="reading",
     ),
-    _R(
+    RegisterRule(
         "REG-06",
         "error",
         "A USI held by a learner with another date of birth (in the register or in this"
@@ -133,7 +132,7 @@ RULES: tuple[RegisterRule, ...] = (
     SELECT c.file, c.line_no, 'unique_student_identifier', c.unique_student_identifier,
            'REG-06', 'error', 'USI ' || c.unique_student_identifier || ' is already held by a'
            || ' learner with a different date of birth.', c.record_key
-    FROM {_C} c JOIN students_learner l ON l.usi = c.unique_student_identifier
+    FROM {CLIENTS} c JOIN students_learner l ON l.usi = c.unique_student_identifier
     WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s
       AND c.date_of_birth IS NOT NULL AND l.date_of_birth IS NOT NULL
       AND l.date_of_birth <> c.date_of_birth""",
@@ -141,15 +140,15 @@ RULES: tuple[RegisterRule, ...] = (
     SELECT c.file, c.line_no, 'unique_student_identifier', c.unique_student_identifier,
            'REG-06', 'error', 'USI ' || c.unique_student_identifier || ' is given to clients'
            || ' with different dates of birth in this submission.', c.record_key
-    FROM {_C} c
+    FROM {CLIENTS} c
     WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s AND c.unique_student_identifier
           ~ '^[2-9A-HJ-NP-Z]{{10}}$' AND EXISTS (
-        SELECT 1 FROM {_C} c2 WHERE c2.submission_id = c.submission_id
+        SELECT 1 FROM {CLIENTS} c2 WHERE c2.submission_id = c.submission_id
           AND c2.unique_student_identifier = c.unique_student_identifier
           AND c2.date_of_birth IS DISTINCT FROM c.date_of_birth)""",
         ),
     ),
-    _R(
+    RegisterRule(
         "REG-07",
         "error",
         "A certificate (parchment) number already used by another award of this RTO, or"
@@ -160,7 +159,7 @@ RULES: tuple[RegisterRule, ...] = (
     SELECT a.file, a.line_no, 'parchment_number', a.certificate_number, 'REG-07', 'error',
            'Certificate number ' || a.certificate_number || ' is already used by another'
            || ' award of this RTO.', a.record_key
-    FROM {_A} a
+    FROM {AWARDS} a
     JOIN achievements_award aw
       ON aw.rto_id = a.rto_id AND aw.certificate_number = a.certificate_number
     JOIN students_clientrecord cr ON cr.id = aw.client_record_id
@@ -173,13 +172,13 @@ RULES: tuple[RegisterRule, ...] = (
     SELECT a.file, a.line_no, 'parchment_number', a.certificate_number, 'REG-07', 'error',
            'Certificate number ' || a.certificate_number || ' appears more than once in this'
            || ' submission.', a.record_key
-    FROM {_A} a WHERE a.submission_id = %(sub)s AND a.rto_id = %(rto)s
+    FROM {AWARDS} a WHERE a.submission_id = %(sub)s AND a.rto_id = %(rto)s
       AND a.certificate_number <> '' AND EXISTS (
-        SELECT 1 FROM {_A} a2 WHERE a2.submission_id = a.submission_id AND a2.id <> a.id
+        SELECT 1 FROM {AWARDS} a2 WHERE a2.submission_id = a.submission_id AND a2.id <> a.id
           AND a2.certificate_number = a.certificate_number)""",
         ),
     ),
-    _R(
+    RegisterRule(
         "REG-08",
         "warning",
         "A row that changes a record already in the register (date of birth, outcome).",
@@ -190,7 +189,7 @@ RULES: tuple[RegisterRule, ...] = (
     SELECT c.file, c.line_no, 'date_of_birth', COALESCE(to_char(c.date_of_birth, 'DDMMYYYY'), ''),
            'REG-08', 'warning', 'This changes the date of birth recorded for client '
            || c.client_identifier || '.', c.record_key
-    FROM {_C} c JOIN students_clientrecord cr
+    FROM {CLIENTS} c JOIN students_clientrecord cr
       ON cr.rto_id = c.rto_id AND cr.client_identifier = c.client_identifier
     WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s
       AND cr.date_of_birth IS DISTINCT FROM c.date_of_birth""",
@@ -199,7 +198,7 @@ RULES: tuple[RegisterRule, ...] = (
            'REG-08', 'warning', 'This changes the outcome of ' || o.subject_identifier
            || ' from ' || u.outcome_identifier_national || ' to '
            || o.outcome_identifier_national || '.', o.record_key
-    FROM {_O} o
+    FROM {OUTCOMES} o
     JOIN students_clientrecord cr
       ON cr.rto_id = o.rto_id AND cr.client_identifier = o.client_identifier
     JOIN achievements_unitoutcome u ON u.rto_id = o.rto_id AND u.client_record_id = cr.id
@@ -212,7 +211,7 @@ RULES: tuple[RegisterRule, ...] = (
       AND u.outcome_identifier_national <> o.outcome_identifier_national""",
         ),
     ),
-    _R(
+    RegisterRule(
         "REG-09",
         "error",
         "An outcome or award whose client is neither in the submission nor in the register.",
@@ -222,18 +221,18 @@ RULES: tuple[RegisterRule, ...] = (
     SELECT x.file, x.line_no, 'client_identifier', x.client_identifier, 'REG-09', 'error',
            'Client ' || x.client_identifier || ' is neither in this submission''s client'
            || ' records nor in the register.', x.record_key
-    FROM (SELECT file, line_no, client_identifier, record_key, rto_id FROM {_O}
+    FROM (SELECT file, line_no, client_identifier, record_key, rto_id FROM {OUTCOMES}
           WHERE submission_id = %(sub)s AND rto_id = %(rto)s
           UNION ALL
-          SELECT file, line_no, client_identifier, record_key, rto_id FROM {_A}
+          SELECT file, line_no, client_identifier, record_key, rto_id FROM {AWARDS}
           WHERE submission_id = %(sub)s AND rto_id = %(rto)s) x
-    WHERE NOT EXISTS (SELECT 1 FROM {_C} c WHERE c.submission_id = %(sub)s
+    WHERE NOT EXISTS (SELECT 1 FROM {CLIENTS} c WHERE c.submission_id = %(sub)s
                       AND c.client_identifier = x.client_identifier)
       AND NOT EXISTS (SELECT 1 FROM students_clientrecord cr WHERE cr.rto_id = x.rto_id
                       AND cr.client_identifier = x.client_identifier)""",
         ),
     ),
-    _R(
+    RegisterRule(
         "REG-10",
         "error",
         "The same client, activity or award appears more than once in the submission.",
@@ -242,8 +241,8 @@ RULES: tuple[RegisterRule, ...] = (
             f"""INSERT INTO _reg_issues {_ISSUE_COLS}
     SELECT c.file, c.line_no, 'client_identifier', c.client_identifier, 'REG-10', 'error',
            'Client ' || c.client_identifier || ' appears more than once.', c.record_key
-    FROM {_C} c WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s AND EXISTS (
-      SELECT 1 FROM {_C} c2 WHERE c2.submission_id = c.submission_id AND c2.id <> c.id
+    FROM {CLIENTS} c WHERE c.submission_id = %(sub)s AND c.rto_id = %(rto)s AND EXISTS (
+      SELECT 1 FROM {CLIENTS} c2 WHERE c2.submission_id = c.submission_id AND c2.id <> c.id
         AND c2.client_identifier = c.client_identifier)""",
             # (window counts: PARTITION BY groups NULLs together, i.e. IS NOT DISTINCT FROM,
             # and runs as one sort instead of a correlated self-join per row; COLLATE "C"
@@ -256,7 +255,7 @@ RULES: tuple[RegisterRule, ...] = (
             PARTITION BY client_identifier COLLATE "C", subject_identifier COLLATE "C",
                          program_identifier COLLATE "C", activity_start_date,
                          training_organisation_delivery_location_identifier COLLATE "C"
-          ) AS n FROM {_O} WHERE submission_id = %(sub)s AND rto_id = %(rto)s) o
+          ) AS n FROM {OUTCOMES} WHERE submission_id = %(sub)s AND rto_id = %(rto)s) o
     WHERE o.n > 1""",
             f"""INSERT INTO _reg_issues {_ISSUE_COLS}
     SELECT a.file, a.line_no, 'program_identifier', a.program_identifier, 'REG-10', 'error',
@@ -265,11 +264,11 @@ RULES: tuple[RegisterRule, ...] = (
     FROM (SELECT file, line_no, program_identifier, record_key, count(*) OVER (
             PARTITION BY client_identifier, program_identifier, award_type,
                          date_program_completed
-          ) AS n FROM {_A} WHERE submission_id = %(sub)s AND rto_id = %(rto)s) a
+          ) AS n FROM {AWARDS} WHERE submission_id = %(sub)s AND rto_id = %(rto)s) a
     WHERE a.n > 1""",
         ),
     ),
-    _R(
+    RegisterRule(
         "REG-11",
         "error",
         "An outcome or award whose client has errors (it stays out with its client).",
@@ -281,9 +280,9 @@ RULES: tuple[RegisterRule, ...] = (
            || ' cannot go in yet.', t.record_key
     FROM {table} t WHERE t.submission_id = %(sub)s AND t.rto_id = %(rto)s
       AND NOT t.has_error AND EXISTS (
-        SELECT 1 FROM {_C} c WHERE c.submission_id = t.submission_id
+        SELECT 1 FROM {CLIENTS} c WHERE c.submission_id = t.submission_id
           AND c.client_identifier = t.client_identifier AND c.has_error)"""
-            for table in (_O, _A)
+            for table in (OUTCOMES, AWARDS)
         ),
         stage="cascade",
     ),

@@ -1,4 +1,4 @@
-"""Register reads. Every lookup by a user-supplied id goes through a *_get_for_actor."""
+"""Register reads. Every lookup by a user-supplied id goes through a *_get_for_rto."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def submission_list(*, rto):
     return Submission.objects.filter(rto=rto).select_related("uploaded_by").order_by("-id")
 
 
-def submission_get_for_actor(*, rto, public_id: str) -> Submission:
+def submission_get_for_rto(*, rto, public_id: str) -> Submission:
     sub = Submission.objects.filter(rto=rto, public_id=public_id).first()
     if sub is None:
         raise Http404
@@ -110,7 +110,7 @@ def outcome_counts(*, rto, client_record_ids) -> dict[int, int]:
     )
 
 
-def client_record_get_for_actor(*, rto, public_id: str):
+def client_record_get_for_rto(*, rto, public_id: str):
     from students.models import ClientRecord
 
     cr = (
@@ -123,7 +123,7 @@ def client_record_get_for_actor(*, rto, public_id: str):
     return cr
 
 
-def outcome_get_for_actor(*, rto, public_id: str):
+def outcome_get_for_rto(*, rto, public_id: str):
     from .models import UnitOutcome
 
     o = (

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_records
+from . import records_views, views
 
 app_name = "achievements"
 
@@ -30,34 +30,34 @@ urlpatterns = [
         views.submission_issues_download,
         name="submission_issues",
     ),
-    path("learners/", views_records.learner_list, name="learner_list"),
-    path("learners/new/", views_records.learner_create, name="learner_create"),
-    path("learners/<str:public_id>/", views_records.learner_detail, name="learner_detail"),
+    path("learners/", records_views.learner_list, name="learner_list"),
+    path("learners/new/", records_views.learner_create, name="learner_create"),
+    path("learners/<str:public_id>/", records_views.learner_detail, name="learner_detail"),
     path(
         "learners/<str:public_id>/identity/",
-        views_records.learner_correct,
+        records_views.learner_correct,
         name="learner_correct",
     ),
     path(
         "learners/<str:public_id>/outcomes/new/",
-        views_records.outcome_add,
+        records_views.outcome_add,
         name="outcome_add",
     ),
-    path("learners/<str:public_id>/awards/new/", views_records.award_add, name="award_add"),
+    path("learners/<str:public_id>/awards/new/", records_views.award_add, name="award_add"),
     path(
         "outcomes/<str:public_id>/withdraw/",
-        views_records.outcome_withdraw,
+        records_views.outcome_withdraw,
         name="outcome_withdraw",
     ),
-    path("outcomes/<str:public_id>/move/", views_records.outcome_move, name="outcome_move"),
+    path("outcomes/<str:public_id>/move/", records_views.outcome_move, name="outcome_move"),
     path(
         "outcomes/<str:public_id>/correct/",
-        views_records.outcome_correct,
+        records_views.outcome_correct,
         name="outcome_correct",
     ),
     path(
         "lookup/training-product/",
-        views_records.product_lookup,
+        records_views.product_lookup,
         name="product_lookup",
     ),
 ]

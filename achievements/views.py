@@ -152,7 +152,7 @@ def submission_report_context(request, sub: Submission) -> dict:
 
 @rto_perm_required(Perm.VIEW)
 def submission_detail(request, rto_code, public_id):
-    sub = selectors.submission_get_for_actor(rto=request.rto, public_id=public_id)
+    sub = selectors.submission_get_for_rto(rto=request.rto, public_id=public_id)
     working = sub.status in (
         Submission.Status.RECEIVED,
         Submission.Status.VALIDATING,
@@ -201,7 +201,7 @@ def submission_commit_view(request, rto_code, public_id):
     """Commit is irreversible (nothing in the register is ever deleted), so it asks first:
     the report's commit form has a confirmation box, and a POST without it commits nothing
     and says why."""
-    sub = selectors.submission_get_for_actor(rto=request.rto, public_id=public_id)
+    sub = selectors.submission_get_for_rto(rto=request.rto, public_id=public_id)
     if request.POST.get("confirm") != "yes":
         messages.error(
             request,
@@ -225,7 +225,7 @@ def submission_commit_view(request, rto_code, public_id):
 @require_POST
 @rto_perm_required(Perm.SUBMIT)
 def submission_discard_view(request, rto_code, public_id):
-    sub = selectors.submission_get_for_actor(rto=request.rto, public_id=public_id)
+    sub = selectors.submission_get_for_rto(rto=request.rto, public_id=public_id)
     try:
         services.submission_discard(sub, actor=request.user)
     except ApplicationError as exc:
@@ -239,7 +239,7 @@ def submission_discard_view(request, rto_code, public_id):
 
 @rto_perm_required(Perm.VIEW)
 def submission_issues_download(request, rto_code, public_id, fmt):
-    sub = selectors.submission_get_for_actor(rto=request.rto, public_id=public_id)
+    sub = selectors.submission_get_for_rto(rto=request.rto, public_id=public_id)
     issues = sub.issues.order_by("file", "line", "field", "id").iterator(chunk_size=5000)
     name = f"issues-{sub.public_id[:8]}"
     source = exports.IssueSource(sub)  # NAT file / line / field, or the template's row / column

@@ -51,189 +51,194 @@ class Spec:
     required: bool | None = None  # None = from the layout requirement
 
 
-S = Spec
 # (file, field) -> Spec. 7.0 NAT00010 uses the NAT00010A entries and 7.0 NAT00030 the NAT00030A
 # entries (same layouts).
 FIELD_RULES: dict[str, dict[str, Spec]] = {
     "NAT00010": {
-        "training_organisation_identifier": S("id", blank_rule="TO-01"),
-        "training_organisation_name": S(blank_rule="TO-04"),
-        "filler": S("filler", rule="TO-07"),
-        "contact_name": S(rule="TO-08"),
-        "telephone_number": S("phone", rule="TO-08"),
-        "facsimile_number": S("phone", rule="TO-08"),
-        "email_address": S("email", rule="TO-08"),
+        "training_organisation_identifier": Spec("id", blank_rule="TO-01"),
+        "training_organisation_name": Spec(blank_rule="TO-04"),
+        "filler": Spec("filler", rule="TO-07"),
+        "contact_name": Spec(rule="TO-08"),
+        "telephone_number": Spec("phone", rule="TO-08"),
+        "facsimile_number": Spec("phone", rule="TO-08"),
+        "email_address": Spec("email", rule="TO-08"),
     },
     "NAT00010A": {
-        "training_organisation_identifier": S("id", blank_rule="TO-01"),
-        "training_organisation_name": S(blank_rule="TO-04"),
-        "training_organisation_type_identifier": S(
+        "training_organisation_identifier": Spec("id", blank_rule="TO-01"),
+        "training_organisation_name": Spec(blank_rule="TO-04"),
+        "training_organisation_type_identifier": Spec(
             "code", codes="to_type", rule="TO-09", blank_rule="TO-09"
         ),
-        "address_first_line": S(blank_rule="TO-10"),
-        "address_second_line": S(),
-        "address_location_suburb_locality_or_town": S(blank_rule="TO-10"),
-        "postcode": S("postcode", rule="TO-11", blank_rule="TO-11", forbidden=("0000",)),
-        "state_identifier": S("code", codes="state_australian", rule="TO-12", blank_rule="TO-12"),
-        "contact_name": S(rule="TO-08"),
-        "telephone_number": S("phone", rule="TO-08"),
-        "facsimile_number": S("phone", rule="TO-08"),
-        "email_address": S("email", rule="TO-08"),
+        "address_first_line": Spec(blank_rule="TO-10"),
+        "address_second_line": Spec(),
+        "address_location_suburb_locality_or_town": Spec(blank_rule="TO-10"),
+        "postcode": Spec("postcode", rule="TO-11", blank_rule="TO-11", forbidden=("0000",)),
+        "state_identifier": Spec(
+            "code", codes="state_australian", rule="TO-12", blank_rule="TO-12"
+        ),
+        "contact_name": Spec(rule="TO-08"),
+        "telephone_number": Spec("phone", rule="TO-08"),
+        "facsimile_number": Spec("phone", rule="TO-08"),
+        "email_address": Spec("email", rule="TO-08"),
     },
     "NAT00020": {
-        "training_organisation_identifier": S("id", blank_rule="DL-01"),
-        "training_organisation_delivery_location_identifier": S(blank_rule="DL-01"),
-        "training_organisation_delivery_location_name": S(blank_rule="DL-01"),
-        "postcode": S(
+        "training_organisation_identifier": Spec("id", blank_rule="DL-01"),
+        "training_organisation_delivery_location_identifier": Spec(blank_rule="DL-01"),
+        "training_organisation_delivery_location_name": Spec(blank_rule="DL-01"),
+        "postcode": Spec(
             "postcode", rule="DL-05", blank_rule="DL-05", allowed=("OSPC",), forbidden=("0000",)
         ),
-        "state_identifier": S("code", codes="state", rule="DL-06", blank_rule="DL-06"),
-        "address_location_suburb_locality_or_town": S(blank_rule="DL-01"),
-        "country_identifier": S("digits", rule="DL-07", blank_rule="DL-07", forbidden=("0000",)),
+        "state_identifier": Spec("code", codes="state", rule="DL-06", blank_rule="DL-06"),
+        "address_location_suburb_locality_or_town": Spec(blank_rule="DL-01"),
+        "country_identifier": Spec("digits", rule="DL-07", blank_rule="DL-07", forbidden=("0000",)),
     },
     "NAT00030": {
-        "program_identifier": S(blank_rule="PR-01"),
-        "program_name": S(blank_rule="PR-01"),
-        "nominal_hours": S("digits", blank_rule="PR-01"),
+        "program_identifier": Spec(blank_rule="PR-01"),
+        "program_name": Spec(blank_rule="PR-01"),
+        "nominal_hours": Spec("digits", blank_rule="PR-01"),
     },
     "NAT00030A": {
-        "program_identifier": S(blank_rule="PR-01"),
-        "program_name": S(blank_rule="PR-01"),
-        "nominal_hours": S("digits", blank_rule="PR-01"),
-        "program_recognition_identifier": S("code", codes="program_recognition", rule="PR-05"),
-        "program_level_of_education_identifier": S("code", codes="program_level", rule="PR-06"),
-        "program_field_of_education_identifier": S("digits", rule="PR-07"),
-        "anzsco_identifier": S("digits", rule="PR-08"),
-        "vet_flag": S("code", codes="yes_no", rule="PR-09", blank_rule="PR-09"),
+        "program_identifier": Spec(blank_rule="PR-01"),
+        "program_name": Spec(blank_rule="PR-01"),
+        "nominal_hours": Spec("digits", blank_rule="PR-01"),
+        "program_recognition_identifier": Spec("code", codes="program_recognition", rule="PR-05"),
+        "program_level_of_education_identifier": Spec("code", codes="program_level", rule="PR-06"),
+        "program_field_of_education_identifier": Spec("digits", rule="PR-07"),
+        "anzsco_identifier": Spec("digits", rule="PR-08"),
+        "vet_flag": Spec("code", codes="yes_no", rule="PR-09", blank_rule="PR-09"),
     },
     "NAT00060": {
-        "subject_flag": S("code", codes="subject_flag", rule="SU-08", blank_rule="SU-08"),
-        "subject_identifier": S(blank_rule="SU-01"),
-        "subject_name": S(blank_rule="SU-01"),
-        "subject_field_of_education_identifier": S("digits", rule="SU-05"),
-        "vet_flag": S("code", codes="yes_no", rule="SU-06", blank_rule="SU-06"),
-        "nominal_hours": S("digits", blank_rule="SU-07"),
+        "subject_flag": Spec("code", codes="subject_flag", rule="SU-08", blank_rule="SU-08"),
+        "subject_identifier": Spec(blank_rule="SU-01"),
+        "subject_name": Spec(blank_rule="SU-01"),
+        "subject_field_of_education_identifier": Spec("digits", rule="SU-05"),
+        "vet_flag": Spec("code", codes="yes_no", rule="SU-06", blank_rule="SU-06"),
+        "nominal_hours": Spec("digits", blank_rule="SU-07"),
     },
     "NAT00080": {
-        "client_identifier": S("id", blank_rule="CL-01"),
-        "name_for_encryption": S(blank_rule="CL-05"),
-        "highest_school_level_completed_identifier": S(
+        "client_identifier": Spec("id", blank_rule="CL-01"),
+        "name_for_encryption": Spec(blank_rule="CL-05"),
+        "highest_school_level_completed_identifier": Spec(
             "code", codes="highest_school_level", rule="CL-06", blank_rule="CL-06"
         ),
-        "year_highest_school_level_completed": S("year", ns=True, rule="CL-07", blank_rule="CL-07"),
-        "gender": S("code", codes="gender", rule="CL-08", blank_rule="CL-08"),
-        "date_of_birth": S("dob", rule="CL-09", blank_rule="CL-09"),
-        "postcode": S("postcode", rule="CL-11", blank_rule="CL-11", allowed=("OSPC", "@@@@")),
-        "indigenous_status_identifier": S(
+        "year_highest_school_level_completed": Spec(
+            "year", ns=True, rule="CL-07", blank_rule="CL-07"
+        ),
+        "gender": Spec("code", codes="gender", rule="CL-08", blank_rule="CL-08"),
+        "date_of_birth": Spec("dob", rule="CL-09", blank_rule="CL-09"),
+        "postcode": Spec("postcode", rule="CL-11", blank_rule="CL-11", allowed=("OSPC", "@@@@")),
+        "indigenous_status_identifier": Spec(
             "code", codes="indigenous", rule="CL-14", blank_rule="CL-14"
         ),
-        "language_identifier": S("digits", ns=True, rule="CL-15", blank_rule="CL-15"),
-        "labour_force_status_identifier": S(
+        "language_identifier": Spec("digits", ns=True, rule="CL-15", blank_rule="CL-15"),
+        "labour_force_status_identifier": Spec(
             "code", codes="labour_force", rule="CL-17", blank_rule="CL-17"
         ),
-        "country_identifier": S("digits", ns=True, rule="CL-18", blank_rule="CL-18"),
-        "disability_flag": S("code", codes="flag", rule="CL-19", blank_rule="CL-19"),
-        "prior_educational_achievement_flag": S(
+        "country_identifier": Spec("digits", ns=True, rule="CL-18", blank_rule="CL-18"),
+        "disability_flag": Spec("code", codes="flag", rule="CL-19", blank_rule="CL-19"),
+        "prior_educational_achievement_flag": Spec(
             "code", codes="flag", rule="CL-21", blank_rule="CL-21"
         ),
-        "at_school_flag": S("code", codes="flag", rule="CL-23", blank_rule="CL-23"),
-        "proficiency_in_spoken_english_identifier": S("code", codes="proficiency", rule="CL-16"),
-        "address_location_suburb_locality_or_town": S(blank_rule="CL-26"),
+        "at_school_flag": Spec("code", codes="flag", rule="CL-23", blank_rule="CL-23"),
+        "proficiency_in_spoken_english_identifier": Spec("code", codes="proficiency", rule="CL-16"),
+        "address_location_suburb_locality_or_town": Spec(blank_rule="CL-26"),
         # Blank is allowed here: CL-30 needs the client's activity dates (the USI is required
         # from 2015 on only), so the validator checks it with the files (avetmiss.plausible).
-        "unique_student_identifier": S("usi", rule="CL-31", blank_rule="CL-30", required=False),
-        "state_identifier": S("code", codes="state_client", rule="CL-27", blank_rule="CL-27"),
-        "address_building_property_name": S(),
-        "address_flat_unit_details": S(),
-        "address_street_number": S(blank_rule="CL-28"),
-        "address_street_name": S(blank_rule="CL-28"),
-        "survey_contact_status": S(
+        "unique_student_identifier": Spec("usi", rule="CL-31", blank_rule="CL-30", required=False),
+        "state_identifier": Spec("code", codes="state_client", rule="CL-27", blank_rule="CL-27"),
+        "address_building_property_name": Spec(),
+        "address_flat_unit_details": Spec(),
+        "address_street_number": Spec(blank_rule="CL-28"),
+        "address_street_name": Spec(blank_rule="CL-28"),
+        "survey_contact_status": Spec(
             "code", codes="survey_contact_status", rule="CL-34", blank_rule="CL-34"
         ),
-        "statistical_area_level_1_identifier": S(
+        "statistical_area_level_1_identifier": Spec(
             "digits", ns=True, rule="CL-36", blank_rule="CL-36"
         ),
-        "statistical_area_level_2_identifier": S(
+        "statistical_area_level_2_identifier": Spec(
             "digits", ns=True, rule="CL-36", blank_rule="CL-36"
         ),
     },
     "NAT00085": {
-        "client_identifier": S("id", blank_rule="CC-01"),
-        "client_title": S(),
-        "client_first_given_name": S(),
-        "client_family_name": S(blank_rule="CC-03"),
-        "address_building_property_name": S(),
-        "address_flat_unit_details": S(),
-        "address_street_number": S(),
-        "address_street_name": S(),
-        "address_postal_delivery_box": S(),
-        "address_postal_suburb_locality_or_town": S(blank_rule="CC-04"),
-        "postcode": S(
+        "client_identifier": Spec("id", blank_rule="CC-01"),
+        "client_title": Spec(),
+        "client_first_given_name": Spec(),
+        "client_family_name": Spec(blank_rule="CC-03"),
+        "address_building_property_name": Spec(),
+        "address_flat_unit_details": Spec(),
+        "address_street_number": Spec(),
+        "address_street_name": Spec(),
+        "address_postal_delivery_box": Spec(),
+        "address_postal_suburb_locality_or_town": Spec(blank_rule="CC-04"),
+        "postcode": Spec(
             "postcode", rule="CC-05", blank_rule="CC-05", allowed=("OSPC", "@@@@", "0000")
         ),
-        "state_identifier": S("code", codes="state_client", rule="CC-06", blank_rule="CC-06"),
-        "telephone_number_home": S("phone", rule="CC-09"),
-        "telephone_number_work": S("phone", rule="CC-09"),
-        "telephone_number_mobile": S("mobile", rule="CC-08"),
-        "email_address": S("email", rule="CC-10"),
-        "email_address_alternative": S("email", rule="CC-10"),
+        "state_identifier": Spec("code", codes="state_client", rule="CC-06", blank_rule="CC-06"),
+        "telephone_number_home": Spec("phone", rule="CC-09"),
+        "telephone_number_work": Spec("phone", rule="CC-09"),
+        "telephone_number_mobile": Spec("mobile", rule="CC-08"),
+        "email_address": Spec("email", rule="CC-10"),
+        "email_address_alternative": Spec("email", rule="CC-10"),
     },
     "NAT00090": {
-        "client_identifier": S("id", blank_rule="DI-01"),
-        "disability_type_identifier": S(
+        "client_identifier": Spec("id", blank_rule="DI-01"),
+        "disability_type_identifier": Spec(
             "code", codes="disability_type", rule="DI-01", blank_rule="DI-01"
         ),
     },
     "NAT00100": {
-        "client_identifier": S("id", blank_rule="PE-01"),
-        "prior_educational_achievement_identifier": S(
+        "client_identifier": Spec("id", blank_rule="PE-01"),
+        "prior_educational_achievement_identifier": Spec(
             "code", codes="prior_education", rule="PE-01", blank_rule="PE-01"
         ),
     },
     "NAT00120": {
-        "training_organisation_identifier": S("id", blank_rule="TA-01"),
-        "training_organisation_delivery_location_identifier": S(blank_rule="TA-01"),
-        "client_identifier": S("id", blank_rule="TA-01"),
-        "subject_identifier": S(blank_rule="TA-01"),
-        "program_identifier": S(),
-        "activity_start_date": S("date", blank_rule="TA-07"),
-        "activity_end_date": S("date", blank_rule="TA-08"),
-        "delivery_mode_identifier": S(
+        "training_organisation_identifier": Spec("id", blank_rule="TA-01"),
+        "training_organisation_delivery_location_identifier": Spec(blank_rule="TA-01"),
+        "client_identifier": Spec("id", blank_rule="TA-01"),
+        "subject_identifier": Spec(blank_rule="TA-01"),
+        "program_identifier": Spec(),
+        "activity_start_date": Spec("date", blank_rule="TA-07"),
+        "activity_end_date": Spec("date", blank_rule="TA-08"),
+        "delivery_mode_identifier": Spec(
             "code", codes="delivery_mode", rule="TA-19", blank_rule="TA-19"
         ),
-        "outcome_identifier_national": S("code", codes="outcome", rule="TA-18", blank_rule="TA-18"),
-        "scheduled_hours": S("digits", rule="TA-34", blank_rule="TA-34"),
-        "funding_source_national": S("code", codes="funding", rule="TA-22", blank_rule="TA-22"),
-        "commencing_program_identifier": S(
+        "outcome_identifier_national": Spec(
+            "code", codes="outcome", rule="TA-18", blank_rule="TA-18"
+        ),
+        "scheduled_hours": Spec("digits", rule="TA-34", blank_rule="TA-34"),
+        "funding_source_national": Spec("code", codes="funding", rule="TA-22", blank_rule="TA-22"),
+        "commencing_program_identifier": Spec(
             "code", codes="commencing", rule="TA-24", blank_rule="TA-24"
         ),
-        "training_contract_identifier": S(ns=True),
-        "client_identifier_apprenticeships": S(ns=True),
-        "study_reason_identifier": S(
+        "training_contract_identifier": Spec(ns=True),
+        "client_identifier_apprenticeships": Spec(ns=True),
+        "study_reason_identifier": Spec(
             "code", codes="study_reason", rule="TA-30", blank_rule="TA-30"
         ),
-        "vet_in_schools_flag": S("code", codes="yes_no", rule="TA-31", blank_rule="TA-31"),
-        "specific_funding_identifier": S(),
-        "school_type_identifier": S("code", codes="school_type", rule="TA-32"),
-        "outcome_identifier_training_organisation": S(rule="TA-35"),
-        "funding_source_state_training_authority": S(rule="TA-35"),
-        "client_tuition_fee": S("digits", rule="TA-35"),
-        "fee_exemption_concession_type_identifier": S(rule="TA-35"),
-        "purchasing_contract_identifier": S(rule="TA-35"),
-        "purchasing_contract_schedule_identifier": S(rule="TA-35"),
-        "hours_attended": S("digits", rule="TA-35"),
-        "associated_course_identifier": S(rule="TA-35"),
-        "predominant_delivery_mode": S("code", codes="predominant_delivery_mode", rule="FMT-07"),
+        "vet_in_schools_flag": Spec("code", codes="yes_no", rule="TA-31", blank_rule="TA-31"),
+        "specific_funding_identifier": Spec(),
+        "school_type_identifier": Spec("code", codes="school_type", rule="TA-32"),
+        "outcome_identifier_training_organisation": Spec(rule="TA-35"),
+        "funding_source_state_training_authority": Spec(rule="TA-35"),
+        "client_tuition_fee": Spec("digits", rule="TA-35"),
+        "fee_exemption_concession_type_identifier": Spec(rule="TA-35"),
+        "purchasing_contract_identifier": Spec(rule="TA-35"),
+        "purchasing_contract_schedule_identifier": Spec(rule="TA-35"),
+        "hours_attended": Spec("digits", rule="TA-35"),
+        "associated_course_identifier": Spec(rule="TA-35"),
+        "predominant_delivery_mode": Spec("code", codes="predominant_delivery_mode", rule="FMT-07"),
     },
     "NAT00130": {
-        "training_organisation_identifier": S("id", blank_rule="PC-01"),
-        "program_identifier": S(blank_rule="PC-02"),
-        "client_identifier": S("id", blank_rule="PC-03"),
-        "date_program_completed": S("date", blank_rule="PC-04"),
-        "year_program_completed": S("year", rule="PC-04", blank_rule="PC-04"),
-        "issued_flag": S("code", codes="yes_no", rule="PC-06", blank_rule="PC-06"),
-        "parchment_issue_date": S("date", rule="PC-12"),
-        "parchment_number": S(rule="PC-12"),
+        "training_organisation_identifier": Spec("id", blank_rule="PC-01"),
+        "program_identifier": Spec(blank_rule="PC-02"),
+        "client_identifier": Spec("id", blank_rule="PC-03"),
+        "date_program_completed": Spec("date", blank_rule="PC-04"),
+        "year_program_completed": Spec("year", rule="PC-04", blank_rule="PC-04"),
+        "issued_flag": Spec("code", codes="yes_no", rule="PC-06", blank_rule="PC-06"),
+        "parchment_issue_date": Spec("date", rule="PC-12"),
+        "parchment_number": Spec(rule="PC-12"),
     },
 }
 

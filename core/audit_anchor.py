@@ -5,7 +5,8 @@ cut the last rows (or TRUNCATE, which the table refuses but a superuser can forc
 what remains is still a valid chain. So, periodically (Celery beat, ``core.audit_anchor``;
 or ``manage.py audit_anchor``), the head of the chain — the newest event's id and hash and
 how many events lead to it — is signed with the portal's Ed25519 signing key
-(``verification.signing``) and written as a new file in ``CQR_AUDIT_ANCHOR_DIR``, never
+(provided by the app that holds it: :func:`provide_signing_key`, called by
+``verification`` at start-up) and written as a new file in ``CQR_AUDIT_ANCHOR_DIR``, never
 over an old one (``O_EXCL``, read-only mode). That folder belongs on storage the database
 user cannot rewrite (another host's mount, an append-only or object-locked bucket); the
 files are also e-mailed to ``CQR_AUDIT_ANCHOR_EMAILS`` (the department) when set.
@@ -21,11 +22,14 @@ import json
 import logging
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -63,29 +67,56 @@ def _payload(anchor: Anchor) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class SigningKeyProvider:
+    """The portal's signing key, as the anchors use it. core holds no key and imports no
+    app: the app that holds the key (``verification.signing``) provides it at start-up."""
+
+    alg: str
+    canonical_json: Callable[[dict], bytes]
+    kid_of: Callable[[Any], str]
+    private_key: Callable[[], Any]
+    public_jwk: Callable[[Any], dict]
+    published_jwks: Callable[[], list[dict]]  # every public key the portal has published
+    unavailable: type[Exception]  # raised by private_key() when no key is configured
+
+
+_provider: SigningKeyProvider | None = None
+
+
+def provide_signing_key(provider: SigningKeyProvider) -> None:
+    global _provider  # set once at start-up (AppConfig.ready)
+    _provider = provider
+
+
+def _keys() -> SigningKeyProvider:
+    if _provider is None:
+        raise ImproperlyConfigured("No app provides the signing key for audit anchors.")
+    return _provider
+
+
 def _sign(payload: dict) -> str:
     from joserfc import jws
 
-    from verification.signing import ALG, canonical_json, kid_of, private_key
-
-    key = private_key()
-    header = {"alg": ALG, "kid": kid_of(key), "typ": ANCHOR_TYPE}
+    keys = _keys()
+    key = keys.private_key()
+    header = {"alg": keys.alg, "kid": keys.kid_of(key), "typ": ANCHOR_TYPE}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # joserfc flags "EdDSA" as deprecated in favour of Ed25519
-        return jws.serialize_compact(header, canonical_json(payload), key, algorithms=[ALG])
+        return jws.serialize_compact(
+            header, keys.canonical_json(payload), key, algorithms=[keys.alg]
+        )
 
 
 def _trusted_jwks() -> dict:
     """The portal's current public key and every key it has published (rotated keys).
     Without a configured private key, only the published ones (verifying never fails
     for want of the private key; signing does, loudly)."""
-    from verification.models import SigningKey
-    from verification.signing import SigningKeyUnavailable, private_key, public_jwk
-
-    keys = {jwk["kid"]: jwk for jwk in SigningKey.objects.values_list("public_jwk", flat=True)}
+    provider = _keys()
+    keys = {jwk["kid"]: jwk for jwk in provider.published_jwks()}
     try:
-        current = public_jwk(private_key())
-    except SigningKeyUnavailable:
+        current = provider.public_jwk(provider.private_key())
+    except provider.unavailable:
         logger.warning("No signing key configured: audit anchors checked against published keys")
     else:
         keys[current["kid"]] = current
@@ -171,8 +202,7 @@ def load_anchors() -> AnchorSet:
     from joserfc.errors import JoseError
     from joserfc.jwk import KeySet
 
-    from verification.signing import ALG
-
+    alg = _keys().alg
     folder = anchor_dir()
     files = sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
     if not files:
@@ -190,7 +220,7 @@ def load_anchors() -> AnchorSet:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                obj = jws.deserialize_compact(path.read_text().strip(), keys, algorithms=[ALG])
+                obj = jws.deserialize_compact(path.read_text().strip(), keys, algorithms=[alg])
             data = json.loads(obj.payload)
             if data.get("typ") != ANCHOR_TYPE:
                 raise ValueError("not an audit anchor")

@@ -7,7 +7,8 @@ Templates use it through the ``code_label`` / ``code_meaning`` / ``field_label``
 Sources: AVETMISS 8.0 code sets (avetmiss-8.md §3; the set membership itself is
 ``avetmiss.codes``), validation rule summaries (``avetmiss.rules.RULES``, §4), the User Choice
 claim checks and payment statuses (payment-rules.md §2 and §5, their explanations in
-``pqs_claims.engine.REASON_TEXT``) and the portal's own statuses.
+:data:`REASON_TEXT`, which the payment engine writes on its lines) and the portal's own
+statuses.
 """
 
 from __future__ import annotations
@@ -118,8 +119,38 @@ LABOUR_FORCE = {
     "@@": "Not stated",
 }
 FLAGS = {"Y": "Yes", "N": "No", "@": "Not stated"}
+# payment-rules.md §2 and §5: what each claim check and payment status code means, in the
+# words the payment engine (pqs_claims.engine) writes on a line and the glossary shows.
+REASON_TEXT = {
+    "INVALID": "Not paid: the claim line is invalid",
+    "NOT_FINALISED": "Not paid yet: the outcome is not final (held until a final outcome is"
+    " reported)",
+    "LATE_REPORT": "Not paid: reported late",
+    "PREVIOUSLY_COMPLETED": "Not paid: the learner had already achieved this unit",
+    "ALREADY_PAID": "Not paid: this unit was already paid on this training contract",
+    "OVER_MAX_UNITS": "Not paid: the contract would exceed its maximum payable units or points",
+    "OUTCOME_NOT_PAYABLE": "Not paid: the outcome is not payable",
+    "NO_PRICE": "Held for an officer: no price list entry for the qualification",
+    "NOT_PQS": "the RTO has no PQS approval for the program on the activity end date",
+    "NOT_ON_SCHEDULE": "the qualification is not on the PQS delivery schedule",
+    "WRONG_SUPPLIER_NUMBER": "the purchasing contract identifier is not the supplier number",
+    "WRONG_FUND_SOURCE": "the state funding source is not one of the program's codes",
+    "NO_TRAINING_CONTRACT": "the training contract identifier is missing or not registered",
+    "CONTRACT_MISMATCH": "the training contract is for another qualification or learner",
+    "NOT_SRTO": "the RTO was not the contract's supervising RTO on the lodgement date",
+    "CONTRACT_NOT_ACTIVE": "the contract was cancelled, suspended or completed before the end date",
+    "UNKNOWN_DELIVERY_LOCALITY": "the delivery location is not in the localities list",
+    "WITHDRAWN_NO_HOURS": "withdrawn without hours attended",
+    "RELATED_RECORD_ERROR": "a record this line depends on (client, unit, qualification,"
+    " delivery location or organisation) has a national error",
+    "MISSING_SCHOOL_LEVEL": "the client's highest school level completed is not stated (@@)",
+    "UNKNOWN_RESIDENTIAL_LOCALITY": "residential locality not in the localities list"
+    " (no residential loading)",
+    "ADJUSTMENT_REVIEW": "a corrected re-lodgement of a paid unit changed the outcome or dates:"
+    " referred to an officer",
+}
 # payment-rules.md §2: the checks a claim line must pass (short names for badges; the
-# explanation is the engine's REASON_TEXT).
+# explanation is REASON_TEXT above).
 CLAIM_CHECKS = {
     "NOT_PQS": "No PQS approval",
     "NOT_ON_SCHEDULE": "Qualification not on the PQS schedule",
@@ -203,7 +234,6 @@ FIELD_LABELS = {
 def code_sets() -> dict[str, CodeSet]:
     """Every code set, in the order the glossary page lists them."""
     from avetmiss.rules import RULES
-    from pqs_claims.engine import REASON_TEXT
 
     def explained(codes):
         return {c: t[:1].upper() + t[1:] for c, t in REASON_TEXT.items() if c in codes}

@@ -8,6 +8,7 @@ from django.urls import include, path
 
 from accounts.views import invitation_accept_view, notification_preferences
 from core import views as core_views
+from dashboards import urls as dashboard_urls
 from rtos.views import home_workspace
 
 # Django admin only through allauth's login (rate limits + MFA), department staff only.
@@ -15,7 +16,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "CQR Portal administration"
 
 rto_patterns = [
-    path("", include("rtos.urls")),
+    path("", include(dashboard_urls.rto_patterns)),
     path("", include("achievements.urls")),
     path("claims/", include("pqs_claims.urls")),
     path("documents/", include("verification.urls_rto")),
@@ -35,7 +36,7 @@ urlpatterns = [
     path("department/", include("reference.urls")),
     path("department/register/", include("achievements.urls_department")),
     path("department/access-applications/", include("accounts.urls_department")),
-    path("department/", include("rtos.urls_department")),
+    path("department/", include(dashboard_urls.department_patterns)),
     path("admin/", admin.site.urls),
     path("", include("verification.urls")),
 ]

@@ -1,46 +1,23 @@
-"""Demo data for `make run`: the sample payment reference data and one lodged claim for
-each of two PQSs (last month's activity), so that an officer can run a batch."""
+"""Demo data for `make run`: one lodged claim for each of two PQSs (last month's
+activity), so that an officer can run a batch."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
-KINDS = [
-    "funding-programs",
-    "price-list",
-    "unit-points",
-    "localities",
-    "location-loadings",
-    "training-contracts",
-    "pqs-approvals",
-]
+from core.demo import demo_loader
 
 
+@demo_loader(order=60)
 def load_payments(out) -> None:
-    from core.demo import DEMO_DATA_DIR
-    from reference.kinds.payments import import_csv
     from rtos.models import Rto
 
-    from .models import ClaimSubmission, PqsApproval
+    from .models import ClaimSubmission
     from .sample import Claim, Learner, Line, claim_zip
     from .services import BRISBANE, claim_submission_load, claim_submission_lodge
 
-    with scopes_disabled():
-        approvals_loaded = PqsApproval.objects.exists()
-    for kind in KINDS:
-        # the approvals once: their accounts change only through verified bank account
-        # changes afterwards, and the import refuses a row that would undo one
-        if kind == "pqs-approvals" and approvals_loaded:
-            continue
-        import_csv(kind, DEMO_DATA_DIR / f"{kind}.csv", actor="load_demo")
-    # the BSB directory and scopes of registration (issue 14: bank accounts, PQS applications)
-    from reference.importer import import_reference
-
-    for kind in ("bsb", "rto-scope"):
-        import_reference(kind, DEMO_DATA_DIR / f"{kind}.csv", actor="load_demo")
     today = timezone.localdate()
     end = today.replace(day=1) - dt.timedelta(days=10)
     start = end - dt.timedelta(days=45)

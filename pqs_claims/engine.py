@@ -27,6 +27,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from core.glossary import REASON_TEXT  # the words of each code, kept in the glossary
+
 CENT = Decimal("0.01")
 FOUR_DP = Decimal("0.0001")
 ZERO = Decimal("0")
@@ -65,35 +67,6 @@ STATUSES = (
     "NO_PRICE",
     "PAID",
 )
-
-REASON_TEXT = {
-    "INVALID": "Not paid: the claim line is invalid",
-    "NOT_FINALISED": "Not paid yet: the outcome is not final (held until a final outcome is"
-    " reported)",
-    "LATE_REPORT": "Not paid: reported late",
-    "PREVIOUSLY_COMPLETED": "Not paid: the learner had already achieved this unit",
-    "ALREADY_PAID": "Not paid: this unit was already paid on this training contract",
-    "OVER_MAX_UNITS": "Not paid: the contract would exceed its maximum payable units or points",
-    "OUTCOME_NOT_PAYABLE": "Not paid: the outcome is not payable",
-    "NO_PRICE": "Held for an officer: no price list entry for the qualification",
-    "NOT_PQS": "the RTO has no PQS approval for the program on the activity end date",
-    "NOT_ON_SCHEDULE": "the qualification is not on the PQS delivery schedule",
-    "WRONG_SUPPLIER_NUMBER": "the purchasing contract identifier is not the supplier number",
-    "WRONG_FUND_SOURCE": "the state funding source is not one of the program's codes",
-    "NO_TRAINING_CONTRACT": "the training contract identifier is missing or not registered",
-    "CONTRACT_MISMATCH": "the training contract is for another qualification or learner",
-    "NOT_SRTO": "the RTO was not the contract's supervising RTO on the lodgement date",
-    "CONTRACT_NOT_ACTIVE": "the contract was cancelled, suspended or completed before the end date",
-    "UNKNOWN_DELIVERY_LOCALITY": "the delivery location is not in the localities list",
-    "WITHDRAWN_NO_HOURS": "withdrawn without hours attended",
-    "RELATED_RECORD_ERROR": "a record this line depends on (client, unit, qualification,"
-    " delivery location or organisation) has a national error",
-    "MISSING_SCHOOL_LEVEL": "the client's highest school level completed is not stated (@@)",
-    "UNKNOWN_RESIDENTIAL_LOCALITY": "residential locality not in the localities list"
-    " (no residential loading)",
-    "ADJUSTMENT_REVIEW": "a corrected re-lodgement of a paid unit changed the outcome or dates:"
-    " referred to an officer",
-}
 
 
 def round_money(value: Decimal) -> Decimal:

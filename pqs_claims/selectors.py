@@ -91,7 +91,7 @@ def claim_submission_list(*, rto):
     )
 
 
-def claim_submission_get_for_actor(*, rto, public_id: str):
+def claim_submission_get_for_rto(*, rto, public_id: str):
     """A claim upload of this RTO by public id (404 otherwise: another RTO's is not yours)."""
     sub = claim_submission_list(rto=rto).filter(public_id=public_id).first()
     if sub is None:

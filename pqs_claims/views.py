@@ -94,7 +94,7 @@ def claim_submission(request, rto_code, public_id):
     then the claim: estimate, lodge, and the register's report of the submission."""
     from achievements.views import submission_progress, submission_report_context
 
-    sub = selectors.claim_submission_get_for_actor(rto=request.rto, public_id=public_id)
+    sub = selectors.claim_submission_get_for_rto(rto=request.rto, public_id=public_id)
     claim = getattr(sub, "claim", None)
     working = sub.status in ("received", "validating", "lodging")
     ctx = {
@@ -118,7 +118,7 @@ def claim_submission(request, rto_code, public_id):
 @require_POST
 @rto_perm_required(Perm.LODGE_CLAIMS)
 def claim_lodge(request, rto_code, public_id):
-    sub = selectors.claim_submission_get_for_actor(rto=request.rto, public_id=public_id)
+    sub = selectors.claim_submission_get_for_rto(rto=request.rto, public_id=public_id)
     try:
         services.claim_submission_request_lodge(submission=sub, actor=request.user)
     except ApplicationError as exc:

@@ -2,11 +2,24 @@
 
 import pgtrigger
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
-from stdnum.au import abn as stdnum_abn
 
+from accounts.roles import GRANT_ACT_PERMS, GRANT_READ_PERMS, ROLE_PERMS, Perm, Role
 from core.models import new_public_id
+from core.validators import validate_abn
+
+# Re-exported: migrations name rtos.models.validate_abn, and callers import the roles from here.
+__all__ = [
+    "GRANT_ACT_PERMS",
+    "GRANT_READ_PERMS",
+    "ROLE_PERMS",
+    "STATES",
+    "Perm",
+    "Role",
+    "Rto",
+    "RtoMembership",
+    "validate_abn",
+]
 
 STATES = [
     ("NSW", "New South Wales"),
@@ -19,14 +32,6 @@ STATES = [
     ("ACT", "Australian Capital Territory"),
     ("OTH", "Other (overseas)"),
 ]
-
-
-def validate_abn(value: str) -> None:
-    """An ABN is 11 digits with the ATO's weighted modulus-89 check (python-stdnum)."""
-    if not stdnum_abn.is_valid(value):
-        raise ValidationError(
-            "%(value)s is not a valid ABN (11 digits with a valid check).", params={"value": value}
-        )
 
 
 class Rto(models.Model):
@@ -81,50 +86,6 @@ class Rto(models.Model):
     @property
     def is_ceased(self) -> bool:
         return self.status == self.Status.CEASED
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    DATA_OFFICER = "data_officer", "Data officer"
-    VIEWER = "viewer", "Viewer"
-
-
-class Perm:
-    """Explicit permissions; roles and grants map to sets of these (screens.md Roles)."""
-
-    VIEW = "view"
-    EDIT_RECORDS = "edit_records"
-    SUBMIT = "submit"
-    ISSUE_DOCUMENTS = "issue_documents"
-    PREPARE_CLAIMS = "prepare_claims"
-    LODGE_CLAIMS = "lodge_claims"
-    MANAGE_STAFF = "manage_staff"
-    MANAGE_SETTINGS = "manage_settings"
-
-    WRITE = frozenset(
-        {
-            EDIT_RECORDS,
-            SUBMIT,
-            ISSUE_DOCUMENTS,
-            PREPARE_CLAIMS,
-            LODGE_CLAIMS,
-            MANAGE_STAFF,
-            MANAGE_SETTINGS,
-        }
-    )
-
-
-ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.ADMIN: frozenset({Perm.VIEW}) | Perm.WRITE,
-    Role.DATA_OFFICER: frozenset(
-        {Perm.VIEW, Perm.EDIT_RECORDS, Perm.SUBMIT, Perm.ISSUE_DOCUMENTS, Perm.PREPARE_CLAIMS}
-    ),
-    Role.VIEWER: frozenset({Perm.VIEW}),
-}
-# An officer acting under a grant may correct records and issue documents, never manage
-# the RTO's own staff or lodge its claims.
-GRANT_READ_PERMS = frozenset({Perm.VIEW})
-GRANT_ACT_PERMS = frozenset({Perm.VIEW, Perm.EDIT_RECORDS, Perm.SUBMIT, Perm.ISSUE_DOCUMENTS})
 
 
 class RtoMembership(models.Model):

@@ -19,7 +19,7 @@ def membership_list(*, rto: Rto):
     )
 
 
-def membership_get_for_actor(*, rto: Rto, public_id: str) -> RtoMembership:
+def membership_get_for_rto(*, rto: Rto, public_id: str) -> RtoMembership:
     membership = membership_list(rto=rto).filter(public_id=public_id).first()
     if membership is None:
         raise Http404
@@ -30,7 +30,7 @@ def invitation_list(*, rto: Rto):
     return Invitation.objects.filter(rto=rto, accepted_at__isnull=True).select_related("invited_by")
 
 
-def invitation_get_for_actor(*, rto: Rto, public_id: str) -> Invitation:
+def invitation_get_for_rto(*, rto: Rto, public_id: str) -> Invitation:
     invitation = Invitation.objects.filter(rto=rto, public_id=public_id).first()
     if invitation is None:
         raise Http404

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import invitation_create
 from core.audit import audit_record
 from core.errors import ApplicationError
 
-from .models import Role, Rto
+from .models import Role, Rto, RtoMembership
 
 
 @transaction.atomic
@@ -179,3 +181,48 @@ def rto_update_settings(*, actor, rto: Rto, data: dict) -> Rto:
         after={f: after[f] for f in changed},
     )
     return rto
+
+
+@transaction.atomic
+def membership_change_role(*, actor: User, membership: RtoMembership, role: str) -> None:
+    if role not in Role.values:
+        raise ApplicationError("Unknown role.")
+    if membership.role == Role.ADMIN and role != Role.ADMIN:
+        _ensure_another_admin(membership)
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        "membership.role_changed",
+        actor=actor,
+        rto=membership.rto,
+        obj=membership,
+        before={"role": before},
+        after={"role": role, "user": membership.user.email},
+    )
+
+
+@transaction.atomic
+def membership_deactivate(*, actor: User, membership: RtoMembership) -> None:
+    if membership.user_id == actor.pk:
+        raise ApplicationError("You cannot deactivate yourself.")
+    if membership.role == Role.ADMIN:
+        _ensure_another_admin(membership)
+    membership.is_active = False
+    membership.deactivated_at = timezone.now()
+    membership.save(update_fields=["is_active", "deactivated_at"])
+    audit_record(
+        "membership.deactivated",
+        actor=actor,
+        rto=membership.rto,
+        obj=membership,
+        after={"user": membership.user.email},
+    )
+
+
+def _ensure_another_admin(membership: RtoMembership) -> None:
+    others = RtoMembership.objects.filter(
+        rto=membership.rto, role=Role.ADMIN, is_active=True
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise ApplicationError("An RTO needs at least one active administrator.")

@@ -5,7 +5,6 @@ from . import views
 app_name = "rto"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("staff/", views.staff_list, name="staff_list"),
     path("settings/", views.rto_settings, name="settings"),
     path("staff/invite/", views.staff_invite, name="staff_invite"),

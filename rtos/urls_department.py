@@ -5,7 +5,6 @@ from . import department_views as views
 app_name = "department"
 
 urlpatterns = [
-    path("", views.overview, name="overview"),
     path("rtos/", views.rto_list_view, name="rto_list"),
     path("rtos/new/", views.rto_register_view, name="rto_register"),
     path("rtos/<str:code>/", views.rto_detail, name="rto_detail"),

@@ -6,12 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.forms import RoleChangeForm, StaffInviteForm
-from accounts.services import (
-    invitation_create,
-    invitation_revoke,
-    membership_change_role,
-    membership_deactivate,
-)
+from accounts.services import invitation_create, invitation_revoke
 from core.decorators import rto_perm_required
 from core.errors import ApplicationError
 
@@ -19,12 +14,18 @@ from .access import memberships_for
 from .forms import RtoSettingsForm
 from .models import Perm
 from .selectors import (
-    invitation_get_for_actor,
+    invitation_get_for_rto,
     invitation_list,
-    membership_get_for_actor,
+    membership_get_for_rto,
     membership_list,
 )
-from .services import RTO_SETTINGS_FIELDS, rto_logo_data_uri, rto_update_settings
+from .services import (
+    RTO_SETTINGS_FIELDS,
+    membership_change_role,
+    membership_deactivate,
+    rto_logo_data_uri,
+    rto_update_settings,
+)
 
 
 @login_required
@@ -36,13 +37,6 @@ def home_workspace(request):
     if not memberships and request.user.is_department:
         return redirect("department:overview")
     return render(request, "rtos/switch.html", {"memberships": memberships})
-
-
-@rto_perm_required(Perm.VIEW)
-def dashboard(request, rto_code):
-    from .dashboard import dashboard_context
-
-    return render(request, "rtos/dashboard.html", dashboard_context(request.rto))
 
 
 @rto_perm_required(Perm.VIEW)
@@ -83,7 +77,7 @@ def staff_invite(request, rto_code):
 
 @rto_perm_required(Perm.MANAGE_STAFF)
 def staff_member(request, rto_code, public_id):
-    membership = membership_get_for_actor(rto=request.rto, public_id=public_id)
+    membership = membership_get_for_rto(rto=request.rto, public_id=public_id)
     form = RoleChangeForm(request.POST or None, initial={"role": membership.role})
     if request.method == "POST":
         try:
@@ -114,7 +108,7 @@ def staff_member(request, rto_code, public_id):
 @require_POST
 @rto_perm_required(Perm.MANAGE_STAFF)
 def invitation_revoke_view(request, rto_code, public_id):
-    invitation = invitation_get_for_actor(rto=request.rto, public_id=public_id)
+    invitation = invitation_get_for_rto(rto=request.rto, public_id=public_id)
     invitation_revoke(actor=request.user, invitation=invitation)
     messages.success(request, f"Invitation to {invitation.email} withdrawn.")
     return redirect("rto:staff_list", rto_code=request.rto.code)

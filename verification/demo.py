@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.demo import demo_loader
+
 DEMO_USI = "DEMQ7RH9KS"  # passes the USI check character (avetmiss.usi), so corrections work
 #: The demo USI before it was fixed: it failed the check character. Demo data loaded with it
 #: is corrected in place, so the loader stays idempotent.
@@ -13,6 +15,7 @@ _OLD_DEMO_USI = "DEMQ7RH9KA"
 DEMO_CERTIFICATE = "DEMO-2025-0001"
 
 
+@demo_loader(order=50)
 def load_demo_learner(out) -> None:
     from django_scopes import scopes_disabled
 

@@ -142,7 +142,7 @@ def award_units_achieved(awards) -> dict[int, list[dict]]:
 # ------------------------------------------------------------------ RTO side
 
 
-def award_get_for_actor(*, rto, public_id: str) -> Award:
+def award_get_for_rto(*, rto, public_id: str) -> Award:
     award = (
         Award.objects.select_related("rto", "client_record", "superseded_by")
         .filter(rto=rto, public_id=public_id)
@@ -167,7 +167,7 @@ def award_list(*, rto, q: str = "", status: str = ""):
     return qs.order_by("-issued_on", "-date_program_completed", "-id")
 
 
-def document_get_for_actor(*, rto, public_id: str) -> GeneratedDocument:
+def document_get_for_rto(*, rto, public_id: str) -> GeneratedDocument:
     doc = (
         GeneratedDocument.objects.select_related("award", "award__client_record")
         .filter(rto=rto, public_id=public_id)

@@ -2,32 +2,32 @@
 
 from django.urls import include, path
 
-from . import views, views_learner
+from . import learner_views, views
 
 learner_patterns = [
-    path("", views_learner.start, name="start"),
-    path("code/", views_learner.code, name="code"),
-    path("sign-out/", views_learner.sign_out, name="sign_out"),
-    path("records/", views_learner.records, name="records"),
-    path("transcript/", views_learner.transcript_create, name="transcript_create"),
+    path("", learner_views.start, name="start"),
+    path("code/", learner_views.code, name="code"),
+    path("sign-out/", learner_views.sign_out, name="sign_out"),
+    path("records/", learner_views.records, name="records"),
+    path("transcript/", learner_views.transcript_create, name="transcript_create"),
     path(
         "transcript/credential.json",
-        views_learner.transcript_credential,
+        learner_views.transcript_credential,
         name="transcript_credential",
     ),
     path(
         "transcript/<slug:public_id>/",
-        views_learner.transcript_download,
+        learner_views.transcript_download,
         name="transcript_download",
     ),
     path(
         "documents/<slug:public_id>/",
-        views_learner.document_download,
+        learner_views.document_download,
         name="document_download",
     ),
-    path("share/", views_learner.share, name="share"),
-    path("share/<slug:public_id>/revoke/", views_learner.share_revoke, name="share_revoke"),
-    path("activity/", views_learner.activity, name="activity"),
+    path("share/", learner_views.share, name="share"),
+    path("share/<slug:public_id>/revoke/", learner_views.share_revoke, name="share_revoke"),
+    path("activity/", learner_views.activity, name="activity"),
 ]
 
 urlpatterns = [

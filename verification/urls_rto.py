@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_rto as views
+from . import rto_views as views
 
 app_name = "rto_documents"
 

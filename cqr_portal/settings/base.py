@@ -60,7 +60,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
-    "core.middleware.TenantScopeMiddleware",
+    "rtos.middleware.TenantScopeMiddleware",
 ]
 
 ROOT_URLCONF = "cqr_portal.urls"
@@ -76,7 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.workspace",
+                "rtos.context_processors.workspace",
             ],
         },
     }

@@ -9,7 +9,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from achievements.models import Submission
-from achievements.services import _progress
+from achievements.services.submissions import _progress
 from avetmiss.parser import open_natset
 from tests.achievements.helpers import nat_set, zip_bytes
 

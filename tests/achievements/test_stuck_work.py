@@ -70,7 +70,7 @@ def test_nul_in_a_loose_nat_file_is_refused_at_the_door(world):
 def test_stored_file_with_a_nul_is_reported_not_stuck(world, good, monkeypatch):
     """A file stored before the door checked members (or by any other way in) validates
     with an FMT-04 error on that line; it used to fail with psycopg.DataError for ever."""
-    monkeypatch.setattr("achievements.services.inspect_upload", lambda *a, **k: "nat")
+    monkeypatch.setattr("achievements.services.submissions.inspect_upload", lambda *a, **k: "nat")
     sub = upload(world.rto_a, _with_nul(good), actor=world.data_a.user)
     assert sub.status == S.VALIDATED, sub.rejected_reason
     with scopes_disabled():
@@ -106,7 +106,7 @@ def test_a_commit_error_ends_failed_and_nothing_is_committed(world, good, monkey
     def boom(*a, **k):
         raise RuntimeError("lost the connection")
 
-    monkeypatch.setattr("achievements.services._commit_sql", boom)
+    monkeypatch.setattr("achievements.services.commit._commit_sql", boom)
     with scope(rto=world.rto_a.pk), TestCase.captureOnCommitCallbacks(execute=True):
         submission_request_commit(sub, actor=world.data_a.user)
     sub.refresh_from_db()

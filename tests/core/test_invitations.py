@@ -46,8 +46,8 @@ def test_invited_staff_member_joins_with_role_and_must_set_up_mfa(
 
 @pytest.mark.django_db
 def test_only_admins_can_change_roles_and_last_admin_is_protected(world, client_for):
-    from accounts.services import membership_change_role
     from core.errors import ApplicationError
+    from rtos.services import membership_change_role
 
     with pytest.raises(ApplicationError):
         membership_change_role(actor=world.admin_a.user, membership=world.admin_a, role="viewer")

@@ -97,9 +97,11 @@ def test_business_days_use_the_jurisdiction_and_national_holidays():
 def test_demo_loader_runs_before_the_payments_demo_and_is_idempotent():
     import io
 
-    from core.demo import LOADERS, load_public_holidays
+    from core.demo import demo_loaders
+    from reference.demo import load_public_holidays
 
-    assert LOADERS.index("core.demo.load_public_holidays") < LOADERS.index(
+    order = demo_loaders()
+    assert order.index("reference.demo.load_public_holidays") < order.index(
         "pqs_claims.demo.load_payments"
     )
     load_public_holidays(io.StringIO())

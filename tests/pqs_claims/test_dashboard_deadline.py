@@ -45,7 +45,7 @@ def test_an_rto_that_is_no_supplier_has_no_deadline(pqs):
 
 
 def test_dashboard_panel(pqs, monkeypatch):
-    monkeypatch.setattr("rtos.dashboard.timezone.now", lambda: at(2026, 10, 12))
+    monkeypatch.setattr("dashboards.rto.timezone.now", lambda: at(2026, 10, 12))
     c = Client()
     c.force_login(pqs.staff1)
     page = c.get(reverse("rto:dashboard", kwargs={"rto_code": pqs.rto1.code})).content.decode()

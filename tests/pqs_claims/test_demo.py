@@ -8,9 +8,9 @@ from pqs_claims.models import ClaimLine, PqsApproval
 
 @pytest.mark.django_db
 def test_demo_payments_loader_is_idempotent():
-    from core.demo import load_rtos
     from pqs_claims.demo import load_payments
     from pqs_claims.services import BRISBANE, payment_batch_run
+    from rtos.demo import load_rtos
 
     load_rtos(io.StringIO())
     with scopes_disabled():
@@ -26,9 +26,9 @@ def test_demo_payments_loader_is_idempotent():
 
 @pytest.mark.django_db
 def test_loading_the_demo_again_keeps_a_verified_bank_account():
-    from core.demo import load_rtos
     from pqs_claims.bank_accounts import bank_change_request, bank_change_verify
     from pqs_claims.demo import load_payments
+    from rtos.demo import load_rtos
     from tests.factories import make_user
 
     load_rtos(io.StringIO())

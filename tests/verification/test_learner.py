@@ -277,7 +277,7 @@ def test_a_decoy_gets_a_hash_no_mail_and_never_signs_in(client, learner, monkeyp
 
 @pytest.mark.django_db
 def test_the_same_rate_limit_for_match_and_mismatch(client, learner, settings):
-    from verification.views_learner import SIGN_IN_LIMIT_PER_MINUTE
+    from verification.learner_views import SIGN_IN_LIMIT_PER_MINUTE
 
     for i in range(SIGN_IN_LIMIT_PER_MINUTE):
         ok = _start(client, learner, **({} if i % 2 else {"family_name": "Nobody"}))

@@ -456,7 +456,7 @@ def test_a_full_list_grows_by_whole_blocks_and_keeps_its_bits(world, monkeypatch
 def test_learner_transcript_credential_on_request(client, world, learner):
     import time
 
-    from verification.views_learner import SESSION_LEARNER, SESSION_SINCE
+    from verification.learner_views import SESSION_LEARNER, SESSION_SINCE
 
     with scopes_disabled():
         kept = make_award(world.rto_a, learner)

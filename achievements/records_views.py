@@ -92,7 +92,7 @@ def _with_counts(rto, records):
 
 @rto_perm_required(Perm.VIEW)
 def learner_detail(request, rto_code, public_id):
-    cr = selectors.client_record_get_for_actor(rto=request.rto, public_id=public_id)
+    cr = selectors.client_record_get_for_rto(rto=request.rto, public_id=public_id)
     outcomes = selectors.learner_outcomes(cr)
     awards = selectors.learner_awards(cr)
     titles = selectors.product_titles(
@@ -167,7 +167,7 @@ def learner_correct(request, rto_code, public_id):
     Data officers (``edit_records``) of the RTO only; a ceased RTO's staff keep ``view``
     only, so they get 403 as for every correction; other RTOs' records are 404.
     """
-    cr = selectors.client_record_get_for_actor(rto=request.rto, public_id=public_id)
+    cr = selectors.client_record_get_for_rto(rto=request.rto, public_id=public_id)
     form = ClientRecordCorrectForm(request.POST or None, client_record=cr)
     if request.method == "POST" and form.is_valid():
         try:
@@ -193,7 +193,7 @@ def learner_correct(request, rto_code, public_id):
 
 @rto_perm_required(Perm.EDIT_RECORDS)
 def outcome_add(request, rto_code, public_id):
-    cr = selectors.client_record_get_for_actor(rto=request.rto, public_id=public_id)
+    cr = selectors.client_record_get_for_rto(rto=request.rto, public_id=public_id)
     form = OutcomeForm(request.POST or None, rto_code=request.rto.code, client_record=cr)
     if request.method == "POST" and form.is_valid():
         try:
@@ -213,7 +213,7 @@ def outcome_add(request, rto_code, public_id):
 
 @rto_perm_required(Perm.EDIT_RECORDS)
 def outcome_correct(request, rto_code, public_id):
-    outcome = selectors.outcome_get_for_actor(rto=request.rto, public_id=public_id)
+    outcome = selectors.outcome_get_for_rto(rto=request.rto, public_id=public_id)
     cr = outcome.client_record
     initial = {k: getattr(outcome, k) for k in services.OUTCOME_EDITABLE}
     form = OutcomeCorrectForm(
@@ -247,7 +247,7 @@ def outcome_correct(request, rto_code, public_id):
 def _outcome_action(request, public_id, *, form_class, act, done: str, kind: str):
     """The confirmation page of an irreversible step on one outcome (withdraw, move): GET
     shows what will happen and asks for a reason and a confirmation; POST does it."""
-    outcome = selectors.outcome_get_for_actor(rto=request.rto, public_id=public_id)
+    outcome = selectors.outcome_get_for_rto(rto=request.rto, public_id=public_id)
     cr = outcome.client_record
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -295,7 +295,7 @@ def outcome_move(request, rto_code, public_id):
 
 @rto_perm_required(Perm.EDIT_RECORDS)
 def award_add(request, rto_code, public_id):
-    cr = selectors.client_record_get_for_actor(rto=request.rto, public_id=public_id)
+    cr = selectors.client_record_get_for_rto(rto=request.rto, public_id=public_id)
     form = AwardForm(request.POST or None, rto_code=request.rto.code, client_record=cr)
     if request.method == "POST" and form.is_valid():
         try:

@@ -96,6 +96,6 @@ def product_lookup(request):
     """htmx fragment for the register search's code field: the code's title, or training
     products whose title holds the words typed (the hand-entry look-up; public
     reference data, nothing about learners)."""
-    from .views_records import product_lookup_fragment
+    from .records_views import product_lookup_fragment
 
     return product_lookup_fragment(request)

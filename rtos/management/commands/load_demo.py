@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from core.demo import demo_logins, load_demo
+from core.demo import load_demo
+from rtos.demo import demo_logins
 
 
 class Command(BaseCommand):

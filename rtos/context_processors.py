@@ -1,3 +1,8 @@
+"""Template context for navigation: the current RTO and the user's workspaces."""
+
+from .access import workspaces_for
+
+
 def workspace(request):
     """Navigation context: the current RTO (if any) and the user's workspaces."""
     user = getattr(request, "user", None)
@@ -6,7 +11,5 @@ def workspace(request):
         "rto_access": getattr(request, "rto_access", None),
     }
     if user is not None and user.is_authenticated:
-        from rtos.access import workspaces_for
-
         ctx["workspaces"] = workspaces_for(user)
     return ctx

@@ -1,3 +1,7 @@
+"""``manage.py submission_upload``: the register's and the claims' upload door from the
+command line. It drives both (``--kind register`` or ``claim``), so it lives with claims,
+the higher of the two apps."""
+
 import argparse
 import io
 import json

@@ -16,7 +16,7 @@ from rtos.models import Perm
 
 from .forms import RevokeForm
 from .models import DocumentStatus, GeneratedDocument
-from .selectors import award_get_for_actor, award_list, document_get_for_actor, document_list
+from .selectors import award_get_for_rto, award_list, document_get_for_rto, document_list
 from .services import (
     BULK_ISSUE_MAX,
     award_revoke,
@@ -82,7 +82,7 @@ def documents_issue_bulk_view(request, rto_code):
 
 @rto_perm_required(Perm.VIEW)
 def award_detail(request, rto_code, public_id):
-    award = award_get_for_actor(rto=request.rto, public_id=public_id)
+    award = award_get_for_rto(rto=request.rto, public_id=public_id)
     return render(
         request,
         "verification/rto/award_detail.html",
@@ -100,7 +100,7 @@ def award_detail(request, rto_code, public_id):
 @require_POST
 @rto_perm_required(Perm.ISSUE_DOCUMENTS)
 def document_issue_view(request, rto_code, public_id):
-    award = award_get_for_actor(rto=request.rto, public_id=public_id)
+    award = award_get_for_rto(rto=request.rto, public_id=public_id)
     try:
         doc = document_issue(actor=request.user, award=award, kind=request.POST.get("kind", ""))
     except ApplicationError as exc:
@@ -116,7 +116,7 @@ def document_issue_view(request, rto_code, public_id):
 
 @rto_perm_required(Perm.ISSUE_DOCUMENTS)
 def award_revoke_view(request, rto_code, public_id):
-    award = award_get_for_actor(rto=request.rto, public_id=public_id)
+    award = award_get_for_rto(rto=request.rto, public_id=public_id)
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,7 +144,7 @@ def award_revoke_view(request, rto_code, public_id):
 
 @rto_perm_required(Perm.VIEW)
 def document_detail(request, rto_code, public_id):
-    doc = document_get_for_actor(rto=request.rto, public_id=public_id)
+    doc = document_get_for_rto(rto=request.rto, public_id=public_id)
     return render_page_or_fragment(
         request,
         "verification/rto/document_detail.html",
@@ -155,7 +155,7 @@ def document_detail(request, rto_code, public_id):
 
 @rto_perm_required(Perm.VIEW)
 def document_download(request, rto_code, public_id):
-    doc = document_get_for_actor(rto=request.rto, public_id=public_id)
+    doc = document_get_for_rto(rto=request.rto, public_id=public_id)
     if doc.status != DocumentStatus.READY or not doc.file:
         raise Http404("Not ready")
     number = doc.award.certificate_number or doc.public_id[:8]

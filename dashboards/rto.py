@@ -1,21 +1,24 @@
-"""What the RTO dashboard shows. Later apps add their panels here (bounded queries)."""
+"""The RTO dashboard: the RTO's recent activity and a panel from each app above it (the
+register, and the PQS claim deadline), all bounded queries. It composes the apps, so it
+sits above them (no app imports this module)."""
 
+from django.shortcuts import render
 from django.utils import timezone
 
+from achievements.selectors import dashboard_register
+from core.decorators import rto_perm_required
 from core.models import AuditEvent
+from pqs_claims.deadlines import deadline_calendar
+from pqs_claims.reminders import lines_at_risk
+from pqs_claims.selectors import rto_claim_deadline
+from rtos.models import Perm
 
 
 def dashboard_context(rto) -> dict:
-    from achievements.selectors import dashboard_register
-    from pqs_claims.selectors import rto_claim_deadline
-
     register = dashboard_register(rto=rto, year=timezone.localdate().year)
     panels = [{"template": "achievements/_dashboard_panel.html", "register": register}]
     deadline = rto_claim_deadline(rto=rto, now=timezone.now())
     if deadline:  # a Pre-Qualified Supplier: its next User Choice claim cut-off
-        from pqs_claims.deadlines import deadline_calendar
-        from pqs_claims.reminders import lines_at_risk
-
         today = timezone.localdate()
         panels.append(
             {
@@ -31,3 +34,8 @@ def dashboard_context(rto) -> dict:
         .select_related("actor")[:8],
         "panels": panels,
     }
+
+
+@rto_perm_required(Perm.VIEW)
+def dashboard(request, rto_code):
+    return render(request, "rtos/dashboard.html", dashboard_context(request.rto))
