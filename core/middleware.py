@@ -9,19 +9,25 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django_scopes import scope
 
-from .request_context import request_id_var
+from .request_context import request_id_var, rto_code_var
 
 _TENANT_PATH = re.compile(r"^/rto/(?P<rto_code>[A-Za-z0-9]{1,10})/")
+# An incoming X-Request-ID is kept only when it is a plain token (a proxy's UUID or hex id):
+# anything else (spaces, quotes, control characters, over 64 characters) could forge log
+# lines or headers, so a fresh id is generated instead.
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class RequestIdMiddleware:
-    """Give every request an id (or keep the proxy's), for logs and audit rows."""
+    """Give every request an id (or keep the proxy's when it is a safe token), for logs,
+    audit rows and the tasks it queues; echoed in the ``X-Request-ID`` response header."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        rid = request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(8)
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
         request.request_id = rid
         token = request_id_var.set(rid)
         try:
@@ -85,5 +91,9 @@ class TenantScopeMiddleware:
         request.rto_access = access
         if access.via_grant:
             access.record(request)
-        with scope(rto=access.rto.pk):
-            return self.get_response(request)
+        token = rto_code_var.set(access.rto.code)  # for the log lines of this request
+        try:
+            with scope(rto=access.rto.pk):
+                return self.get_response(request)
+        finally:
+            rto_code_var.reset(token)
