@@ -6,8 +6,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 # Paths a person without an authenticator may still reach: signing in/out, setting up
-# MFA itself, static files, the public pages and the learner portal.
+# MFA itself, static files, the public pages and the learner portal, and the health,
+# readiness and metrics endpoints (core.health).
 _ALLOWED_PREFIXES = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
     "/accounts/",
     "/static/",
     "/verify/",
@@ -27,9 +31,9 @@ class MfaRequiredMiddleware:
     def __call__(self, request):
         user = request.user
         if (
-            user.is_authenticated
-            and request.path_info != "/"
+            request.path_info != "/"
             and not request.path_info.startswith(_ALLOWED_PREFIXES)
+            and user.is_authenticated  # after the paths: a probe never loads a session
             and _needs_mfa(user)
             and not is_mfa_enabled(user)
         ):

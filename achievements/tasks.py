@@ -11,6 +11,7 @@ ends the submission ``failed`` with a message (services.submission_run).
 from celery import shared_task
 
 from core.leases import work_lease
+from core.metrics import submission_rows
 from core.tasks import BaseTask, TenantTask
 
 SUBMISSION_LEASE = "achievements.submission"
@@ -23,6 +24,7 @@ def submission_validate_task(self, submission_id: int, *, rto_id: int) -> None:
     with work_lease(SUBMISSION_LEASE, submission_id) as mine:
         if mine:
             submission_run(submission_id, "validation")
+            submission_rows(submission_id, "validation")  # metrics: rows per second
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_commit")
@@ -32,6 +34,7 @@ def submission_commit_task(self, submission_id: int, *, rto_id: int) -> None:
     with work_lease(SUBMISSION_LEASE, submission_id) as mine:
         if mine:
             submission_run(submission_id, "commit")
+            submission_rows(submission_id, "commit")
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_lodge")

@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import celery_signals, signals  # noqa: F401

@@ -3,9 +3,21 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cqr_portal.settings.local")
 
 app = Celery("cqr_portal", task_cls="core.tasks:BaseTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _django_logging(**kwargs):
+    """The worker logs like the web processes: Django's LOGGING (one JSON object a line),
+    not Celery's own format (Celery docs, "Logging": a setup_logging receiver replaces it)."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

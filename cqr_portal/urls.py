@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import invitation_accept_view, notification_preferences
+from core import health
 from core import views as core_views
 from dashboards import urls as dashboard_urls
 from rtos.views import home_workspace
@@ -23,6 +24,9 @@ rto_patterns = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
     path("", core_views.home, name="home"),
     path("workspace/", home_workspace, name="home_workspace"),
     path("glossary/", core_views.glossary, name="glossary"),

@@ -8,6 +8,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from core.metrics import payment_chunk_lines
 from core.tasks import BaseTask, TenantTask
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def payment_chunk_task(chunk_id: int, *, rto_id: int) -> None:
         logger.exception("payment chunk %s failed", chunk_id)
         payment_chunk_failed(chunk_id, exc)
         return
+    payment_chunk_lines(chunk_id)  # metrics: batch lines per second
     batch_id = (
         PaymentBatchChunk.objects.filter(pk=chunk_id).values_list("batch_id", flat=True).first()
     )

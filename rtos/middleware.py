@@ -8,6 +8,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django_scopes import scope
 
+from core.request_context import rto_code_var
+
 from .access import rto_access_for
 
 _TENANT_PATH = re.compile(r"^/rto/(?P<rto_code>[A-Za-z0-9]{1,10})/")
@@ -41,5 +43,9 @@ class TenantScopeMiddleware:
         request.rto_access = access
         if access.via_grant:
             access.record(request)
-        with scope(rto=access.rto.pk):
-            return self.get_response(request)
+        token = rto_code_var.set(access.rto.code)  # for the log lines of this request
+        try:
+            with scope(rto=access.rto.pk):
+                return self.get_response(request)
+        finally:
+            rto_code_var.reset(token)

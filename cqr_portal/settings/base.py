@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "django_scopes",
+    "django_prometheus",
     "import_export",
     "pgtrigger",
     "pghistory",
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # request latency by view, first and last (django-prometheus); /metrics: core.health
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
     "rtos.middleware.TenantScopeMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "cqr_portal.urls"
@@ -290,17 +294,21 @@ CQR_SITE_NAME = env("CQR_SITE_NAME", default="CQR Portal")
 # shipped with the portal; without it the space stays empty.
 CQR_NRT_LOGO = env("CQR_NRT_LOGO", default="")
 
+# Every log line one JSON object (core.logging: time, level, logger, message, request_id,
+# rto, task id/name), web and worker alike (the worker applies this too:
+# cqr_portal.celery). DJANGO_LOG_FORMAT=plain gives readable lines for a terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        "json": {"()": "core.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": env("DJANGO_LOG_FORMAT", default="json"),
             "filters": ["request_id"],
         }
     },
@@ -310,6 +318,10 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
     },
 }
+
+# /metrics (core.health) answers only a scraper sending "Authorization: Bearer <token>";
+# unset, /metrics is a 404 for everyone. See README "Health and metrics".
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 FORMAT_MODULE_PATH = ["cqr_portal.formats"]
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"

@@ -75,6 +75,9 @@ NOT_PAGES = {
     "learner:transcript_download": "download (PDF)",
     "learner:document_download": "download (PDF)",
     "learner:share_revoke": "POST-only action",
+    "healthz": "plain-text liveness probe for the orchestrator",
+    "readyz": "JSON readiness probe for the orchestrator",
+    "metrics": "Prometheus text format, bearer token only",
 }
 
 # pages audited on the way through a journey rather than by their URL alone
@@ -187,6 +190,7 @@ PAGES: list[tuple[str, str, object, str]] = [
     ),
     ("department:audit_log", "dept_admin", None, ""),
     ("department:audit_log", "dept_admin", None, "?date_from=31/02/2026"),
+    ("department:operations", "dept_admin", None, ""),
     ("verification_dept:activity", "dept_admin", None, ""),
     ("register:search", "dept_admin", None, ""),
     ("register:search", "dept_admin", None, "?reason=Accessibility+check&q=Nguyen"),

@@ -151,4 +151,10 @@ CASES = [
         post=dept_page(admin_only=True),
     ),
     Case("department:audit_log", get=dept_page()),
+    # issue 17: probes are public and reveal only check names; /metrics needs the bearer
+    # token (tests/core/test_health.py), so no persona's session reaches it
+    Case("healthz", get=PUBLIC),
+    Case("readyz", get=PUBLIC),
+    Case("metrics", get={p: 404 for p in PERSONAS}),
+    Case("department:operations", get=dept_page(admin_only=True)),
 ]
