@@ -80,7 +80,9 @@ def _cells(html: str, rule: str) -> list[list[str]]:
     """The cells of the report's issue rows of ``rule`` (tags stripped)."""
     out = []
     for tr in re.findall(r"<tr>(.*?)</tr>", html, re.S):
-        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", tr, re.S)]
+        cells = [
+            re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)
+        ]
         if len(cells) == 6 and rule in cells[4]:
             out.append(cells)
     return out
