@@ -2,11 +2,7 @@
 
 from django import forms
 
-from .fields import (
-    DATE_INPUT,
-    _lookup_attrs,
-    _lookup_help,
-)
+from .fields import DATE_INPUT, _lookup_attrs, _lookup_help
 
 
 class LearnerSearchForm(forms.Form):

@@ -18,10 +18,7 @@ from core.audit import audit_record
 from core.errors import ApplicationError
 
 from ..credentials import register_current_key
-from ..models import (
-    DocumentStatus,
-    GeneratedDocument,
-)
+from ..models import DocumentStatus, GeneratedDocument
 from ..statements import award_statement, credential_url
 from ..tasks import status_list_publish as status_list_publish_task
 

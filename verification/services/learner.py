@@ -19,11 +19,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.errors import ApplicationError
 
-from ..models import (
-    DocumentStatus,
-    LearnerSignInCode,
-    TranscriptDocument,
-)
+from ..models import DocumentStatus, LearnerSignInCode, TranscriptDocument
 from ..statements import name_key
 from .documents import _CROCKFORD
 

@@ -13,9 +13,7 @@ from django_scopes import scopes_disabled
 from achievements.models import Award
 
 from ..lookup_log import append as lookup_log_append
-from ..models import (
-    VerificationLookup,
-)
+from ..models import VerificationLookup
 from ..statements import award_statement, credential_url, name_key, status_block
 from ..status_lists import credential_status
 

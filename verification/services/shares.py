@@ -14,10 +14,7 @@ from achievements.models import Award
 from core.audit import audit_record
 from core.errors import ApplicationError
 
-from ..models import (
-    ShareLink,
-    ShareView,
-)
+from ..models import ShareLink, ShareView
 
 # ------------------------------------------------------------------ share links
 
