@@ -2,4 +2,13 @@
 them all (``reference.importer.kinds``). Each kind imports the models it writes from the
 app that owns them: reference sits above those apps."""
 
-from . import holidays, payments, products, rtos  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    approvals,
+    contracts,
+    directories,
+    holidays,
+    payments,
+    prices,
+    products,
+    rtos,
+)

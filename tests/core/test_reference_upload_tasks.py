@@ -328,6 +328,7 @@ def test_training_contracts_batched_writes_match_row_by_row(monkeypatch):
     updated twice) and batch boundaries: the same counts, rows, preview sample and audit
     as the row-by-row ``_apply``."""
     from pqs_claims.models import TrainingContract
+    from reference.kinds import contracts
     from reference.kinds import payments as reference_kinds
 
     import_reference(
@@ -368,12 +369,13 @@ def test_training_contracts_batched_writes_match_row_by_row(monkeypatch):
 
     with monkeypatch.context() as m:
         m.setattr(
-            reference_kinds,
+            contracts,
             "_apply_by_key",
             lambda kind, actor, model, key, parsed: reference_kinds._apply(kind, actor, parsed),
         )
         row_by_row = run()
     monkeypatch.setattr(reference_kinds, "KEYED_BATCH", 3)
+    monkeypatch.setattr(contracts, "KEYED_BATCH", 3)
     batched = run()
     assert batched == row_by_row
     (preview_counts, sample, counts, rows), audit, touched = batched

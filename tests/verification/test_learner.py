@@ -258,7 +258,7 @@ def test_match_and_mismatch_answer_alike_and_do_the_same_work(
 
 @pytest.mark.django_db
 def test_a_decoy_gets_a_hash_no_mail_and_never_signs_in(client, learner, monkeypatch):
-    from verification import services
+    from verification.services import learner as services
 
     drawn = []
     real = services._code_hash
