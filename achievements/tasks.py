@@ -11,8 +11,9 @@ ends the submission ``failed`` with a message (services.submission_run).
 from celery import shared_task
 
 from core.leases import work_lease
-from core.metrics import submission_rows
 from core.tasks import BaseTask, TenantTask
+
+from .metrics import submission_rows
 
 SUBMISSION_LEASE = "achievements.submission"
 

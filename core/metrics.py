@@ -1,6 +1,7 @@
 """Prometheus metrics of our own (django-prometheus adds request latency by view, and the
 database and cache metrics). Scraped from ``/metrics`` with the ``METRICS_TOKEN`` bearer
-token (core.health.metrics_view).
+token (core.health.metrics_view). The apps count their own work into these metrics
+(``achievements.metrics``: submission rows; ``pqs_claims.metrics``: batch lines).
 
 With several processes (gunicorn workers, Celery's prefork children) set
 ``PROMETHEUS_MULTIPROC_DIR`` to a folder every web and worker process of the host shares:
@@ -37,63 +38,6 @@ PAYMENT_LINES = Counter(
     "cqr_payment_batch_lines_total",
     "Payment lines calculated by finished payment-batch chunks; rate() gives lines per second.",
 )
-
-
-def submission_rows(submission_id: int, stage: str) -> None:
-    """Count the rows of a submission whose validation or commit has just finished
-    (called by achievements.tasks once the work is done; a failed run counts nothing).
-    Best effort, like every metric: an error here is logged, never raised into the task."""
-    try:
-        _submission_rows(submission_id, stage)
-    except Exception:
-        log.exception("metrics: submission %s rows not counted", submission_id)
-
-
-def _submission_rows(submission_id: int, stage: str) -> None:
-    from django_scopes import scopes_disabled
-
-    from achievements.models import Submission
-
-    S = Submission.Status
-    if stage == "commit":
-        finished, field = (S.COMMITTED,), "committed_count"
-    else:  # validated, and whatever may follow it
-        finished, field = (
-            (S.VALIDATED, S.COMMITTING, S.COMMITTED, S.LODGING, S.LODGED),
-            "records_total",
-        )
-    with scopes_disabled():
-        rows = (
-            Submission.objects.filter(pk=submission_id, status__in=finished)
-            .values_list(field, flat=True)
-            .first()
-        )
-    if rows:
-        SUBMISSION_ROWS.labels(stage).inc(rows)
-
-
-def payment_chunk_lines(chunk_id: int) -> None:
-    """Count the lines of a payment-batch chunk that has just finished (pqs_claims.tasks);
-    best effort like :func:`submission_rows`."""
-    try:
-        _payment_chunk_lines(chunk_id)
-    except Exception:
-        log.exception("metrics: payment chunk %s lines not counted", chunk_id)
-
-
-def _payment_chunk_lines(chunk_id: int) -> None:
-    from django_scopes import scopes_disabled
-
-    from pqs_claims.models import PaymentBatchChunk
-
-    with scopes_disabled():
-        lines = (
-            PaymentBatchChunk.objects.filter(pk=chunk_id, status=PaymentBatchChunk.Status.DONE)
-            .values_list("line_count", flat=True)
-            .first()
-        )
-    if lines:
-        PAYMENT_LINES.inc(lines)
 
 
 class QueueDepthCollector:

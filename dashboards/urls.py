@@ -7,13 +7,17 @@ from django.urls import path
 from rtos import urls as rto_urls
 from rtos import urls_department as department_urls
 
-from . import department, rto
+from . import department, operations, rto
 
 rto_patterns = (
     [path("", rto.dashboard, name="dashboard"), *rto_urls.urlpatterns],
     rto_urls.app_name,
 )
 department_patterns = (
-    [path("", department.overview, name="overview"), *department_urls.urlpatterns],
+    [
+        path("", department.overview, name="overview"),
+        path("operations/", operations.operations, name="operations"),
+        *department_urls.urlpatterns,
+    ],
     department_urls.app_name,
 )

@@ -8,8 +8,9 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from core.metrics import payment_chunk_lines
 from core.tasks import BaseTask, TenantTask
+
+from .metrics import payment_chunk_lines
 
 logger = logging.getLogger(__name__)
 

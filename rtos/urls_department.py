@@ -1,7 +1,5 @@
 from django.urls import path
 
-from core.operations_views import operations
-
 from . import department_views as views
 
 app_name = "department"
@@ -15,5 +13,4 @@ urlpatterns = [
     path("officers/<str:public_id>/", views.officer_detail, name="officer_detail"),
     path("grants/<str:public_id>/revoke/", views.grant_revoke, name="grant_revoke"),
     path("audit/", views.audit_log, name="audit_log"),
-    path("operations/", operations, name="operations"),
 ]

@@ -197,7 +197,7 @@ def test_submission_rows_counted_when_validation_finishes(world):
 
 
 def test_submission_rows_not_counted_for_unfinished_work(world):
-    from core.metrics import submission_rows
+    from achievements.metrics import submission_rows
 
     before = _sample("cqr_submission_rows_total", {"stage": "commit"})
     sub = _stalled_submission(world, attempts=0)
@@ -212,7 +212,7 @@ def _batch(period="2026-01", **kw):
 
 
 def test_payment_lines_counted_for_a_finished_chunk(world):
-    from core.metrics import payment_chunk_lines
+    from pqs_claims.metrics import payment_chunk_lines
     from pqs_claims.models import PaymentBatchChunk
 
     with scopes_disabled():
@@ -310,7 +310,7 @@ def test_operations_page_is_for_department_admins(client, world):
 
 
 def test_stalled_payment_batch_listed(world):
-    from core.ops import stalled_work
+    from dashboards.operations import stalled_work
     from pqs_claims.models import PaymentBatchChunk
 
     with scopes_disabled():
@@ -380,7 +380,8 @@ def test_log_lines_inside_a_tenant_request_carry_the_rto(world, log_lines, rf):
 
     from django.http import HttpResponse
 
-    from core.middleware import RequestIdMiddleware, TenantScopeMiddleware
+    from core.middleware import RequestIdMiddleware
+    from rtos.middleware import TenantScopeMiddleware
 
     def view(request):
         logging.getLogger("cqr.test").info("inside the view")
