@@ -36,7 +36,7 @@ and every §6 field). The §2 codes and the §3 amount are the fragments of
 
 Cross-RTO reads (earlier batches' paid / counted lines of the chunk's contracts, the
 register's achievements of the chunk's learners) are department-wide on purpose, as in
-``services.load_batch_context``; everything else carries ``rto_id`` explicitly.
+``tests/pqs_claims/oracle.load_batch_context``; everything else carries ``rto_id`` explicitly.
 
 Cost (bench/payment_batch.py, pqs_claims/README.md "Benchmark"): the statement is prepared
 once per session with a generic plan; a first month (no earlier batch) uses a variant that

@@ -30,8 +30,6 @@ from .adjustments import (
 )
 from .batches import (
     CHUNK_STALL_AFTER,
-    PAYMENT_COLUMNS,
-    load_batch_context,
     payment_batch_approve,
     payment_batch_finalise,
     payment_batch_mark_paid,
@@ -67,7 +65,6 @@ __all__ = [
     "BRISBANE",
     "CHUNK_STALL_AFTER",
     "LINE_FIELDS",
-    "PAYMENT_COLUMNS",
     "PERIOD_RE",
     "SCHEDULER_EMAIL",
     "adjustment_review_can_resolve",
@@ -81,7 +78,6 @@ __all__ = [
     "claim_submission_lodge_requested",
     "claim_submission_request_lodge",
     "last_business_day",
-    "load_batch_context",
     "payment_batch_approve",
     "payment_batch_finalise",
     "payment_batch_mark_paid",

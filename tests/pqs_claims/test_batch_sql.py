@@ -36,6 +36,7 @@ from pqs_claims.models import (
     UnitPoints,
 )
 from tests.factories import make_rto, make_user
+from tests.pqs_claims import oracle
 
 BNE = services.BRISBANE
 FACTORS = {
@@ -57,7 +58,7 @@ PLACES = [
     ("4470", "CHARLEVILLE", "33.33"),
     ("4680", "GLADSTONE", "7.25"),
 ]
-FIELDS = [c for c in services.PAYMENT_COLUMNS if c != "public_id"]
+FIELDS = [c for c in oracle.PAYMENT_COLUMNS if c != "public_id"]
 
 
 def _reference(rng):
@@ -400,7 +401,7 @@ def _rows(batch) -> list[tuple]:
 def _run(batch, method) -> tuple[list[tuple], list[tuple]]:
     PaymentBatchChunk.objects.filter(batch=batch).update(status="pending")
     for chunk in PaymentBatchChunk.objects.filter(batch=batch).order_by("rto_id"):
-        services.payment_chunk_calculate(chunk.pk, method=method)
+        oracle.chunk_calculate(chunk.pk, method=method)
     chunks = list(
         PaymentBatchChunk.objects.filter(batch=batch)
         .order_by("rto_id")
