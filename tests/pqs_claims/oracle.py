@@ -116,7 +116,7 @@ PAYMENT_COLUMNS = (
 
 def _payment_row(batch_id, line: dict, d: engine.Decision, submissions: dict) -> tuple:
     """One payment line as a COPY row (PAYMENT_COLUMNS order; payment-rules.md §6)."""
-    from ..models import new_line_public_id
+    from pqs_claims.models import new_line_public_id
 
     p = d.pricing
     money = p is not None and d.status != "INVALID"
