@@ -3,7 +3,7 @@
 Loads LINES lodged claim lines over PQSS suppliers and CONTRACTS training contracts into a
 separate ``cqr_bench_pay`` database (embedded PostgreSQL unless BENCH_DATABASE_URL is set),
 then measures ``payment_batch_run`` — the real service: one chunk per RTO, each chunk one
-transaction holding one set-based INSERT … SELECT (pqs_claims/batch_sql.py) —
+transaction holding one set-based INSERT … SELECT (pqs_claims/sql/batch_sql.py) —
 against the floor of what it must write, measured in the same run: the lines it produced,
 copied out to a file, then COPYed (binary) into an empty clone of the payment-line table
 with the same columns, defaults, constraints and indexes (``CREATE TABLE … (LIKE …

@@ -35,7 +35,8 @@ from decimal import Decimal
 
 from django.db import connection
 
-from . import claim_sql, engine
+from . import engine
+from .sql import claim_sql
 
 #: Line numbers per validation statement (each statement's sorts and hashes stay small
 #: whatever the claim's size).

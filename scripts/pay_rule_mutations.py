@@ -15,7 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 T = "tests/pqs_claims/test_policy_table.py"
 E, S, SP, SB, X = (
     "pqs_claims/engine.py",
-    "pqs_claims/batch_sql.py",
+    "pqs_claims/sql/batch_sql.py",
     "pqs_claims/services/periods.py",
     "pqs_claims/services/batches.py",
     "pqs_claims/exports.py",

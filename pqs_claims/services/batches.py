@@ -111,7 +111,7 @@ def payment_chunk_calculate(chunk_id: int, *, equivalents=None) -> None:
     (``tests/pqs_claims/oracle.py``)."""
     from rtos.models import Rto
 
-    from .. import batch_sql
+    from ..sql import batch_sql
 
     with transaction.atomic(), scopes_disabled():
         chunk = (

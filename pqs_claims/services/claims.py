@@ -14,11 +14,12 @@ from accounts.notifications import notify_on_commit
 from core.audit import audit_record
 from core.errors import ApplicationError
 
-from .. import claim_sql, engine
+from .. import engine
 from ..models import (
     ClaimSubmission,
 )
 from ..pipeline import CHUNK, LINE_COLUMNS
+from ..sql import claim_sql
 from .periods import BRISBANE
 
 #: The claim-line columns the engine reads (pqs_claims.pipeline), with the submission.

@@ -56,8 +56,8 @@ import time
 
 from django.db import connection
 
-from . import engine
-from .models import PaymentBatch, PaymentLine
+from .. import engine
+from ..models import PaymentBatch, PaymentLine
 from .rules_sql import (
     _WS,
     APPLIED_PCT,

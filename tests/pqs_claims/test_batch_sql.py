@@ -1,4 +1,4 @@
-"""The set-based batch calculation (pqs_claims/batch_sql.py) against the executable
+"""The set-based batch calculation (pqs_claims/sql/batch_sql.py) against the executable
 specification (the Python rule engine): both decide the same randomised claim lines and
 must write identical payment lines — every §6 field, status, reasons and explanation.
 

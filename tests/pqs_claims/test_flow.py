@@ -12,9 +12,10 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django_scopes import scope, scopes_disabled
 
 from core.errors import ApplicationError
-from pqs_claims import batch_sql, services
+from pqs_claims import services
 from pqs_claims.models import ClaimLine, ClaimSubmission, PaymentBatch, PaymentLine
 from pqs_claims.sample import Claim, Line, claim_zip
+from pqs_claims.sql import batch_sql
 from tests.pqs_claims.conftest import NGUYEN, nguyen_claim, smith_claim, wrong_supplier_line
 
 BNE = services.BRISBANE
