@@ -57,7 +57,13 @@ from .periods import (
     previous_period,
     scheduler_user,
 )
-from .remittances import payment_batch_record_export, pqs_totals
+from .remittances import (
+    batch_aba_export,
+    batch_remittance_pdf,
+    batch_remittances_render,
+    payment_batch_record_export,
+    pqs_totals,
+)
 
 __all__ = [
     "ADJUSTMENT_NOTE_MAX",
@@ -71,7 +77,10 @@ __all__ = [
     "adjustment_review_paid_line",
     "adjustment_review_resolvable_rtos",
     "adjustment_review_resolve",
+    "batch_aba_export",
     "batch_cutoff",
+    "batch_remittance_pdf",
+    "batch_remittances_render",
     "claim_submission_create",
     "claim_submission_load",
     "claim_submission_lodge",

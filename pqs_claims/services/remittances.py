@@ -78,3 +78,55 @@ def pqs_totals(batch: PaymentBatch) -> list[dict]:
 
         out = batch_accounts_apply(batch, out)
     return out
+
+
+def batch_aba_export(*, batch: PaymentBatch, actor) -> dict:
+    """The ABA file of an approved batch (interfaces.md §7), its export recorded before the
+    file is handed over (:func:`payment_batch_record_export`: the first export moves the
+    batch to exported). Refused for a batch that is not approved. One service for the
+    batch page and ``manage.py payment_batch aba``.
+
+    Returns ``{"data": bytes, "name": file name, "credits": PQSs paid, "total": Decimal}``."""
+    from ..exports import aba_file
+
+    if not batch.is_frozen:
+        raise ApplicationError("Only an approved batch can be exported.")
+    totals = pqs_totals(batch)
+    data = aba_file(batch, totals)
+    payment_batch_record_export(batch=batch, actor=actor, what="aba")
+    credits = [t for t in totals if t["total"] > 0]
+    return {
+        "data": data,
+        "name": f"usrchoice-{batch.period}.aba",
+        "credits": len(credits),
+        "total": sum((t["total"] for t in credits), Decimal(0)),
+    }
+
+
+def batch_remittance_pdf(*, batch: PaymentBatch, rto_code: str) -> tuple[str, bytes] | None:
+    """One PQS's remittance advice of an approved batch as ``(file name, PDF)``; None when
+    the batch is not approved or the PQS has no total in it."""
+    from ..exports import remittance_pdf
+
+    if not batch.is_frozen:
+        return None
+    total = next((t for t in pqs_totals(batch) if t["rto"].code == rto_code), None)
+    if total is None:
+        return None
+    return f"remittance-{batch.period}-{rto_code}.pdf", remittance_pdf(batch, total)
+
+
+def batch_remittances_render(*, batch: PaymentBatch, actor) -> list[tuple[str, bytes]]:
+    """Every PQS's remittance advice of an approved batch as ``(file name, PDF)`` pairs, the
+    export recorded (:func:`payment_batch_record_export`). Refused for a batch that is not
+    approved. The service of ``manage.py payment_batch remittances``."""
+    from ..exports import remittance_pdf
+
+    if not batch.is_frozen:
+        raise ApplicationError("Only an approved batch has remittance advice.")
+    files = [
+        (f"remittance-{batch.period}-{t['rto'].code}.pdf", remittance_pdf(batch, t))
+        for t in pqs_totals(batch)
+    ]
+    payment_batch_record_export(batch=batch, actor=actor, what="remittances")
+    return files
