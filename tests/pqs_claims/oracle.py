@@ -23,6 +23,7 @@ from pqs_claims.models import (
     PaymentLine,
 )
 from pqs_claims.services import BRISBANE, LINE_FIELDS
+from pqs_claims.sql.columns import payment_line_columns
 
 
 def _candidate_lines(batch: PaymentBatch, rto_id: int):
@@ -80,38 +81,8 @@ def load_batch_context(batch: PaymentBatch, lines: list[dict]) -> engine.BatchCo
     return ctx
 
 
-PAYMENT_COLUMNS = (
-    "rto_id",
-    "public_id",
-    "batch_id",
-    "claim_line_id",
-    "submission_public_id",
-    "file_line_number",
-    "client_identifier",
-    "learner_name",
-    "subject_identifier",
-    "program_identifier",
-    "funding_program",
-    "training_contract_identifier",
-    "activity_start_date",
-    "activity_end_date",
-    "lodgement_date",
-    "outcome",
-    "contribution",
-    "designated_units",
-    "points",
-    "unit_value",
-    "delivery_loading_percent",
-    "residential_loading_percent",
-    "applied_loading_percent",
-    "outcome_factor",
-    "amount",
-    "status",
-    "reasons",
-    "explanation",
-    "counts_to_max",
-    "voided",
-)
+#: The payment line's columns, from the model (``pqs_claims.sql.columns``).
+PAYMENT_COLUMNS = tuple(payment_line_columns())
 
 
 def _payment_row(batch_id, line: dict, d: engine.Decision, submissions: dict) -> tuple:
@@ -120,38 +91,43 @@ def _payment_row(batch_id, line: dict, d: engine.Decision, submissions: dict) ->
 
     p = d.pricing
     money = p is not None and d.status != "INVALID"
-    return (
-        line["rto_id"],
-        new_line_public_id(),
-        batch_id,
-        line["id"],
-        submissions[line["submission_id"]],
-        line["line_number"],
-        line["client_identifier"],
-        f"{line['given_names']} {line['family_name']}".strip()[:130],
-        line["subject_identifier"],
-        line["program_identifier"],
-        d.program.code if d.program else "",
-        line["training_contract_identifier"],
-        line["activity_start_date"],
-        line["activity_end_date"],
-        line["lodgement_date"],
-        line["outcome"],
-        p.contribution if money else None,
-        p.designated_units if money else None,
-        p.points if money else None,
-        p.unit_value.quantize(engine.FOUR_DP, rounding=ROUND_HALF_UP) if money else None,
-        p.delivery_pct if money else None,
-        p.residential_pct if money else None,
-        p.applied_pct if money else None,
-        p.factor.quantize(engine.FOUR_DP, rounding=ROUND_HALF_UP) if money else None,
-        d.amount,
-        d.status,
-        d.reasons,
-        d.explanation,
-        d.counts_to_max,
-        False,
-    )
+    row = {
+        "rto_id": line["rto_id"],
+        "public_id": new_line_public_id(),
+        "batch_id": batch_id,
+        "claim_line_id": line["id"],
+        "submission_public_id": submissions[line["submission_id"]],
+        "file_line_number": line["line_number"],
+        "client_identifier": line["client_identifier"],
+        "learner_name": f"{line['given_names']} {line['family_name']}".strip()[:130],
+        "subject_identifier": line["subject_identifier"],
+        "program_identifier": line["program_identifier"],
+        "funding_program": d.program.code if d.program else "",
+        "training_contract_identifier": line["training_contract_identifier"],
+        "activity_start_date": line["activity_start_date"],
+        "activity_end_date": line["activity_end_date"],
+        "lodgement_date": line["lodgement_date"],
+        "outcome": line["outcome"],
+        "contribution": p.contribution if money else None,
+        "designated_units": p.designated_units if money else None,
+        "points": p.points if money else None,
+        "unit_value": p.unit_value.quantize(engine.FOUR_DP, rounding=ROUND_HALF_UP)
+        if money
+        else None,
+        "delivery_loading_percent": p.delivery_pct if money else None,
+        "residential_loading_percent": p.residential_pct if money else None,
+        "applied_loading_percent": p.applied_pct if money else None,
+        "outcome_factor": p.factor.quantize(engine.FOUR_DP, rounding=ROUND_HALF_UP)
+        if money
+        else None,
+        "amount": d.amount,
+        "status": d.status,
+        "reasons": d.reasons,
+        "explanation": d.explanation,
+        "counts_to_max": d.counts_to_max,
+        "voided": False,
+    }
+    return tuple(row[c] for c in PAYMENT_COLUMNS)
 
 
 def _copy_payment_rows(rows: list[tuple]) -> None:

@@ -35,6 +35,7 @@ from pqs_claims.models import (
     TrainingContractSrto,
     UnitPoints,
 )
+from pqs_claims.sql.columns import payment_line_columns
 from tests.factories import make_rto, make_user
 from tests.pqs_claims import oracle
 
@@ -58,7 +59,7 @@ PLACES = [
     ("4470", "CHARLEVILLE", "33.33"),
     ("4680", "GLADSTONE", "7.25"),
 ]
-FIELDS = [c for c in oracle.PAYMENT_COLUMNS if c != "public_id"]
+FIELDS = [c for c in payment_line_columns() if c != "public_id"]
 
 
 def _reference(rng):

@@ -71,3 +71,15 @@ def test_the_drop_statement_names_the_same_signature():
     args, _ = _folder_step()
     types = [a.split()[-1] for a in args.split(",")]
     assert _norm(", ".join(types)) in _norm(max_measure.MAX_MEASURE_REVERSE)
+
+
+def test_the_batch_writes_every_payment_line_column_the_model_has():
+    """The batch INSERT's column list is the model's (``sql.columns``), each with its value."""
+    from pqs_claims.sql import batch_sql
+    from pqs_claims.sql.columns import payment_line_columns
+
+    cols = payment_line_columns()
+    assert "id" not in cols and {"amount", "status", "reasons", "voided"} <= set(cols)
+    assert list(batch_sql._LINE_VALUES) == cols
+    assert f"INSERT INTO pqs_claims_paymentline ({', '.join(cols)})" in batch_sql.CHUNK_SQL
+    assert f"INSERT INTO pqs_claims_paymentline ({', '.join(cols)})" in batch_sql.FIRST_CHUNK_SQL
