@@ -12,7 +12,7 @@ final amount of a line, which is evaluated as one exact division (§3's
 rounding); the stored ``unit_value`` and ``outcome_factor`` are rounded half-up to 4 dp.
 
 This module is the executable specification of the monthly calculation: production runs
-the same rules as one set-based statement per RTO (:mod:`pqs_claims.batch_sql`), and
+the same rules as one set-based statement per RTO (:mod:`pqs_claims.sql.batch_sql`), and
 ``tests/pqs_claims/test_batch_sql.py`` asserts that both write identical payment lines.
 """
 
