@@ -3,7 +3,7 @@
 Loads LINES lodged claim lines over PQSS suppliers and CONTRACTS training contracts into a
 separate ``cqr_bench_pay`` database (embedded PostgreSQL unless BENCH_DATABASE_URL is set),
 then measures ``payment_batch_run`` — the real service: one chunk per RTO, each chunk one
-transaction holding one set-based INSERT … SELECT (pqs_claims/batch_sql.py) —
+transaction holding one set-based INSERT … SELECT (pqs_claims/sql/batch_sql.py) —
 against the floor of what it must write, measured in the same run: the lines it produced,
 copied out to a file, then COPYed (binary) into an empty clone of the payment-line table
 with the same columns, defaults, constraints and indexes (``CREATE TABLE … (LIKE …
@@ -81,6 +81,7 @@ def generate(n_lines: int, n_pqs: int, n_contracts: int) -> None:
         UnitPoints,
     )
     from pqs_claims.services import BRISBANE
+    from pqs_claims.sql.columns import claim_line_columns
     from rtos.models import Rto
 
     call_command("migrate", verbosity=0)
@@ -245,94 +246,64 @@ def generate(n_lines: int, n_pqs: int, n_contracts: int) -> None:
                 status="lodged",
             ).pk
         lodged = dt.datetime(2026, 10, 20, 10, tzinfo=BRISBANE)
-        cols = [
-            "rto_id",
-            "public_id",
-            "submission_id",
-            "line_number",
-            "status",
-            "client_identifier",
-            "usi",
-            "family_name",
-            "given_names",
-            "date_of_birth",
-            "learner_key",
-            "residential_postcode",
-            "residential_locality",
-            "delivery_location_identifier",
-            "delivery_postcode",
-            "delivery_locality",
-            "subject_identifier",
-            "nominal_hours",
-            "program_identifier",
-            "activity_start_date",
-            "activity_end_date",
-            "outcome",
-            "funding_source_national",
-            "funding_source_state",
-            "training_contract_identifier",
-            "purchasing_contract_identifier",
-            "hours_attended",
-            "national_errors",
-            "related_errors",
-            "school_level",
-            "validation_codes",
-            "warning_codes",
-            "lodged_at",
-            "first_lodged_on",
-        ]
         outcomes = ["20"] * 80 + ["51"] * 5 + ["60"] * 5 + ["30"] * 3 + ["40"] * 3 + ["70"] * 4
+
+        def line(n: int) -> dict:
+            """Claim line ``n`` by column (the columns COPYed are the model's, in its order)."""
+            ci = n % n_contracts
+            c = contracts[ci]
+            r = rtos[ci % n_pqs]
+            place = places[ci % len(places)]
+            home = places[(ci * 7) % len(places)]
+            unit = f"U{(n // n_contracts):03d}X{ci % 97:02d}"
+            end = dt.date(2026, 8, 1) + dt.timedelta(days=n % 80)
+            outcome = outcomes[n % len(outcomes)]
+            return {
+                "rto_id": r.pk,
+                "public_id": new_public_id(),
+                "submission_id": subs[r.pk],
+                "line_number": n + 1,
+                "status": "lodged",
+                "client_identifier": f"C{ci}",
+                "usi": "",
+                "family_name": c.family_name,
+                "given_names": "Bench",
+                "date_of_birth": c.date_of_birth,
+                "learner_key": f"NAME:{c.family_name}|{c.date_of_birth.isoformat()}",
+                "residential_postcode": home[0],
+                "residential_locality": home[1],
+                "delivery_location_identifier": "LOC1",
+                "delivery_postcode": place[0],
+                "delivery_locality": place[1],
+                "subject_identifier": unit,
+                "nominal_hours": 20,
+                "program_identifier": c.qualification_code,
+                "activity_start_date": end - dt.timedelta(days=40),
+                "activity_end_date": end,
+                "outcome": outcome,
+                "funding_source_national": "13",
+                "funding_source_state": "UC2",
+                "training_contract_identifier": c.delta_number,
+                "purchasing_contract_identifier": f"PQS{r.code}",
+                "hours_attended": 12 if outcome == "40" else None,
+                "national_errors": "{}",
+                "related_errors": "{}",
+                "school_level": "10",
+                "validation_codes": "{}",
+                "warning_codes": "{}",
+                "lodged_at": lodged,
+                "first_lodged_on": dt.date(2026, 10, 20),
+            }
+
+        cols = [c for c in claim_line_columns() if c in line(0)]
+        assert len(cols) == len(line(0)), "a bench claim-line value for no model column"
         t = time.perf_counter()
         with cur.cursor.copy(
             f"COPY {ClaimLine._meta.db_table} ({', '.join(cols)}) FROM STDIN"
         ) as copy:
             for n in range(n_lines):
-                ci = n % n_contracts
-                c = contracts[ci]
-                r = rtos[ci % n_pqs]
-                place = places[ci % len(places)]
-                home = places[(ci * 7) % len(places)]
-                unit = f"U{(n // n_contracts):03d}X{ci % 97:02d}"
-                end = dt.date(2026, 8, 1) + dt.timedelta(days=n % 80)
-                outcome = outcomes[n % len(outcomes)]
-                copy.write_row(
-                    (
-                        r.pk,
-                        new_public_id(),
-                        subs[r.pk],
-                        n + 1,
-                        "lodged",
-                        f"C{ci}",
-                        "",
-                        c.family_name,
-                        "Bench",
-                        c.date_of_birth,
-                        f"NAME:{c.family_name}|{c.date_of_birth.isoformat()}",
-                        home[0],
-                        home[1],
-                        "LOC1",
-                        place[0],
-                        place[1],
-                        unit,
-                        20,
-                        c.qualification_code,
-                        end - dt.timedelta(days=40),
-                        end,
-                        outcome,
-                        "13",
-                        "UC2",
-                        c.delta_number,
-                        f"PQS{r.code}",
-                        12 if outcome == "40" else None,
-                        "{}",
-                        "{}",
-                        "10",
-                        "{}",
-                        "{}",
-                        lodged,
-                        dt.date(2026, 10, 20),
-                    )
-                )
+                row = line(n)
+                copy.write_row(tuple(row[c] for c in cols))
         log(f"copied {n_lines:,} claim lines in {time.perf_counter() - t:.1f} s")
         cur.execute("ANALYZE")
 

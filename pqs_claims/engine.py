@@ -2,8 +2,9 @@
 
 Pure rule logic over plain dicts, so that the same code validates a claim at upload (the
 estimate), decides a monthly batch, and is unit-tested line by line. Database access is
-limited to :func:`load_reference` / :func:`load_batch_context`, which read everything a
-chunk (one RTO) needs in a handful of set-based queries.
+limited to :func:`load_reference` (and the batch oracle's ``load_batch_context``, test
+code: ``tests/pqs_claims/oracle.py``), which read everything a chunk (one RTO) needs in a
+handful of set-based queries.
 
 Rounding is stated once: :func:`round_money` — half-up to the cent, applied only to the
 final amount of a line, which is evaluated as one exact division (§3's
@@ -11,7 +12,7 @@ final amount of a line, which is evaluated as one exact division (§3's
 rounding); the stored ``unit_value`` and ``outcome_factor`` are rounded half-up to 4 dp.
 
 This module is the executable specification of the monthly calculation: production runs
-the same rules as one set-based statement per RTO (:mod:`pqs_claims.batch_sql`), and
+the same rules as one set-based statement per RTO (:mod:`pqs_claims.sql.batch_sql`), and
 ``tests/pqs_claims/test_batch_sql.py`` asserts that both write identical payment lines.
 """
 

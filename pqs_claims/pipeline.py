@@ -35,7 +35,9 @@ from decimal import Decimal
 
 from django.db import connection
 
-from . import claim_sql, engine
+from . import engine
+from .sql import claim_sql
+from .sql.columns import claim_line_columns
 
 #: Line numbers per validation statement (each statement's sorts and hashes stay small
 #: whatever the claim's size).
@@ -73,37 +75,24 @@ _SC = "achievements_stagedclient"
 _SI = "achievements_submissionissue"
 _CL = "pqs_claims_claimline"
 
+#: The claim-line columns the engine reads: the model's (``sql.columns``), in its order,
+#: with the id and without the line's bookkeeping and the validation's results.
 LINE_COLUMNS = [
     "id",
-    "rto_id",
-    "line_number",
-    "client_identifier",
-    "usi",
-    "family_name",
-    "given_names",
-    "date_of_birth",
-    "learner_key",
-    "residential_postcode",
-    "residential_locality",
-    "delivery_location_identifier",
-    "delivery_postcode",
-    "delivery_locality",
-    "subject_identifier",
-    "nominal_hours",
-    "program_identifier",
-    "activity_start_date",
-    "activity_end_date",
-    "outcome",
-    "funding_source_national",
-    "funding_source_state",
-    "training_contract_identifier",
-    "purchasing_contract_identifier",
-    "hours_attended",
-    "national_errors",
-    "related_errors",
-    "school_level",
-    "lodged_at",
-    "first_lodged_on",
+    *(
+        c
+        for c in claim_line_columns()
+        if c
+        not in {
+            "public_id",
+            "submission_id",
+            "status",
+            "validation_codes",
+            "warning_codes",
+            "amount_estimate",
+            "supersedes_id",
+        }
+    ),
 ]
 
 

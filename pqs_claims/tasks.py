@@ -20,7 +20,11 @@ def payment_chunk_task(chunk_id: int, *, rto_id: int) -> None:
     """One RTO of one batch; the last chunk to finish totals the batch. An error ends the
     chunk failed with a message on the batch page (services.payment_chunk_failed)."""
     from .models import PaymentBatchChunk
-    from .services import payment_batch_finalise, payment_chunk_calculate, payment_chunk_failed
+    from .services.batches import (
+        payment_batch_finalise,
+        payment_chunk_calculate,
+        payment_chunk_failed,
+    )
 
     try:
         payment_chunk_calculate(chunk_id)
@@ -40,7 +44,7 @@ def payment_chunk_task(chunk_id: int, *, rto_id: int) -> None:
 def payment_chunk_sweep() -> int:
     """Beat: queue again the pending chunks of a batch whose worker died
     (services.payment_chunks_restart_stalled)."""
-    from .services import payment_chunks_restart_stalled
+    from .services.batches import payment_chunks_restart_stalled
 
     return len(payment_chunks_restart_stalled())
 

@@ -257,15 +257,12 @@ def batch_approve(request, public_id):
 def batch_aba(request, public_id):
     batch = selectors.batch_get(public_id=public_id)
     try:
-        if not batch.is_frozen:
-            raise ApplicationError("Only an approved batch can be exported.")
-        data = exports.aba_file(batch, services.pqs_totals(batch))
-        services.payment_batch_record_export(batch=batch, actor=request.user, what="aba")
+        aba = services.batch_aba_export(batch=batch, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("payments:batch_detail", public_id=batch.public_id)
-    resp = HttpResponse(data, content_type="text/plain; charset=us-ascii")
-    resp["Content-Disposition"] = f'attachment; filename="usrchoice-{batch.period}.aba"'
+    resp = HttpResponse(aba["data"], content_type="text/plain; charset=us-ascii")
+    resp["Content-Disposition"] = f'attachment; filename="{aba["name"]}"'
     return resp
 
 
@@ -317,12 +314,11 @@ def _lines_download(rows: list[dict], fmt: str | None, name: str) -> HttpRespons
 @department_required()
 def batch_remittance(request, public_id, rto_code):
     batch = selectors.batch_get(public_id=public_id)
-    if not batch.is_frozen:
+    pdf = services.batch_remittance_pdf(batch=batch, rto_code=rto_code)
+    if pdf is None:
         raise Http404
-    total = next((t for t in services.pqs_totals(batch) if t["rto"].code == rto_code), None)
-    if total is None:
-        raise Http404
-    return _pdf(exports.remittance_pdf(batch, total), f"remittance-{batch.period}-{rto_code}.pdf")
+    name, data = pdf
+    return _pdf(data, name)
 
 
 # ----------------------------------------------------------------- department: PQS bank

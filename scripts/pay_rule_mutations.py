@@ -13,10 +13,11 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 T = "tests/pqs_claims/test_policy_table.py"
-E, S, SV, X = (
+E, S, SP, SB, X = (
     "pqs_claims/engine.py",
-    "pqs_claims/batch_sql.py",
-    "pqs_claims/services.py",
+    "pqs_claims/sql/batch_sql.py",
+    "pqs_claims/services/periods.py",
+    "pqs_claims/services/batches.py",
     "pqs_claims/exports.py",
 )
 M = [
@@ -473,7 +474,7 @@ M = [
     ),
     (
         "batch month not begun off",
-        SV,
+        SP,
         '    if start > today:\n        raise ApplicationError(\n            f"The {period} batch cannot',
         '    if False:\n        raise ApplicationError(\n            f"The {period} batch cannot',
         "tests/pqs_claims/test_batch_months.py",
@@ -481,7 +482,7 @@ M = [
     ),
     (
         "approval before cut-off allowed",
-        SV,
+        SB,
         "        if b.is_preview:\n",
         "        if False:\n",
         "tests/pqs_claims/test_batch_months.py",

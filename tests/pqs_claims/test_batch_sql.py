@@ -1,4 +1,4 @@
-"""The set-based batch calculation (pqs_claims/batch_sql.py) against the executable
+"""The set-based batch calculation (pqs_claims/sql/batch_sql.py) against the executable
 specification (the Python rule engine): both decide the same randomised claim lines and
 must write identical payment lines — every §6 field, status, reasons and explanation.
 
@@ -35,7 +35,9 @@ from pqs_claims.models import (
     TrainingContractSrto,
     UnitPoints,
 )
+from pqs_claims.sql.columns import payment_line_columns
 from tests.factories import make_rto, make_user
+from tests.pqs_claims import oracle
 
 BNE = services.BRISBANE
 FACTORS = {
@@ -57,7 +59,7 @@ PLACES = [
     ("4470", "CHARLEVILLE", "33.33"),
     ("4680", "GLADSTONE", "7.25"),
 ]
-FIELDS = [c for c in services.PAYMENT_COLUMNS if c != "public_id"]
+FIELDS = [c for c in payment_line_columns() if c != "public_id"]
 
 
 def _reference(rng):
@@ -400,7 +402,7 @@ def _rows(batch) -> list[tuple]:
 def _run(batch, method) -> tuple[list[tuple], list[tuple]]:
     PaymentBatchChunk.objects.filter(batch=batch).update(status="pending")
     for chunk in PaymentBatchChunk.objects.filter(batch=batch).order_by("rto_id"):
-        services.payment_chunk_calculate(chunk.pk, method=method)
+        oracle.chunk_calculate(chunk.pk, method=method)
     chunks = list(
         PaymentBatchChunk.objects.filter(batch=batch)
         .order_by("rto_id")

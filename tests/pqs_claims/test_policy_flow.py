@@ -9,7 +9,7 @@ from django.db import transaction
 from django_scopes import scope, scopes_disabled
 
 from pqs_claims import exports, services
-from pqs_claims.models import ClaimLine, ClaimSubmission
+from pqs_claims.models import ClaimLine, ClaimSubmission, PaymentBatch
 from tests.pqs_claims.conftest import nguyen_claim, wrong_supplier_line
 from tests.pqs_claims.test_flow import at, statuses, upload
 
@@ -33,7 +33,7 @@ def test_report_date_restarts_when_the_outcome_or_end_date_changes(pqs):
             x.pk, x.public_id, x.submission, x.outcome = None, new_public_id(), earlier, "70"
             x.save()
             ids.append(x.pk)
-        services._lodge_lines(pqs.rto1.pk, ids, at(2026, 3, 10), dt.date(2026, 3, 10))
+        services.claims._lodge_lines(pqs.rto1.pk, ids, at(2026, 3, 10), dt.date(2026, 3, 10))
         services.claim_submission_lodge(submission=final, actor=pqs.staff1, at=at(2026, 10, 28))
         lodged = dict(
             ClaimLine.objects.filter(status="lodged").values_list(
@@ -72,7 +72,7 @@ def test_export_is_the_complete_record_of_the_month(pqs):
     with scopes_disabled():
         services.payment_batch_run(period="2026-09", actor=pqs.officer)
         services.payment_batch_approve(
-            batch=services.PaymentBatch.objects.get(period="2026-09"), actor=pqs.approver
+            batch=PaymentBatch.objects.get(period="2026-09"), actor=pqs.approver
         )
         batch = services.payment_batch_run(period="2026-10", actor=pqs.officer)
     rows = {r["subject_identifier"]: r for r in exports.export_rows(batch)}

@@ -1,7 +1,7 @@
 """Every rule and code of payment-rules.md §2 and §5, one table row per case with its
 boundary cases: the inputs (claim lines and the world around them), and for each line the
 expected status, amount and reasons. Every row runs through BOTH the Python engine
-(``payment_chunk_calculate(method="python")``) and the batch SQL (``method="sql"``), from
+(``tests/pqs_claims/oracle.py``) and the batch SQL (``services.payment_chunk_calculate``), from
 the same database state, and both must give the expected lines.
 
 How the rows were checked to bite (each rule's comparison mutated once, the rows re-run):
@@ -35,6 +35,7 @@ from pqs_claims.models import (
 )
 from students.models import Learner
 from tests.factories import make_rto, make_user
+from tests.pqs_claims import oracle
 from tests.pqs_claims.test_engine import FACTORS
 from tests.verification.factories import make_client_record
 
@@ -529,7 +530,7 @@ def _calculate(method: str) -> dict[int, tuple]:
     PaymentLine.objects.filter(batch=batch).delete()
     PaymentBatchChunk.objects.filter(batch=batch).update(status="pending")
     for chunk in PaymentBatchChunk.objects.filter(batch=batch):
-        services.payment_chunk_calculate(chunk.pk, method=method)
+        oracle.chunk_calculate(chunk.pk, method=method)
     return {
         p.claim_line.line_number: (p.status, f"{p.amount:.2f}", list(p.reasons))
         for p in PaymentLine.objects.filter(batch=batch).select_related("claim_line")

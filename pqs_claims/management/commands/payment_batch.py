@@ -63,37 +63,28 @@ class Command(BaseCommand):
                 else:
                     self.stdout.write(text, ending="" if text.endswith("\n") else "\n")
             elif action == "aba":
-                if not batch.is_frozen:
-                    raise ApplicationError("Only an approved batch can be exported.")
-                totals = services.pqs_totals(batch)
-                data = exports.aba_file(batch, totals)
-                services.payment_batch_record_export(
-                    batch=batch, actor=actor or "manage.py payment_batch", what="aba"
+                aba = services.batch_aba_export(
+                    batch=batch, actor=actor or "manage.py payment_batch"
                 )
-                Path(o["out"]).write_bytes(data)
-                credits = [t for t in totals if t["total"] > 0]
+                Path(o["out"]).write_bytes(aba["data"])
                 self._emit(
                     o,
                     {
                         "period": batch.period,
                         "file": o["out"],
-                        "credits": len(credits),
-                        "total": f"{sum(t['total'] for t in credits):.2f}",
+                        "credits": aba["credits"],
+                        "total": f"{aba['total']:.2f}",
                     },
                 )
             elif action == "remittances":
-                if not batch.is_frozen:
-                    raise ApplicationError("Only an approved batch has remittance advice.")
+                pdfs = services.batch_remittances_render(
+                    batch=batch, actor=actor or "manage.py payment_batch"
+                )
                 out = Path(o["out"])
                 out.mkdir(parents=True, exist_ok=True)
-                files = []
-                for t in services.pqs_totals(batch):
-                    name = f"remittance-{batch.period}-{t['rto'].code}.pdf"
-                    (out / name).write_bytes(exports.remittance_pdf(batch, t))
-                    files.append(name)
-                services.payment_batch_record_export(
-                    batch=batch, actor=actor or "manage.py payment_batch", what="remittances"
-                )
+                for name, data in pdfs:
+                    (out / name).write_bytes(data)
+                files = [name for name, _ in pdfs]
                 self._emit(o, {"period": batch.period, "dir": str(out), "files": files})
             elif action == "paid":
                 import datetime as dt

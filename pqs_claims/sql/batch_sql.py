@@ -36,7 +36,7 @@ and every §6 field). The §2 codes and the §3 amount are the fragments of
 
 Cross-RTO reads (earlier batches' paid / counted lines of the chunk's contracts, the
 register's achievements of the chunk's learners) are department-wide on purpose, as in
-``services.load_batch_context``; everything else carries ``rto_id`` explicitly.
+``tests/pqs_claims/oracle.load_batch_context``; everything else carries ``rto_id`` explicitly.
 
 Cost (bench/payment_batch.py, pqs_claims/README.md "Benchmark"): the statement is prepared
 once per session with a generic plan; a first month (no earlier batch) uses a variant that
@@ -56,8 +56,9 @@ import time
 
 from django.db import connection
 
-from . import engine
-from .models import PaymentBatch, PaymentLine
+from .. import engine
+from ..models import PaymentBatch, PaymentLine
+from .columns import payment_line_columns
 from .rules_sql import (
     _WS,
     APPLIED_PCT,
@@ -95,6 +96,48 @@ _PUBLIC_ID = "%(id_prefix)s || left(encode(sha256(%(id_key)s || int8send(id)), '
 
 # §5 rule 6 ordering within a contract (engine.order_key; unit codes compared by code point)
 ORD = 'activity_end_date NULLS FIRST, lodged_at NULLS FIRST, subject_identifier COLLATE "C", id'
+
+
+#: Each payment-line column (``columns.payment_line_columns()``, from the model) and the
+#: expression over the chunk's decided lines ``t`` that fills it (payment-rules.md §6).
+_LINE_EXPRESSIONS = {
+    "rto_id": "rto_id",
+    "public_id": _PUBLIC_ID,
+    "batch_id": "%(batch_id)s",
+    "claim_line_id": "id",
+    "submission_public_id": "submission_public_id",
+    "file_line_number": "line_number",
+    "client_identifier": "client_identifier",
+    "learner_name": f"left(btrim(given_names || ' ' || family_name, {_WS}), 130)",
+    "subject_identifier": "subject_identifier",
+    "program_identifier": "program_identifier",
+    "funding_program": "coalesce(program_code, '')",
+    "training_contract_identifier": "training_contract_identifier",
+    "activity_start_date": "activity_start_date",
+    "activity_end_date": "activity_end_date",
+    "lodgement_date": "lodgement_date",
+    "outcome": "outcome",
+    "contribution": "CASE WHEN money THEN contribution END",
+    "designated_units": "CASE WHEN money THEN designated_units END",
+    "points": "CASE WHEN money THEN points END",
+    "unit_value": "CASE WHEN money THEN round(contribution * points / designated_units, 4) END",
+    "delivery_loading_percent": "CASE WHEN money THEN delivery_pct END",
+    "residential_loading_percent": "CASE WHEN money THEN residential_pct END",
+    "applied_loading_percent": "CASE WHEN money THEN applied_pct END",
+    "outcome_factor": "CASE WHEN money THEN round(f_num / f_den, 4) END",
+    "amount": "CASE WHEN pay_status = 'PAID' THEN priced_amount ELSE 0 END",
+    "status": "pay_status",
+    "reasons": "CASE WHEN pay_status = 'INVALID'"
+    " THEN ARRAY['INVALID'] || invalid_codes || warnings"
+    " ELSE ARRAY[pay_status] || array_remove(applies, pay_status) || warnings END",
+    "explanation": "explanation",
+    "counts_to_max": "counts_to_max",
+    "voided": "false",
+}
+_LINE_VALUES = {c: _LINE_EXPRESSIONS[c] for c in payment_line_columns()}
+assert _LINE_VALUES.keys() == _LINE_EXPRESSIONS.keys(), "a payment-line column without a value"
+_LINE_COLUMNS = ", ".join(_LINE_VALUES)
+_LINE_SELECT = ",\n        ".join(_LINE_VALUES.values())
 
 _CHUNK_SQL = f"""
 WITH
@@ -389,33 +432,9 @@ t AS (
                  AS measure_word FROM s) s
 ),
 ins AS (
-    INSERT INTO pqs_claims_paymentline (
-        rto_id, public_id, batch_id, claim_line_id, submission_public_id, file_line_number,
-        client_identifier, learner_name, subject_identifier, program_identifier,
-        funding_program, training_contract_identifier, activity_start_date,
-        activity_end_date, lodgement_date, outcome, contribution, designated_units, points,
-        unit_value, delivery_loading_percent, residential_loading_percent,
-        applied_loading_percent, outcome_factor, amount, status, reasons, explanation,
-        counts_to_max, voided)
+    INSERT INTO pqs_claims_paymentline ({_LINE_COLUMNS})
     SELECT
-        rto_id, {_PUBLIC_ID}, %(batch_id)s, id,
-        submission_public_id, line_number, client_identifier,
-        left(btrim(given_names || ' ' || family_name, {_WS}), 130), subject_identifier,
-        program_identifier, coalesce(program_code, ''), training_contract_identifier,
-        activity_start_date, activity_end_date, lodgement_date, outcome,
-        CASE WHEN money THEN contribution END,
-        CASE WHEN money THEN designated_units END,
-        CASE WHEN money THEN points END,
-        CASE WHEN money THEN round(contribution * points / designated_units, 4) END,
-        CASE WHEN money THEN delivery_pct END,
-        CASE WHEN money THEN residential_pct END,
-        CASE WHEN money THEN applied_pct END,
-        CASE WHEN money THEN round(f_num / f_den, 4) END,
-        CASE WHEN pay_status = 'PAID' THEN priced_amount ELSE 0 END,
-        pay_status,
-        CASE WHEN pay_status = 'INVALID' THEN ARRAY['INVALID'] || invalid_codes || warnings
-             ELSE ARRAY[pay_status] || array_remove(applies, pay_status) || warnings END,
-        explanation, counts_to_max, false
+        {_LINE_SELECT}
     FROM t
     RETURNING amount
 )
