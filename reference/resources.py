@@ -39,8 +39,8 @@ from django_scopes import scopes_disabled
 from import_export import fields, resources, widgets
 
 from achievements.models import TrainingProduct
-from core.models import PublicHoliday
 from core.audit import audit_record
+from core.models import PublicHoliday
 from core.spreadsheets import csv_stream, neutralise, xlsx_bytes
 from pqs_claims.models import (
     Bsb,

@@ -202,11 +202,11 @@ def test_training_contract_srto_history_survives_the_round_trip():
 
     _load_demo_reference()
     moved = (
-        "delta_number,family_name,given_names,date_of_birth,qualification_code,srto_code,"
-        "srto_from,commencement_date,status,status_date,ppg\r\n"
-        "7654321,LEE,Sam,01/02/2003,CPC30220,90001,,03/02/2025,active,03/02/2025,false\r\n"
-        "7654321,LEE,Sam,01/02/2003,CPC30220,90002,01/09/2025,03/02/2025,active,01/09/2025,false\r\n"
-    ).encode()
+        b"delta_number,family_name,given_names,date_of_birth,qualification_code,srto_code,"
+        b"srto_from,commencement_date,status,status_date,ppg\r\n"
+        b"7654321,LEE,Sam,01/02/2003,CPC30220,90001,,03/02/2025,active,03/02/2025,false\r\n"
+        b"7654321,LEE,Sam,01/02/2003,CPC30220,90002,01/09/2025,03/02/2025,active,01/09/2025,false\r\n"
+    )
     assert import_reference("training-contracts", TableFile("moved.csv", moved)).ok
 
     def history():
