@@ -17,7 +17,7 @@ as a formula (its ``escape`` only drops the ``=``). The downloads instead stream
 resource's rows (:meth:`ReferenceResource.rows`, database chunks of ``CHUNK`` rows)
 through the formula-safe writers of ``core.spreadsheets`` (performance-and-security.md
 R8): CSV cells starting with ``= + - @``, tab or CR are prefixed with ``'``; XLSX cells
-are string cells, never formulas. ``export()`` itself, for anyone using the
+are inline string cells, never formulas (``xlsx_text_bytes``: no cell object per value). ``export()`` itself, for anyone using the
 import-export path, returns its Dataset with every cell neutralised the CSV way.
 
 Bank accounts: the PQS approvals download has full account numbers only for those who
@@ -41,7 +41,7 @@ from import_export import fields, resources, widgets
 from achievements.models import TrainingProduct
 from core.audit import audit_record
 from core.models import PublicHoliday
-from core.spreadsheets import csv_stream, neutralise, xlsx_bytes
+from core.spreadsheets import csv_stream, neutralise, xlsx_text_bytes
 from pqs_claims.models import (
     Bsb,
     FundingProgram,
@@ -347,7 +347,7 @@ class Download:
 def current_data(kind: str, fmt: str, *, user) -> Download | None:
     """The current ``kind`` data in its upload layout as CSV (streamed: UTF-8 with a BOM,
     every cell neutralised) or XLSX (one "Data" sheet of string cells, written row by row
-    into a write-only workbook); None when the kind has no download. Full bank account
+    straight into the zip); None when the kind has no download. Full bank account
     numbers only for a user who may import PQS approvals. Audited (who downloaded which
     kind, and whether account numbers were in full)."""
     from .uploads import can_import
@@ -365,6 +365,6 @@ def current_data(kind: str, fmt: str, *, user) -> Download | None:
     )
     filename = f"{kind}-current.{fmt}"
     if fmt == "xlsx":
-        data = xlsx_bytes([("Data", resource.columns, resource.rows())])
+        data = xlsx_text_bytes("Data", resource.columns, resource.rows())
         return Download(filename, XLSX_TYPE, data=data)
     return Download(filename, CSV_TYPE, chunks=csv_stream(resource.columns, resource.rows()))
