@@ -1,6 +1,6 @@
 """Department workspace: the payment reference data (/department/payment-reference/<kind>/)
 and reference-data imports (/department/reference-imports/…: upload → preview → apply, and
-the templates). Thin views: forms in, a ``reference.uploads`` / selector call, a template out.
+the templates, the current data of each kind to edit and upload again). Thin views: forms in, a ``reference.uploads`` / selector call, a template out.
 """
 
 from __future__ import annotations
