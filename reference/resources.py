@@ -17,8 +17,9 @@ as a formula (its ``escape`` only drops the ``=``). The downloads instead stream
 resource's rows (:meth:`ReferenceResource.rows`, database chunks of ``CHUNK`` rows)
 through the formula-safe writers of ``core.spreadsheets`` (performance-and-security.md
 R8): CSV cells starting with ``= + - @``, tab or CR are prefixed with ``'``; XLSX cells
-are inline string cells, never formulas (``xlsx_text_bytes``: no cell object per value). ``export()`` itself, for anyone using the
-import-export path, returns its Dataset with every cell neutralised the CSV way.
+are inline string cells, never formulas (``xlsx_text_bytes``: no cell object per value).
+``export()`` itself, for anyone using the import-export path, returns its Dataset with
+every cell neutralised the CSV way.
 
 Bank accounts: the PQS approvals download has full account numbers only for those who
 may import PQS approvals (department admins, who also see them on the bank account

@@ -1,6 +1,7 @@
 """Department workspace: the payment reference data (/department/payment-reference/<kind>/)
-and reference-data imports (/department/reference-imports/…: upload → preview → apply, and
-the templates, the current data of each kind to edit and upload again). Thin views: forms in, a ``reference.uploads`` / selector call, a template out.
+and reference-data imports (/department/reference-imports/…: upload → preview → apply, the
+templates, and the current data of each kind to edit and upload again). Thin views: forms
+in, a ``reference.uploads`` / ``reference.resources`` / selector call, a template out.
 """
 
 from __future__ import annotations
