@@ -37,9 +37,11 @@ framework reports the kind's pass over the rows (phase ``rows``); a kind that wr
 second pass wraps it in :func:`track` (phase ``writing``). Without a callback nothing is
 wrapped and nothing is called: the command's work and output are unchanged.
 
-Why this framework rather than django-import-export (installed) for reading, dry runs and
-writing: its pieces were checked against what reference files need, and none of them
-replaces code here without changing behaviour.
+Where django-import-export (installed) is used, and why not for reading and dry runs:
+it writes the current data of each kind (``reference.resources``: one ``ModelResource``
+per kind, whose columns are the kind's ``template_columns``, so a department officer can
+download, edit and upload the file again). Its pieces were checked against what reading
+reference files needs, and none of them replaces code here without changing behaviour.
 
 * Reading (tablib's CSV / XLSX loaders): an XLSX is read from the workbook's *active*
   sheet, not the first one the page and the templates name; the CSV loader drops blank
@@ -56,12 +58,16 @@ replaces code here without changing behaviour.
   skips the save signals that give the preview its sample. The dry run here is one
   savepoint around the kind's own code, whatever the kind: the preview is exactly what
   Apply will do.
-* Writing: the templates (``reference.file_templates``) need list data validation and
-  text-formatted columns, which tablib's XLSX writer does not offer. Downloads (the
-  templates' CSV, the register's exports) use the formula-safe writers of
-  ``core.spreadsheets`` (performance-and-security.md R8: a text cell starting with
-  ``= + - @``, tab or CR is prefixed with ``'``); import-export's export escaping only
-  removes a leading ``=``, changing the value and leaving the other prefixes live.
+* Writing: the current-data downloads use the resources for the column ↔ model mapping
+  (derived columns as ``dehydrate_<column>``) and the row iteration, but not tablib's
+  writers: its ``export()`` holds the whole Dataset, its XLSX writer holds every cell
+  and writes a text starting with ``=`` as a formula (its escaping only removes that
+  ``=``, changing the value and leaving ``+ - @``, tab and CR live). The rows go through
+  the formula-safe writers of ``core.spreadsheets`` instead (performance-and-security.md
+  R8: a CSV cell starting with ``= + - @``, tab or CR is prefixed with ``'``; XLSX cells
+  are string cells), the CSV streamed. The templates (``reference.file_templates``) need
+  list data validation and text-formatted columns, which tablib's XLSX writer does not
+  offer.
 """
 
 from __future__ import annotations

@@ -22,6 +22,18 @@ urlpatterns = [
         {"fmt": "xlsx"},
         name="reference_import_template_xlsx",
     ),
+    path(
+        "reference-imports/current/<str:kind>.csv",
+        views.reference_current_data,
+        {"fmt": "csv"},
+        name="reference_current_csv",
+    ),
+    path(
+        "reference-imports/current/<str:kind>.xlsx",
+        views.reference_current_data,
+        {"fmt": "xlsx"},
+        name="reference_current_xlsx",
+    ),
     path("reference-imports/<str:public_id>/", views.reference_import, name="reference_import"),
     path(
         "reference-imports/<str:public_id>/apply/",

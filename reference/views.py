@@ -1,6 +1,7 @@
 """Department workspace: the payment reference data (/department/payment-reference/<kind>/)
-and reference-data imports (/department/reference-imports/…: upload → preview → apply, and
-the templates). Thin views: forms in, a ``reference.uploads`` / selector call, a template out.
+and reference-data imports (/department/reference-imports/…: upload → preview → apply, the
+templates, and the current data of each kind to edit and upload again). Thin views: forms
+in, a ``reference.uploads`` / ``reference.resources`` / selector call, a template out.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -21,7 +22,7 @@ from core.models import ReferenceUpload
 from core.uploads import UploadRejected
 from pqs_claims import selectors
 
-from . import file_templates
+from . import file_templates, resources
 from . import uploads as reference_uploads
 from .forms import ReferenceApplyForm, ReferenceUploadForm
 from .importer import kinds as reference_kinds
@@ -84,6 +85,7 @@ def reference(request, kind):
             "q": q,
             "import_kind": IMPORT_KIND_OF[kind],
             "can_import": reference_uploads.can_import(request.user, IMPORT_KIND_OF[kind]),
+            "has_download": IMPORT_KIND_OF[kind] in resources.RESOURCES,
         },
     )
 
@@ -154,6 +156,7 @@ def _template_notes(name: str, kind) -> dict:
         "required": [c["column"] for c in columns if c["required"]],
         "optional": [c["column"] for c in columns if not c["required"]],
         "coded": [c for c in columns if c["allowed"]],
+        "has_download": name in resources.RESOURCES,
     }
 
 
@@ -255,4 +258,19 @@ def reference_import_template(request, kind, fmt="csv"):
         data, content_type = file_templates.template_csv(kind_obj), file_templates.CSV_TYPE
     resp = HttpResponse(data, content_type=content_type)
     resp["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
+    return resp
+
+
+@department_required()
+def reference_current_data(request, kind, fmt="csv"):
+    """The kind's current data in its upload layout (``reference.resources``): edit it and
+    upload it again. Department users, as the reference pages; the CSV is streamed."""
+    download = resources.current_data(kind, fmt, user=request.user)
+    if download is None:
+        raise Http404
+    if download.chunks is not None:
+        resp = StreamingHttpResponse(download.chunks, content_type=download.content_type)
+    else:
+        resp = HttpResponse(download.data, content_type=download.content_type)
+    resp["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     return resp

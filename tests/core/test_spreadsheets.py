@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from core.spreadsheets import csv_bytes, neutralise, xlsx_bytes
+from core.spreadsheets import csv_bytes, csv_stream, neutralise, xlsx_bytes, xlsx_text_bytes
 from pqs_claims.exports import EXPORT_KEYS, export_csv, export_xlsx
 
 DANGEROUS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
@@ -54,3 +54,22 @@ def test_payment_exports_never_carry_formulas_and_keep_amounts():
         by_key = dict(zip(header, row, strict=True))
         assert by_key["client_identifier"].data_type == "s"
         assert Decimal(str(by_key["amount"].value)) == Decimal("-12.50")
+
+
+def test_streamed_csv_is_the_same_file_as_csv_bytes():
+    rows = [[v, str(i)] for i, v in enumerate(DANGEROUS * 400)]
+    streamed = list(csv_stream(["value", "line"], iter(rows), every=100))
+    assert len(streamed) > 2  # sent in pieces
+    assert b"".join(streamed) == csv_bytes(["value", "line"], rows)
+
+
+def test_text_workbook_has_only_string_cells_never_formulas():
+    rows = [[v, "0042"] for v in DANGEROUS] + [["a\x00b\x1fc", "<&>"]]
+    data = xlsx_text_bytes("Data", ["value", "code"], iter(rows))
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb.worksheets[0]
+    assert ws.title == "Data"
+    cells = list(ws.iter_rows())
+    assert [c.value for c in cells[0]] == ["value", "code"]
+    assert [[c.value for c in r] for r in cells[1:]] == [*rows[:-1], ["abc", "<&>"]]
+    assert {c.data_type for r in cells for c in r} == {"s"}  # "0042" keeps its zeros

@@ -60,6 +60,8 @@ NOT_PAGES = {
     "payments:adjustment_review_resolve": "POST-only action",
     "reference:reference_import_template": "download (CSV)",
     "reference:reference_import_template_xlsx": "download (XLSX)",
+    "reference:reference_current_csv": "download (CSV of the current data)",
+    "reference:reference_current_xlsx": "download (XLSX of the current data)",
     "reference:reference_import_apply": "POST-only action",
     "department_access:decide": "POST-only action",
     "department:grant_revoke": "POST-only action",

@@ -1,5 +1,6 @@
 """Persona × URL cases for the reference-data pages (department workspace): the payment
-reference data, the imports (upload → preview → apply) and the templates."""
+reference data, the imports (upload → preview → apply), the templates and the downloads of
+the current data (PQS approvals: the kind with bank accounts)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,16 @@ CASES = [
     Case(
         "reference:reference_import_template_xlsx",
         kwargs=lambda w: {"kind": "localities"},
+        get=dept_page(),
+    ),
+    Case(
+        "reference:reference_current_csv",
+        kwargs=lambda w: {"kind": "pqs-approvals"},
+        get=dept_page(),
+    ),
+    Case(
+        "reference:reference_current_xlsx",
+        kwargs=lambda w: {"kind": "pqs-approvals"},
         get=dept_page(),
     ),
 ]
