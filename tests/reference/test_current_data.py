@@ -45,21 +45,19 @@ EDITS = {
 
 def _load_demo_reference() -> None:
     """The demo's reference data, loaded by the demo's own loaders (as ``make demo``)."""
-    from achievements.demo import load_training_products
-    from core.demo import DEMO_DATA_DIR, load_public_holidays, load_rtos
-    from pqs_claims.demo import KINDS as PAYMENT_KINDS
-    from reference.importer import import_reference
-    from reference.kinds.payments import import_csv
+    from reference.demo import (
+        load_payment_reference,
+        load_public_holidays,
+        load_training_products,
+    )
+    from rtos.demo import load_rtos
 
     out = io.StringIO()
     with scopes_disabled():
         load_rtos(out)
         load_public_holidays(out)
         load_training_products(out)
-        for kind in PAYMENT_KINDS:
-            import_csv(kind, DEMO_DATA_DIR / f"{kind}.csv", actor="load_demo")
-        for kind in ("bsb", "rto-scope"):
-            assert import_reference(kind, DEMO_DATA_DIR / f"{kind}.csv").ok
+        load_payment_reference(out)
 
 
 def _download(client: Client, kind: str, fmt: str) -> bytes:
