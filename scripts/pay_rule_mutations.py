@@ -113,8 +113,8 @@ M = [
     (
         "engine stored codes off",
         E,
-        "codes += [c for c in STORED_CODES if c in stored]",
-        "pass",
+        'if line.get("related_errors"):\n        codes.append("RELATED_RECORD_ERROR")',
+        'if False:\n        codes.append("RELATED_RECORD_ERROR")',
         T,
         "python",
     ),
@@ -323,24 +323,24 @@ M = [
     (
         "sql stored codes off",
         S,
-        "CASE WHEN 'RELATED_RECORD_ERROR' = ANY(validation_codes)",
-        "CASE WHEN false",
+        "CASE WHEN cardinality(related_errors) > 0 THEN 'RELATED_RECORD_ERROR'",
+        "CASE WHEN false THEN 'RELATED_RECORD_ERROR'",
         T,
         "sql",
     ),
     (
         "sql stored MISSING_SCHOOL_LEVEL off",
         S,
-        "CASE WHEN 'MISSING_SCHOOL_LEVEL' = ANY(validation_codes)",
-        "CASE WHEN false",
+        "CASE WHEN school_level = '@@' THEN 'MISSING_SCHOOL_LEVEL'",
+        "CASE WHEN false THEN 'MISSING_SCHOOL_LEVEL'",
         T,
         "sql",
     ),
     (
         "sql national errors off",
         S,
-        "|| CASE WHEN cardinality(national_errors) = 0 THEN",
-        "|| CASE WHEN true THEN",
+        "|| CASE WHEN cardinality(national_errors) + cardinality(related_errors) = 0",
+        "|| CASE WHEN true",
         T,
         "sql",
     ),
@@ -500,7 +500,14 @@ M = [
 only = sys.argv[1:]  # substrings of mutation names to run (default: all)
 
 
+#: The batch statement takes its rule fragments from rules_sql (shared with the claim
+#: validation): a batch SQL mutation applies where its text is.
+SQL_FILES = (S, "pqs_claims/sql/rules_sql.py")
+
+
 def run_one(name, f, old, new, tests, k) -> str:
+    if f == S:
+        f = next((g for g in SQL_FILES if old in (ROOT / g).read_text()), S)
     path = ROOT / f
     text = path.read_text()
     if old not in text:
