@@ -16,7 +16,9 @@ Database-enforced safety (issue 6 "Safety"):
   ``bank_accounts.bank_change_verify`` (pgtrigger, ignored only there): every change goes
   through a ``BankAccountChange`` verified by a second person (issue 14);
 * a payment line references an existing, unfrozen batch and a lodged claim line of its own
-  RTO: checked once per statement by the payment line triggers (see ``PaymentLine``).
+  RTO: checked once per statement by the payment line triggers (see ``PaymentLine``);
+* a claim line is in a claim submission of its own RTO and supersedes only a lodged line of
+  its RTO: checked once per statement by the claim line triggers (see ``ClaimLine``).
 
 One module per topic; this package re-exports every model and helper, so migrations and
 callers keep writing ``from pqs_claims.models import ClaimLine``:

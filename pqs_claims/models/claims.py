@@ -8,6 +8,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Q
 
 from core.models import TenantOwnedModel, new_public_id
 
@@ -55,22 +56,93 @@ class ClaimSubmission(TenantOwnedModel):
 
     class Meta:
         ordering = ["-uploaded_at"]
+        triggers = [
+            # The delete side of a claim line's submission reference (ClaimLine docstring).
+            pgtrigger.Trigger(
+                name="claim_submission_no_delete_with_lines",
+                operation=pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func="""
+                IF EXISTS (SELECT 1 FROM pqs_claims_claimline l WHERE l.submission_id = OLD.id) THEN
+                    RAISE EXCEPTION 'claim submission % still has claim lines', OLD.public_id
+                        USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                RETURN OLD;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.file_name
 
 
+# The references of inserted / updated claim lines (ClaimLine docstring). The submission
+# is locked FOR KEY SHARE once per statement, as a FOREIGN KEY check locks it per row.
+_CLAIM_LINE_REFERENCES_SQL = """
+                    PERFORM 1 FROM pqs_claims_claimsubmission s
+                    WHERE s.id IN (SELECT r.submission_id FROM new_rows r) FOR KEY SHARE;
+                    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT submission_id, rto_id
+                                              FROM new_rows) r
+                               WHERE NOT EXISTS (SELECT 1 FROM pqs_claims_claimsubmission s
+                                                 WHERE s.id = r.submission_id
+                                                   AND s.rto_id = r.rto_id)) THEN
+                        RAISE EXCEPTION 'claim line without a claim submission of its RTO'
+                            USING ERRCODE = 'foreign_key_violation';
+                    END IF;
+                    IF EXISTS (SELECT 1 FROM new_rows r
+                               WHERE r.supersedes_id IS NOT NULL AND NOT EXISTS (
+                                   SELECT 1 FROM pqs_claims_claimline c
+                                   WHERE c.id = r.supersedes_id AND c.rto_id = r.rto_id
+                                     AND c.lodged_at IS NOT NULL)) THEN
+                        RAISE EXCEPTION 'claim line superseding no lodged line of its RTO'
+                            USING ERRCODE = 'foreign_key_violation';
+                    END IF;"""
+
+
 class ClaimLine(TenantOwnedModel):
     """One NAT00120 row of a claim with the Queensland fields and the learner details the
-    rules need. Immutable once lodged; a later lodgement of the same key supersedes it."""
+    rules need. Immutable once lodged; a later lodgement of the same key supersedes it.
+
+    References without per-row FOREIGN KEY checks: a claim validation inserts every line
+    of the claim in a few statements, and an FK check is a query plus a row lock per line
+    and key. The same guarantees are checked once per INSERT statement, and per UPDATE
+    statement that changes a reference, by the ``claim_line_references_*`` triggers below,
+    set-based over the transition table:
+
+    * ``submission`` and ``rto``: the claim submission exists and belongs to the same RTO —
+      stronger than the two FKs (a line can no longer sit in another tenant's claim). The
+      submission is locked FOR KEY SHARE as an FK check would, and ``ClaimSubmission``'s
+      ``claim_submission_no_delete_with_lines`` trigger is the delete side; the RTO exists
+      because the submission's own FK holds;
+    * ``supersedes``: the superseded line exists, is lodged and belongs to the same RTO.
+      No lock is needed: a lodged claim line cannot be deleted nor change RTO or lodgement
+      (``claim_line_lodged_*`` triggers).
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Not lodged"
         LODGED = "lodged", "Lodged"
         SUPERSEDED = "superseded", "Superseded"
 
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
-    submission = models.ForeignKey(ClaimSubmission, on_delete=models.PROTECT, related_name="lines")
+    # Indexes: every one is paid for by each line a claim validation inserts and again by
+    # each line its lodgement updates (status and lodged_at are indexed, so the update is
+    # not HOT and writes a new entry in every index). No single-column index on rto,
+    # submission or learner_key: the (rto, status, lodged_at), (submission, line_number)
+    # and (learner_key, subject_identifier) indexes serve those lookups; no index on
+    # training_contract_identifier (no query selects claim lines by contract).
+    # Unique through Meta.constraints, not unique=True: Django would add a second,
+    # varchar_pattern_ops ("_like") index for LIKE queries nobody makes.
+    public_id = models.CharField(max_length=32, default=new_public_id, editable=False)
+    rto = models.ForeignKey(
+        "rtos.Rto", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    submission = models.ForeignKey(
+        ClaimSubmission,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_index=False,
+        db_constraint=False,
+    )
     line_number = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     client_identifier = models.CharField(max_length=10)
@@ -78,7 +150,7 @@ class ClaimLine(TenantOwnedModel):
     family_name = models.CharField(max_length=60, blank=True)
     given_names = models.CharField(max_length=60, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
-    learner_key = models.CharField(max_length=80, db_index=True)
+    learner_key = models.CharField(max_length=80)
     residential_postcode = models.CharField(max_length=4, blank=True)
     residential_locality = models.CharField(max_length=60, blank=True)
     delivery_location_identifier = models.CharField(max_length=10, blank=True)
@@ -92,7 +164,7 @@ class ClaimLine(TenantOwnedModel):
     outcome = models.CharField(max_length=2)
     funding_source_national = models.CharField(max_length=2, blank=True)
     funding_source_state = models.CharField(max_length=3, blank=True)
-    training_contract_identifier = models.CharField(max_length=10, blank=True, db_index=True)
+    training_contract_identifier = models.CharField(max_length=10, blank=True)
     purchasing_contract_identifier = models.CharField(max_length=12, blank=True)
     hours_attended = models.PositiveIntegerField(null=True, blank=True)
     national_errors = ArrayField(models.CharField(max_length=20), default=list, blank=True)
@@ -107,8 +179,16 @@ class ClaimLine(TenantOwnedModel):
     amount_estimate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     lodged_at = models.DateTimeField(null=True, blank=True)
     first_lodged_on = models.DateField(null=True, blank=True)
+    # Set by the lodgement on the lines that supersede another: its index is partial, so a
+    # line that supersedes nothing (every line while a draft) has no entry in it.
     supersedes = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
@@ -116,11 +196,55 @@ class ClaimLine(TenantOwnedModel):
         indexes = [
             models.Index(fields=["rto", "status", "lodged_at"]),
             models.Index(fields=["learner_key", "subject_identifier"]),
+            # "Is this line superseded" (the batch's candidates; a delete's PROTECT check)
+            models.Index(
+                fields=["supersedes"],
+                name="claim_line_supersedes",
+                condition=Q(supersedes__isnull=False),
+            ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["submission", "line_number"], name="claim_line_key")
+            models.UniqueConstraint(fields=["public_id"], name="claim_line_public_id"),
+            models.UniqueConstraint(fields=["submission", "line_number"], name="claim_line_key"),
         ]
         triggers = [
+            # The references (class docstring) that per-row FOREIGN KEYs would check: once
+            # per INSERT statement over its transition table; on UPDATE only for the rows
+            # whose references change (a lodgement sets supersedes on a few of its lines).
+            pgtrigger.Trigger(
+                name="claim_line_references_insert",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_rows"),
+                func=f"""{_CLAIM_LINE_REFERENCES_SQL}
+                    RETURN NULL;
+                    """,
+            ),
+            pgtrigger.Trigger(
+                name="claim_line_references_update",
+                operation=pgtrigger.Update,
+                when=pgtrigger.After,
+                condition=pgtrigger.Q(old__submission_id__df=pgtrigger.F("new__submission_id"))
+                | pgtrigger.Q(old__rto_id__df=pgtrigger.F("new__rto_id"))
+                | pgtrigger.Q(old__supersedes_id__df=pgtrigger.F("new__supersedes_id")),
+                func="""
+                    PERFORM 1 FROM pqs_claims_claimsubmission s
+                    WHERE s.id = NEW.submission_id AND s.rto_id = NEW.rto_id FOR KEY SHARE;
+                    IF NOT FOUND THEN
+                        RAISE EXCEPTION 'claim line without a claim submission of its RTO'
+                            USING ERRCODE = 'foreign_key_violation';
+                    END IF;
+                    IF NEW.supersedes_id IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM pqs_claims_claimline c
+                        WHERE c.id = NEW.supersedes_id AND c.rto_id = NEW.rto_id
+                          AND c.lodged_at IS NOT NULL) THEN
+                        RAISE EXCEPTION 'claim line superseding no lodged line of its RTO'
+                            USING ERRCODE = 'foreign_key_violation';
+                    END IF;
+                    RETURN NULL;
+                    """,
+            ),
             pgtrigger.Protect(
                 name="claim_line_lodged_immutable",
                 operation=pgtrigger.Update,
