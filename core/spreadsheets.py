@@ -13,6 +13,9 @@ import io
 from collections.abc import Iterable
 from decimal import Decimal
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -44,8 +47,6 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable]) -> bytes:
 def xlsx_bytes(sheets: list[tuple[str, list[str] | None, Iterable[Iterable]]]) -> bytes:
     """A workbook of (title, header, rows) sheets: numbers as numbers, everything else as
     string cells (``data_type 's'``) — never a formula."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     for title, header, rows in sheets:
