@@ -23,6 +23,8 @@ import warnings
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import psycopg
+
 # pgserver asks platformdirs for a runtime dir it does not need; the warning is noise.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
@@ -55,7 +57,6 @@ def ensure_postgres() -> str:
 
 
 def _create_database(uri: str, name: str) -> None:
-    import psycopg  # noqa: PLC0415 - psycopg is loaded only when the embedded database is created
 
     with psycopg.connect(uri, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
