@@ -5,10 +5,11 @@ start (or attach to) the embedded PostgreSQL and Redis under .data/."""
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cqr_portal.settings.local")
-    from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
 

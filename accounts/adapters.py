@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
+from .notifications import site_name
+
 
 @dataclass(frozen=True)
 class PortalSite:
@@ -18,7 +20,6 @@ class PortalSite:
 
 
 def portal_site() -> PortalSite:
-    from .notifications import site_name
 
     return PortalSite(site_name(), urlsplit(settings.CQR_SITE_URL).netloc or site_name())
 

@@ -4,6 +4,12 @@ TOTP secrets, which production refuses to print (CQR_DEMO_MODE is forced off the
 import base64
 import hashlib
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+
+from .models import User
+
 DEMO_PASSWORD = "Demo-Password-2026"  # noqa: S105 - demo only, documented
 DEMO_DOMAIN = "demo.cqr.example"
 
@@ -34,11 +40,6 @@ DEPARTMENT_PEOPLE = [
 def ensure_demo_user(email: str, full_name: str, **extra):
     """The demo user with this e-mail (created with the demo password and a verified
     address and TOTP authenticator, or updated with ``extra``)."""
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    from .models import User
 
     user = User.objects.filter(email=email).first()
     if user is None:

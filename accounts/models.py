@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from core.models import new_public_id
 
+from .roles import Role
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -173,7 +175,6 @@ class Invitation(models.Model):
 
     @property
     def role_label(self) -> str:
-        from .roles import Role
 
         if self.rto_role:
             return Role(self.rto_role).label

@@ -71,7 +71,7 @@ def absolute_url(name: str, *args) -> str:
 
 def notify_on_commit(event: str, object_id: int) -> None:
     """Queue ``event`` for the worker once the current transaction commits."""
-    from .tasks import notify_task
+    from .tasks import notify_task  # noqa: PLC0415 - accounts.tasks imports this module
 
     transaction.on_commit(lambda: notify_task.delay(event, object_id))
 

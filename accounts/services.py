@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -106,7 +108,6 @@ def invitation_accept(
         if User.objects.filter(email=invitation.email).exists():
             raise ApplicationError("An account with this e-mail exists: sign in to accept.")
         user = User.objects.create_user(invitation.email, password, full_name=full_name)
-        from allauth.account.models import EmailAddress
 
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     elif user.email.lower() != invitation.email:
@@ -182,7 +183,6 @@ def access_apply_rate_limited(client_key: str) -> bool:
     """Count one attempt for ``client_key`` (the client address) in a fixed window and
     say whether it is over :data:`ACCESS_APPLY_LIMIT`. Uses the cache's atomic
     ``add``/``incr``, so concurrent requests cannot both slip under the limit."""
-    from django.core.cache import cache
 
     slot = int(timezone.now().timestamp() // ACCESS_APPLY_WINDOW)
     key = f"rl:access-apply:{client_key}:{slot}"

@@ -11,6 +11,7 @@ from core.decorators import department_required
 from . import exports, selectors
 from .forms import RegisterSearchForm
 from .models import TrainingProduct
+from .records_views import product_lookup_fragment
 
 SESSION_REASON = "register_search_reason"
 
@@ -96,6 +97,5 @@ def product_lookup(request):
     """htmx fragment for the register search's code field: the code's title, or training
     products whose title holds the words typed (the hand-entry look-up; public
     reference data, nothing about learners)."""
-    from .records_views import product_lookup_fragment
 
     return product_lookup_fragment(request)

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
+from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from core.glossary import meaning
 from core.spreadsheets import csv_bytes, xlsx_bytes
 
 from .ingest import OUTCOME_CODES
@@ -74,7 +82,6 @@ def register_rows(records):
 def table_download(fmt: str, name: str, header: list[str], rows):
     """CSV or XLSX of a list the user is looking at (safe writers: core.spreadsheets),
     as an attachment that is not cached."""
-    from django.http import HttpResponse
 
     if fmt == "xlsx":
         data = xlsx_bytes([(name.capitalize(), header, rows)])
@@ -156,7 +163,6 @@ TEMPLATE_ROWS_CHECKED = 5000
 
 
 def _meaning(code: str, kind: str) -> str:
-    from core.glossary import meaning
 
     return meaning(code, kind) if kind else AWARD_TYPE_MEANINGS.get(code, "")
 
@@ -168,11 +174,6 @@ def template_xlsx() -> bytes:
     uploaded with the data is refused: CQR-14); a Notes sheet; a Codes sheet listing every
     allowed value with its meaning.
     Every cell is a string or number cell — never a formula (core.spreadsheets)."""
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
     ws = wb.active

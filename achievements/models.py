@@ -19,6 +19,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from core.models import TenantOwnedModel, new_public_id
 from students.models import ClientNatFields
@@ -534,7 +535,6 @@ class Submission(TenantOwnedModel):
     def seconds_left(self, now=None) -> int | None:
         """Estimated seconds to finish the current phase at its pace so far (rows done
         since ``phase_started_at``); ``None`` until there is a pace to go by."""
-        from django.utils import timezone
 
         if not (self.phase_started_at and self.rows_total and self.rows_done):
             return None

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Iterator
 
 from django_scopes import scopes_disabled
 
 from avetmiss.layouts import get_layout
 from avetmiss.writer import write_set
+from core.audit import audit_record
+from students.models import ClientRecord
 
 from .models import Award, AwardType, OutcomeNatFields, TrainingProduct, UnitOutcome
 from .nat_fill import (
@@ -73,7 +76,6 @@ def _awards(rto, year: int | None):
 
 
 def _clients(rto, year: int | None):
-    from students.models import ClientRecord
 
     qs = ClientRecord.objects.filter(rto=rto)
     if year:
@@ -217,9 +219,6 @@ def export_register(rto, target: str | os.PathLike, *, year: int | None = None) 
 def export_register_zip(rto, *, actor, year: int | None = None) -> tuple[str, dict[str, int]]:
     """The register export as a zip in a temporary file (the page's download; the caller
     streams it and deletes it), audited as ``register.export`` (personal data leaves)."""
-    import tempfile
-
-    from core.audit import audit_record
 
     fd, path = tempfile.mkstemp(prefix=f"register-{rto.code}-", suffix=".zip")
     os.close(fd)

@@ -27,7 +27,10 @@ Values the record has are never replaced.
 
 from __future__ import annotations
 
+from django.db import connection
+
 from avetmiss.layouts import get_layout
+from avetmiss.writer import format_record
 
 RELEASE = "8.0"
 MAIN_LOCATION = "MAIN"
@@ -171,7 +174,6 @@ def reference_row(file_id: str, code: str, rto, product) -> dict:
 
 def as_read(file_id: str, row: dict) -> dict[str, str]:
     """``row`` as the NAT reader would give it back once written (every field, trimmed)."""
-    from avetmiss.writer import format_record
 
     layout = get_layout(RELEASE, file_id)
     return layout.values(layout.split(format_record(layout, row)))
@@ -255,7 +257,6 @@ def fill_register_sql(rto_id: int | None = None) -> list[tuple[str, list]]:
 def fill_register(rto_id: int | None = None) -> None:
     """Run :func:`fill_register_sql` (a migration, or a repair of rows written by code that
     bypassed the services)."""
-    from django.db import connection
 
     with connection.cursor() as cur:
         for sql, params in fill_register_sql(rto_id):

@@ -15,7 +15,11 @@ import logging
 
 from django.db import connection
 
-from .models import NatReferenceRow, Submission, SubmissionIssue
+from avetmiss.layouts import get_layout
+from avetmiss.parser import open_natset
+
+from .models import NatReferenceRow, Submission, SubmissionIssue, TrainingProduct
+from .nat_fill import as_read, reference_row
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +35,6 @@ KEPT = {
 def reference_rows_of(sub: Submission) -> list[dict]:
     """The NAT00020/30/60 rows of a stored NAT submission, without the rows an error was
     reported on: ``[{"file_id", "key", "fields"}]``, last occurrence of a key winning."""
-    from avetmiss.layouts import get_layout
-    from avetmiss.parser import open_natset
 
     if sub.source_format != Submission.Format.NAT or not sub.file:
         return []
@@ -65,8 +67,6 @@ def _not_derivable(sub: Submission, rows: list[dict]) -> list[dict]:
     """``rows`` without those the export would write anyway from reference data
     (``nat_fill.reference_row``) for a key not kept yet: re-importing the register's own
     export then changes nothing. A kept key is always updated (the newest file wins)."""
-    from .models import TrainingProduct
-    from .nat_fill import as_read, reference_row
 
     keys = {r["key"] for r in rows}
     kept = set(

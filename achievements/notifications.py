@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from accounts.notifications import Mail, absolute_url, builder
+from achievements.models import Submission
 
 
 @builder("submission_validated", "submission_failed")
 def submission_mails(event: str, submission_id: int) -> list[Mail]:
-    from achievements.models import Submission
 
     sub = Submission.objects.select_related("rto", "uploaded_by").filter(pk=submission_id).first()
     if sub is None or sub.uploaded_by is None:

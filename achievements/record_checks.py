@@ -16,6 +16,7 @@ from avetmiss import ValidationSettings, plausible
 from avetmiss.plausible import Problem
 from core.errors import ApplicationError
 
+from .models import Award, UnitOutcome
 from .reference_lookup import RegisterLookup
 
 __all__ = ["award_problems", "client_problems", "outcome_problems", "refuse"]
@@ -59,7 +60,6 @@ def client_problems(data: dict[str, Any], *, client_record=None) -> list[Problem
 def _awards_containing(client_record, unit: str, program: str):
     """The client's awards the unit counts to: the qualification of its program, or a
     statement of attainment listing it."""
-    from .models import Award
 
     out = []
     for a in Award.objects.filter(client_record=client_record):
@@ -99,7 +99,6 @@ def outcome_problems(client_record, data: dict[str, Any]) -> list[Problem]:
 def award_problems(client_record, data: dict[str, Any]) -> list[Problem]:
     """An award: a unit it contains that ends after its completion date (CQR-12), and no USI
     for a completion from 2015 on (CL-30)."""
-    from .models import UnitOutcome
 
     completed = data.get("date_program_completed")
     program = (data.get("program_identifier") or "").strip().upper()

@@ -6,11 +6,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import format_html
 
+from core.audit import audit_record
 from core.decorators import rto_perm_required
 from core.errors import ApplicationError
 from rtos.models import Perm
+from students.models import ClientRecord
 
 from . import exports, selectors, services
 from .forms import (
@@ -27,7 +30,6 @@ from .models import Award, TrainingProduct, UnitOutcome
 
 
 def _learner_url(rto, cr) -> str:
-    from django.urls import reverse
 
     return reverse(
         "achievements:learner_detail", kwargs={"rto_code": rto.code, "public_id": cr.public_id}
@@ -65,7 +67,6 @@ def learner_list(request, rto_code):
 def _learner_list_download(request, qs, filters, fmt):
     """Every learner the filters match (not only this page), with their outcome counts —
     counted per chunk of 2,000 records — audited like any other export of personal data."""
-    from core.audit import audit_record
 
     def rows():
         chunk = []
@@ -115,7 +116,6 @@ def learner_detail(request, rto_code, public_id):
         label_for=lambda e: f"Award {e.get('program_identifier', '')}",
         limit=30,
     )
-    from students.models import ClientRecord
 
     history += selectors.record_history(
         event_model=ClientRecord.pgh_event_model,

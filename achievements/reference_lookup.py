@@ -10,11 +10,11 @@ products are checked by the register rules (REG-01..REG-05), so they are not ask
 from __future__ import annotations
 
 from avetmiss.reference import STATE_IDS, NullLookup
+from pqs_claims.models import Locality
 
 
 class RegisterLookup(NullLookup):
     def __init__(self) -> None:
-        from pqs_claims.models import Locality
 
         self._model = Locality
         self._has_localities = Locality.objects.exists()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Min
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import Http404
+from django_scopes import scopes_disabled
+from pghistory.models import Context
 
-from .models import Submission, SubmissionIssue
+from accounts.models import User
+from students.models import ClientRecord, Learner
+
+from .models import Award, Submission, SubmissionIssue, TrainingProduct, UnitOutcome
 
 
 def submission_list(*, rto):
@@ -65,11 +70,6 @@ def learner_list(
     can use the ``(rto, subject_identifier)`` / ``(rto, program_identifier)`` indexes
     where ``iexact`` (``UPPER(col) = UPPER(value)``) cannot.
     """
-    from django.db.models import Exists, OuterRef, Q
-
-    from students.models import ClientRecord
-
-    from .models import Award, UnitOutcome
 
     qs = ClientRecord.objects.filter(rto=rto)
     if q:
@@ -100,7 +100,6 @@ def learner_list(
 
 
 def outcome_counts(*, rto, client_record_ids) -> dict[int, int]:
-    from .models import UnitOutcome
 
     return dict(
         UnitOutcome.objects.filter(rto=rto, client_record_id__in=list(client_record_ids))
@@ -111,7 +110,6 @@ def outcome_counts(*, rto, client_record_ids) -> dict[int, int]:
 
 
 def client_record_get_for_rto(*, rto, public_id: str):
-    from students.models import ClientRecord
 
     cr = (
         ClientRecord.objects.filter(rto=rto, public_id=public_id)
@@ -124,7 +122,6 @@ def client_record_get_for_rto(*, rto, public_id: str):
 
 
 def outcome_get_for_rto(*, rto, public_id: str):
-    from .models import UnitOutcome
 
     o = (
         UnitOutcome.objects.filter(rto=rto, public_id=public_id)
@@ -137,7 +134,6 @@ def outcome_get_for_rto(*, rto, public_id: str):
 
 
 def learner_outcomes(client_record, limit: int = 500):
-    from .models import UnitOutcome
 
     return list(
         UnitOutcome.objects.filter(rto_id=client_record.rto_id, client_record=client_record)
@@ -147,7 +143,6 @@ def learner_outcomes(client_record, limit: int = 500):
 
 
 def learner_awards(client_record):
-    from .models import Award
 
     return list(
         Award.objects.filter(rto_id=client_record.rto_id, client_record=client_record).order_by(
@@ -157,7 +152,6 @@ def learner_awards(client_record):
 
 
 def product_titles(codes) -> dict[str, str]:
-    from .models import TrainingProduct
 
     codes = {c for c in codes if c}
     if not codes:
@@ -168,7 +162,6 @@ def product_titles(codes) -> dict[str, str]:
 def products_by_title(text: str, *, kind: str = "", limit: int = 8) -> list:
     """Training products whose title holds every word typed (at least 3 letters in all),
     current ones first — the hand-entry look-up by title. One query."""
-    from .models import TrainingProduct
 
     words = [w for w in (text or "").split() if w][:4]
     if sum(len(w) for w in words) < 3:
@@ -217,9 +210,6 @@ def record_history(*, event_model, obj_ids, label_for, limit: int = 100) -> list
     submissions in one query each, and diffs each version against the previous one of
     the same row.
     """
-    from accounts.models import User
-
-    from .models import Submission
 
     obj_ids = list(obj_ids)
     if not obj_ids:
@@ -228,7 +218,6 @@ def record_history(*, event_model, obj_ids, label_for, limit: int = 100) -> list
     events = list(newest.values()[: limit * 2])
     events.reverse()
     ctx_ids = {e["pgh_context_id"] for e in events if e["pgh_context_id"]}
-    from pghistory.models import Context
 
     contexts = {c.id: c.metadata for c in Context.objects.filter(id__in=ctx_ids)}
     rows = []
@@ -270,11 +259,6 @@ def record_history(*, event_model, obj_ids, label_for, limit: int = 100) -> list
 
 def dashboard_register(*, rto, year: int) -> dict:
     """Register counts for the RTO dashboard: a fixed number of queries."""
-    from django.db.models import Q
-
-    from students.models import ClientRecord
-
-    from .models import Award, UnitOutcome
 
     S = Submission.Status
     attention = list(
@@ -323,12 +307,6 @@ def register_search_across_rtos(
     Reads every RTO's client records on purpose (``scopes_disabled``): the caller has
     already recorded the officer's reason in the audit log.
     """
-    from django.db.models import Q
-    from django_scopes import scopes_disabled
-
-    from students.models import ClientRecord
-
-    from .models import Award
 
     with scopes_disabled():
         qs = ClientRecord.objects.select_related("rto", "learner")
@@ -343,8 +321,6 @@ def register_search_across_rtos(
             )
             qs = qs.filter(pk__in=ids)
         if code:
-            from .models import UnitOutcome
-
             qs = qs.filter(
                 Q(pk__in=Award.objects.filter(program_identifier=code).values("client_record_id"))
                 | Q(
@@ -364,11 +340,6 @@ def learner_register_view(*, public_id: str) -> dict:
     ``scopes_disabled`` on purpose: department officers read across tenants after giving
     a recorded reason.
     """
-    from django_scopes import scopes_disabled
-
-    from students.models import Learner
-
-    from .models import Award, UnitOutcome
 
     with scopes_disabled():
         learner = Learner.objects.filter(public_id=public_id).first()
@@ -389,9 +360,6 @@ def learner_register_view(*, public_id: str) -> dict:
 
 
 def training_product_search(*, q: str = "", type: str = "", status: str = ""):
-    from django.db.models import Q
-
-    from .models import TrainingProduct
 
     qs = TrainingProduct.objects.all()
     if q:
@@ -406,7 +374,6 @@ def training_product_search(*, q: str = "", type: str = "", status: str = ""):
 def department_submission_counts(*, since) -> dict[str, int]:
     """Register submissions of every RTO received since ``since``, by status (department
     overview; counts only, no RTO data)."""
-    from django_scopes import scopes_disabled
 
     with scopes_disabled():
         return dict(

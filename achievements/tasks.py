@@ -12,15 +12,16 @@ from celery import shared_task
 
 from core.leases import work_lease
 from core.tasks import BaseTask, TenantTask
+from pqs_claims.services import claim_submission_lodge_requested
 
 from .metrics import submission_rows
+from .services import submission_run, submissions_restart_stalled
 
 SUBMISSION_LEASE = "achievements.submission"
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_validate")
 def submission_validate_task(self, submission_id: int, *, rto_id: int) -> None:
-    from .services import submission_run
 
     with work_lease(SUBMISSION_LEASE, submission_id) as mine:
         if mine:
@@ -30,7 +31,6 @@ def submission_validate_task(self, submission_id: int, *, rto_id: int) -> None:
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_commit")
 def submission_commit_task(self, submission_id: int, *, rto_id: int) -> None:
-    from .services import submission_run
 
     with work_lease(SUBMISSION_LEASE, submission_id) as mine:
         if mine:
@@ -41,7 +41,6 @@ def submission_commit_task(self, submission_id: int, *, rto_id: int) -> None:
 @shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_lodge")
 def submission_lodge_task(self, submission_id: int, *, rto_id: int) -> None:
     """Lodge a claim (kind ``claim``) the PQS asked to lodge (pqs_claims.services)."""
-    from pqs_claims.services import claim_submission_lodge_requested
 
     with work_lease(SUBMISSION_LEASE, submission_id) as mine:
         if mine:
@@ -51,6 +50,5 @@ def submission_lodge_task(self, submission_id: int, *, rto_id: int) -> None:
 @shared_task(base=BaseTask, name="achievements.submission_sweep")
 def submission_sweep_task() -> int:
     """Beat: restart submissions whose worker died (see services.submissions_restart_stalled)."""
-    from .services import submissions_restart_stalled
 
     return len(submissions_restart_stalled())

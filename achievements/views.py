@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -10,6 +12,8 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from avetmiss import fix_hints, plausible
+from avetmiss.rules import RULES as AVETMISS_RULES
 from core.decorators import rto_perm_required
 from core.errors import ApplicationError
 from core.htmx import Progress, progress_poll, vary_on_htmx
@@ -17,9 +21,10 @@ from core.templatetags.cqr import time_left
 from core.uploads import UploadRejected
 from rtos.models import Perm
 
-from . import exports, selectors, services
+from . import exports, register_rules, selectors, services
 from .forms import SubmissionUploadForm
 from .models import Submission
+from .nat_export import export_register_zip
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AVETMISS_SEVERITY = {"E": "Error", "W": "Warning", "E/W": "Error or warning"}
@@ -104,7 +109,6 @@ def submission_template(request, rto_code, fmt):
 def register_export(request, rto_code):
     """The RTO's register as a NAT 8.0 zip (interfaces.md §6; ``?year=YYYY`` keeps that
     calendar year). Importing it again changes nothing."""
-    from .nat_export import export_register_zip
 
     year = request.GET.get("year", "").strip()
     if year and not (year.isdigit() and 1990 <= int(year) <= 2100):
@@ -121,7 +125,6 @@ def register_export(request, rto_code):
 
 def _deleted_on_close(path: str):
     """The file opened for reading, removed once the response has sent it."""
-    import os
 
     fh = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
     os.unlink(path)  # the open handle keeps the data until then (POSIX)
@@ -256,10 +259,6 @@ def submission_issues_download(request, rto_code, public_id, fmt):
 def rules_page(request, rto_code):
     """Every rule a submission is checked against: the register rules and the AVETMISS
     rules of the NAT engine, with id, severity, what each reports and how to fix it."""
-    from avetmiss import fix_hints, plausible
-    from avetmiss.rules import RULES as AVETMISS_RULES
-
-    from . import register_rules
 
     return render(
         request,

@@ -33,6 +33,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from .fieldchecks import show
+
 __all__ = [
     "FINAL_OUTCOMES",
     "USI_REQUIRED_FROM",
@@ -276,7 +278,6 @@ def locality_problem(
     """CL-11 / CL-13 against a localities list (the (locality, state id) pairs of the
     postcode, upper case; ``None`` when no list is loaded, and then nothing is checked)."""
     pc, sub, st = (postcode or "").strip(), (suburb or "").strip(), (state or "").strip()
-    from .fieldchecks import show
 
     if localities is None or not pc or pc in ("OSPC", "@@@@", "0000"):
         return None

@@ -15,6 +15,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
+from .layouts import get_layout
 from .usi import USI_ALPHABET, usi_check_character
 from .writer import name_for_encryption, write_set
 
@@ -277,7 +278,6 @@ def generate(rows: int = 1000, clients: int = 100, *, year: int = 2025, seed: in
 
 def small_set(rows: int = 30, clients: int = 10, *, year: int = 2025, seed: int = 1):
     """A small valid set as ``{file_id: [dict, ...]}`` (NAT00120 rows as dicts too)."""
-    from .layouts import get_layout
 
     names = get_layout("8.0", "NAT00120").names
     out = {}

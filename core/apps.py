@@ -6,4 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import celery_signals, signals  # noqa: F401
+        from . import (  # noqa: F401, PLC0415 - signal receivers connect in AppConfig.ready, after app loading
+            celery_signals,
+            signals,
+        )

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .audit_anchor import GENESIS_HASH, check_against, load_anchors
 from .models import AuditEvent
 from .request_context import request_id_var
 
@@ -100,7 +101,6 @@ def action_label(action: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-GENESIS_HASH = "0" * 64
 # Any constant works: it serialises appenders so the chain stays a single line.
 _CHAIN_LOCK_KEY = 0x43515241  # "CQRA"
 
@@ -199,7 +199,6 @@ def audit_verify() -> ChainReport:
     then compare it with the newest signed anchor (``core.audit_anchor``), which catches
     what the chain alone cannot: its newest events deleted, or the whole log truncated.
     Anchor files whose signature does not verify are reported as problems too."""
-    from .audit_anchor import check_against, load_anchors
 
     report = _walk_chain()
     anchors = load_anchors()

@@ -30,9 +30,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage
 from django.utils import timezone
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from .models import AuditEvent
 
 logger = logging.getLogger(__name__)
+
+# The hash the first audit event chains from (there is no event before it).
+GENESIS_HASH = "0" * 64
 
 ANCHOR_TYPE = "cqr-audit-anchor"
 SUFFIX = ".jws"
@@ -96,7 +105,6 @@ def _keys() -> SigningKeyProvider:
 
 
 def _sign(payload: dict) -> str:
-    from joserfc import jws
 
     keys = _keys()
     key = keys.private_key()
@@ -125,8 +133,6 @@ def _trusted_jwks() -> dict:
 
 def chain_head() -> Anchor:
     """The newest event and the number of events up to it (``events=0`` when empty)."""
-    from .audit import GENESIS_HASH
-    from .models import AuditEvent
 
     head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
     now = timezone.now()
@@ -168,7 +174,6 @@ def _email(anchor: Anchor, token: str) -> None:
     recipients = list(getattr(settings, "CQR_AUDIT_ANCHOR_EMAILS", []) or [])
     if not recipients:
         return
-    from django.core.mail import EmailMessage
 
     message = EmailMessage(
         subject=f"CQR Portal audit log anchor: event #{anchor.event_id}",
@@ -198,9 +203,6 @@ class AnchorSet:
 
 def load_anchors() -> AnchorSet:
     """Every anchor file, signature checked; the newest valid one, and what is wrong."""
-    from joserfc import jws
-    from joserfc.errors import JoseError
-    from joserfc.jwk import KeySet
 
     alg = _keys().alg
     folder = anchor_dir()
@@ -244,7 +246,6 @@ def load_anchors() -> AnchorSet:
 
 def check_against(anchor: Anchor) -> str:
     """What the log lacks compared with ``anchor`` ("" when it holds)."""
-    from .models import AuditEvent
 
     if anchor.event_id == 0:
         return ""

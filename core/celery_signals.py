@@ -17,6 +17,8 @@ import time
 
 from celery.signals import before_task_publish, task_failure, task_postrun, task_prerun
 
+from .metrics import TASK_DURATION, TASK_FAILURES
+from .ops import SWEEPS, sweep_ran
 from .request_context import request_id_var, task_var
 
 HEADER = "cqr_request_id"
@@ -50,9 +52,6 @@ def _task_prerun(task_id=None, task=None, **kwargs):
 
 @task_postrun.connect(dispatch_uid="cqr_task_postrun")
 def _task_postrun(task_id=None, task=None, state=None, **kwargs):
-    from .metrics import TASK_DURATION
-    from .ops import SWEEPS, sweep_ran
-
     started, tokens = _running.pop(task_id, (None, []))
     if started is not None:
         TASK_DURATION.labels(task.name).observe(time.perf_counter() - started)
@@ -72,6 +71,4 @@ def _reset(var, token, default) -> None:
 
 @task_failure.connect(dispatch_uid="cqr_task_failure")
 def _task_failure(sender=None, **kwargs):
-    from .metrics import TASK_FAILURES
-
     TASK_FAILURES.labels(getattr(sender, "name", "unknown")).inc()

@@ -18,6 +18,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from avetmiss.layouts import layouts
+from avetmiss.rules import RULES
+
 __all__ = [
     "CodeSet",
     "code_sets",
@@ -233,7 +236,6 @@ FIELD_LABELS = {
 @cache
 def code_sets() -> dict[str, CodeSet]:
     """Every code set, in the order the glossary page lists them."""
-    from avetmiss.rules import RULES
 
     def explained(codes):
         return {c: t[:1].upper() + t[1:] for c, t in REASON_TEXT.items() if c in codes}
@@ -333,7 +335,6 @@ def label(code, kind: str) -> str:
 
 @cache
 def _avetmiss_field_names() -> dict[str, str]:
-    from avetmiss.layouts import layouts
 
     names = {}
     for layout in layouts("8.0").values():

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,6 @@ def restart_stalled(rows, *, lease: str, dispatch, give_up=None, max_attempts=MA
     Safe at any time: the tasks take the lease and check the status themselves. Returns
     the rows dispatched.
     """
-    from django.db.models import F
 
     restarted = []
     for row in rows:

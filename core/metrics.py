@@ -17,6 +17,8 @@ import logging
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
+from .ops import queue_depths
+
 log = logging.getLogger(__name__)
 
 TASK_DURATION = Histogram(
@@ -45,8 +47,6 @@ class QueueDepthCollector:
     Redis at scrape time (core.ops.queue_depths); a queue that cannot be read is left out."""
 
     def collect(self):
-        from .ops import queue_depths
-
         family = GaugeMetricFamily(
             "cqr_celery_queue_depth", "Messages waiting in each Celery queue.", labels=["queue"]
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -30,8 +31,6 @@ _REDIS_TIMEOUT = 2.0  # seconds: a probe or a scrape must not hang on a dead Red
 
 
 def redis_client(url: str | None = None):
-    import redis
-
     return redis.Redis.from_url(
         url or settings.REDIS_URL,
         socket_connect_timeout=_REDIS_TIMEOUT,

@@ -61,7 +61,7 @@ def _static_file(url: str) -> tuple[bytes, str]:
 
 
 def _fetcher_class():
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415 - weasyprint is heavy: loaded only when a PDF is rendered
 
     class StaticOnlyFetcher(URLFetcher):
         """``cqr-static:`` → our static files; ``data:`` → inline; anything else refused."""
@@ -92,7 +92,7 @@ def qr_data_uri(url: str) -> str:
 
 def html_to_pdf(html: str) -> bytes:
     """Render an HTML document whose assets are ``cqr-static:`` / ``data:`` URLs."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 - weasyprint is heavy: loaded only when a PDF is rendered
 
     return HTML(string=html, base_url=SCHEME, url_fetcher=_fetcher_class()()).write_pdf()
 

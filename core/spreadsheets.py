@@ -17,6 +17,9 @@ import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -67,8 +70,6 @@ def csv_stream(header: list[str], rows: Iterable[Iterable], *, every: int = 1000
 def xlsx_bytes(sheets: list[tuple[str, list[str] | None, Iterable[Iterable]]]) -> bytes:
     """A workbook of (title, header, rows) sheets: numbers as numbers, everything else as
     string cells (``data_type 's'``) — never a formula."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     for title, header, rows in sheets:

@@ -15,11 +15,13 @@ holding formulas. Views answer 400 with the message; nothing is stored.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 import zlib
 from typing import BinaryIO
 
+from defusedxml import DefusedXmlException, ElementTree
 from django.conf import settings
 
 from .errors import ApplicationError
@@ -202,9 +204,6 @@ _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 def _first_sheet(zf: zipfile.ZipFile, label: str) -> str:
     """The zip path of the workbook's first worksheet: what every reader here reads
     (``openpyxl``'s ``worksheets[0]``), found through workbook.xml and its relationships."""
-    import posixpath
-
-    from defusedxml import DefusedXmlException, ElementTree
 
     try:
         book = ElementTree.fromstring(zf.read("xl/workbook.xml"))

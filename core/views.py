@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 
+from core.glossary import search
 from core.htmx import render_page_or_fragment
 
 
@@ -13,7 +14,6 @@ def home(request):
 def glossary(request):
     """Every code the portal shows, on one public page (core.glossary), searchable by code
     or meaning with ?q= (works without scripts; htmx narrows the list as one types)."""
-    from core.glossary import search
 
     q = request.GET.get("q", "").strip()[:100]
     sets = search(q)

@@ -1,9 +1,11 @@
 """Celery application: tasks are thin (ids in, call a service); see core.tasks."""
 
 import os
+from logging.config import dictConfig
 
 from celery import Celery
 from celery.signals import setup_logging
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cqr_portal.settings.local")
 
@@ -16,8 +18,4 @@ app.autodiscover_tasks()
 def _django_logging(**kwargs):
     """The worker logs like the web processes: Django's LOGGING (one JSON object a line),
     not Celery's own format (Celery docs, "Logging": a setup_logging receiver replaces it)."""
-    from logging.config import dictConfig
-
-    from django.conf import settings
-
     dictConfig(settings.LOGGING)

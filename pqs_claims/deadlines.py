@@ -24,6 +24,7 @@ from django_scopes import scopes_disabled
 from core.holidays import holidays_between
 
 from .reminders import REPORTING_WINDOW_DAYS, unreported
+from .services import last_business_day
 
 #: Lines (RTO) or PQSs (department) named per day before "and N more"; the day's
 #: count is always given.
@@ -35,7 +36,6 @@ def deadline_calendar(*, today: dt.date, rto=None) -> dict:
     ``{"date", "is_today", "events"}`` (``None`` for days outside the month); each event
     is ``{"kind", "text", "items"}`` (kind ``cutoff``, ``holiday`` or ``window``).
     ``rto``: that RTO's windows only (the RTO dashboard); ``None``: every PQS's."""
-    from .services import last_business_day
 
     first = today.replace(day=1)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])

@@ -8,15 +8,15 @@ import datetime as dt
 from django.utils import timezone
 
 from core.demo import demo_loader
+from rtos.models import Rto
+
+from .models import ClaimSubmission
+from .sample import Claim, Learner, Line, claim_zip
+from .services import BRISBANE, claim_submission_load, claim_submission_lodge
 
 
 @demo_loader(order=60)
 def load_payments(out) -> None:
-    from rtos.models import Rto
-
-    from .models import ClaimSubmission
-    from .sample import Claim, Learner, Line, claim_zip
-    from .services import BRISBANE, claim_submission_load, claim_submission_lodge
 
     today = timezone.localdate()
     end = today.replace(day=1) - dt.timedelta(days=10)

@@ -28,7 +28,21 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from achievements.models import TrainingProduct, UnitOutcome
 from core.glossary import REASON_TEXT  # the words of each code, kept in the glossary
+from rtos.models import Rto
+
+from .models import (
+    ClaimLine,
+    FundingProgram,
+    Locality,
+    LocationLoading,
+    PqsApproval,
+    PriceListEntry,
+    TrainingContract,
+    TrainingContractSrto,
+    UnitPoints,
+)
 
 CENT = Decimal("0.01")
 FOUR_DP = Decimal("0.0001")
@@ -180,18 +194,6 @@ def load_reference(*, rto_ids: Iterable[int] | None = None, deltas: Iterable[str
     DELTA numbers in play when given). Reference data is department-wide; PQS approvals
     are read for the RTOs in play with scopes disabled on purpose (the engine decides for
     the department, and the caller already limited the RTO set)."""
-    from rtos.models import Rto
-
-    from .models import (
-        FundingProgram,
-        Locality,
-        LocationLoading,
-        PqsApproval,
-        PriceListEntry,
-        TrainingContract,
-        TrainingContractSrto,
-        UnitPoints,
-    )
 
     ref = Reference()
     for p in FundingProgram.objects.all():
@@ -690,10 +692,6 @@ REPORT_DATE_SQL = """CASE WHEN o.old_id IS NULL
 # ----------------------------------------------------------------- register adapter
 def equivalents_map() -> dict[str, tuple[str, ...]]:
     """unit -> codes it supersedes (transitively), from the register's training products."""
-    try:
-        from achievements.models import TrainingProduct
-    except ImportError:  # pragma: no cover - the register app is part of the project
-        return {}
     older: dict[str, set[str]] = defaultdict(set)
     pairs = list(
         TrainingProduct.objects.exclude(superseded_by="").values_list("code", "superseded_by")
@@ -721,7 +719,6 @@ def load_achievements(
 
     Reads across RTOs on purpose (rule 4 is "at any RTO"), hence ``scopes_disabled``; only
     keys, unit codes and dates leave this function."""
-    from .models import ClaimLine
 
     all_units = set(units)
     for u in units:
@@ -746,10 +743,6 @@ def load_achievements(
         )
         for key, unit, end, lodged_at, delta in rows:
             achieved[(key, unit)].append((end, lodged_at, delta))
-        try:
-            from achievements.models import UnitOutcome
-        except ImportError:  # pragma: no cover
-            return achieved
         usis = [k[4:] for k in keys if k.startswith("USI:")]
         names = [k[5:].split("|")[0] for k in keys if k.startswith("NAME:")]
         rows = (

@@ -12,9 +12,12 @@ from django.conf import settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from core.pdf import render_pdf
 from core.spreadsheets import csv_text, xlsx_bytes
 
-from .models import PaymentBatch, PaymentLine
+from . import engine
+from .models import ClaimLine, ClaimSubmission, PaymentBatch, PaymentLine
+from .services import BRISBANE, LINE_FIELDS, batch_cutoff, previous_period
 
 EXPORT_KEYS = [
     "rto_code",
@@ -75,9 +78,6 @@ def invalid_at_lodgement_rows(batch: PaymentBatch, *, rto=None) -> list[dict]:
     They never reach a payment line; their codes are those stored when the claim was
     validated (§2 codes, national errors as ``AVETMISS:<rule>``), or, when none were
     stored (found invalid by the lodgement's re-check), the §2 codes on the lodgement date."""
-    from . import engine
-    from .models import ClaimLine, ClaimSubmission
-    from .services import BRISBANE, LINE_FIELDS, batch_cutoff, previous_period
 
     since = batch_cutoff(previous_period(batch.period))
     with scopes_disabled():
@@ -338,6 +338,5 @@ def remittance_context(batch: PaymentBatch, total: dict) -> dict:
 
 def remittance_pdf(batch: PaymentBatch, total: dict) -> bytes:
     """Remittance advice for one PQS, rendered like every document (core.pdf)."""
-    from core.pdf import render_pdf
 
     return render_pdf("pqs_claims/remittance_pdf.html", remittance_context(batch, total))

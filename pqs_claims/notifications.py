@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from accounts.notifications import Mail, absolute_url, builder, wants
+from pqs_claims.exports import remittance_pdf
+from pqs_claims.models import ClaimSubmission, PaymentBatch
+from pqs_claims.services import pqs_totals
+from rtos.models import Role, RtoMembership
 
 
 @builder("claim_lodged")
 def claim_lodged_mails(event: str, claim_id: int) -> list[Mail]:
-    from pqs_claims.models import ClaimSubmission
 
     claim = (
         ClaimSubmission.objects.select_related("rto", "uploaded_by", "lodged_by")
@@ -32,10 +35,6 @@ def claim_lodged_mails(event: str, claim_id: int) -> list[Mail]:
 
 @builder("batch_approved")
 def batch_approved_mails(event: str, batch_id: int) -> list[Mail]:
-    from pqs_claims.exports import remittance_pdf
-    from pqs_claims.models import PaymentBatch
-    from pqs_claims.services import pqs_totals
-    from rtos.models import Role, RtoMembership
 
     batch = PaymentBatch.objects.filter(pk=batch_id).first()
     if batch is None or not batch.is_frozen or batch.is_preview:

@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 
 from core.decorators import department_required, rto_perm_required
 from core.errors import ApplicationError
+from core.pdf import render_pdf
 from rtos.models import Perm
 
 from . import selectors
@@ -93,7 +94,6 @@ def pqs_vary_view(request, rto_code, public_id):
 
 @rto_perm_required(Perm.VIEW)
 def pqs_letter(request, rto_code, public_id):
-    from core.pdf import render_pdf
 
     approval = _approval_of(request.rto, public_id)
     data = render_pdf("pqs_claims/pqs_letter_pdf.html", letter_context(approval))

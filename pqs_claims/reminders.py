@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from rtos.models import Role, RtoMembership
+
 from .models import ClaimLine, ReportingReminder
 
 REPORTING_WINDOW_DAYS = 90
@@ -125,7 +127,6 @@ def reminders_send() -> int:
 
 
 def _mail(due: list[ReportingReminder]) -> None:
-    from rtos.models import Role, RtoMembership
 
     rto = due[0].rto
     admins = RtoMembership.objects.filter(rto=rto, role=Role.ADMIN, is_active=True)

@@ -8,6 +8,7 @@ state fund source, hours attended).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import tempfile
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from avetmiss.usi import USI_ALPHABET, usi_check_character
 from avetmiss.writer import name_for_encryption, write_set
+from pqs_claims.models import FundingProgram, PqsApproval, TrainingContract
+from rtos.models import Rto
 
 UNIT_TITLES = {
     "CPCCWHS2001": ("Apply WHS requirements, policies and procedures in the construction", 20),
@@ -75,7 +78,6 @@ class Claim:
 
 def make_usi(seed: str) -> str:
     """A well-formed USI derived from ``seed`` (fictional; valid check character)."""
-    import hashlib
 
     digest = hashlib.sha256(seed.encode()).digest()
     nine = "".join(USI_ALPHABET[b % len(USI_ALPHABET)] for b in digest[:9])
@@ -233,8 +235,6 @@ def scale_reference(n_pqs: int, n_contracts: int) -> list:
     :func:`scale_claim`, on top of the demo reference data (the UC2528 program, its price
     list and the localities must be loaded). Returns the RTOs. Department-wide writes:
     call with scopes disabled."""
-    from pqs_claims.models import FundingProgram, PqsApproval, TrainingContract
-    from rtos.models import Rto
 
     program = FundingProgram.objects.get(code="UC2528")
     existing = {r.code: r for r in Rto.objects.filter(code__startswith="8")}

@@ -6,11 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from achievements.models import Submission
+from core.models import PublicHoliday
+
+from .engine import STATUSES
 from .models import (
     FROZEN_BATCH_STATUSES,
     AdjustmentReview,
@@ -26,6 +30,7 @@ from .models import (
     PriceListEntry,
     TrainingContract,
 )
+from .services import BRISBANE, batch_cutoff, previous_period
 
 
 # ----------------------------------------------------------------- RTO side
@@ -41,7 +46,6 @@ def rto_claim_deadline(*, rto, now) -> dict | None:
     ``services.batch_cutoff``); once it has passed, the next month's. ``lodged_at`` is
     when the RTO last lodged a claim in that month (``None``: not yet). Two queries.
     """
-    from .services import BRISBANE, batch_cutoff
 
     local = timezone.localtime(now, BRISBANE)
     today = local.date()
@@ -74,7 +78,6 @@ def rto_claim_deadline(*, rto, now) -> dict | None:
 
 
 def _month_start(month: dt.date) -> dt.datetime:
-    from .services import BRISBANE
 
     return dt.datetime(month.year, month.month, 1, tzinfo=BRISBANE)
 
@@ -82,7 +85,6 @@ def _month_start(month: dt.date) -> dt.datetime:
 def claim_submission_list(*, rto):
     """The RTO's claim uploads (``achievements.Submission`` of kind claim) with their claim
     (None until validated), newest first."""
-    from achievements.models import Submission
 
     return (
         Submission.objects.filter(rto=rto, kind=Submission.Kind.CLAIM)
@@ -164,7 +166,6 @@ def batch_list():
 def batch_summary(batch: PaymentBatch) -> dict:
     """Totals by PQS, reason and program, and the same for the previous month. Spans every
     RTO of the batch on purpose (department view): scopes disabled."""
-    from .services import previous_period
 
     def totals(b):
         if b is None:
@@ -239,7 +240,6 @@ def batch_summary(batch: PaymentBatch) -> dict:
 
 
 def _status_order(status: str) -> int:
-    from .engine import STATUSES
 
     return STATUSES.index(status) if status in STATUSES else len(STATUSES)
 
@@ -431,8 +431,6 @@ def reference_rows(kind: str, q: str = ""):
             else qs
         )
     if kind == "holidays":
-        from core.models import PublicHoliday
-
         qs = PublicHoliday.objects.all()
         if q:
             match = Q(name__icontains=q) | Q(jurisdiction__iexact=q)
@@ -464,7 +462,6 @@ def department_claims_overview(*, today) -> dict:
     claim this month. Three aggregate queries, whatever the number of RTOs or lines (the
     batch's totals are stored on the batch when it is calculated).
     """
-    from .services import batch_cutoff
 
     period = f"{today:%Y-%m}"
     first = today.replace(day=1)
@@ -502,10 +499,6 @@ def claims_waiting() -> dict | None:
     how many lines and PQSs wait, and its batch if one has been run; None when nothing
     waits. Two aggregate queries.
     """
-    from django.db.models import Max, Min
-
-    from .models import FROZEN_BATCH_STATUSES
-    from .services import BRISBANE, batch_cutoff
 
     with scopes_disabled():
         done_until = PaymentBatch.objects.filter(status__in=FROZEN_BATCH_STATUSES).aggregate(

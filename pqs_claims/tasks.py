@@ -8,9 +8,21 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from core.errors import ApplicationError
 from core.tasks import BaseTask, TenantTask
 
 from .metrics import payment_chunk_lines
+from .models import PaymentBatch, PaymentBatchChunk
+from .reminders import reminders_run
+from .services import (
+    batch_cutoff,
+    payment_batch_finalise,
+    payment_batch_run,
+    payment_chunk_calculate,
+    payment_chunk_failed,
+    payment_chunks_restart_stalled,
+    previous_period,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -19,12 +31,6 @@ logger = logging.getLogger(__name__)
 def payment_chunk_task(chunk_id: int, *, rto_id: int) -> None:
     """One RTO of one batch; the last chunk to finish totals the batch. An error ends the
     chunk failed with a message on the batch page (services.payment_chunk_failed)."""
-    from .models import PaymentBatchChunk
-    from .services.batches import (
-        payment_batch_finalise,
-        payment_chunk_calculate,
-        payment_chunk_failed,
-    )
 
     try:
         payment_chunk_calculate(chunk_id)
@@ -44,7 +50,6 @@ def payment_chunk_task(chunk_id: int, *, rto_id: int) -> None:
 def payment_chunk_sweep() -> int:
     """Beat: queue again the pending chunks of a batch whose worker died
     (services.payment_chunks_restart_stalled)."""
-    from .services.batches import payment_chunks_restart_stalled
 
     return len(payment_chunks_restart_stalled())
 
@@ -53,10 +58,6 @@ def payment_chunk_sweep() -> int:
 def payment_batch_scheduled(today: str | None = None) -> str | None:
     """Beat (daily): once a month's cut-off has passed (23:59 Brisbane, last business day),
     create and calculate that month's batch unless it already exists."""
-    from core.errors import ApplicationError
-
-    from .models import PaymentBatch
-    from .services import batch_cutoff, payment_batch_run, previous_period
 
     day = dt.date.fromisoformat(today) if today else timezone.localdate()
     now = timezone.now()
@@ -77,6 +78,5 @@ def payment_batch_scheduled(today: str | None = None) -> str | None:
 def reporting_reminders() -> tuple[int, int]:
     """Record and e-mail the reporting reminders now due (pqs_claims.reminders); safe to
     run twice or after a dead worker."""
-    from .reminders import reminders_run
 
     return reminders_run()

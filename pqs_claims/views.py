@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
+from achievements.views import submission_progress, submission_report_context
 from core.decorators import department_required, rto_perm_required
 from core.errors import ApplicationError
 from core.uploads import UploadRejected
@@ -33,7 +34,7 @@ from .forms import (
     ClaimUploadForm,
     PaidForm,
 )
-from .models import BankAccountChange
+from .models import BankAccountChange, PaymentLine
 from .pipeline import DEPARTMENTAL_CODES
 
 
@@ -92,7 +93,6 @@ def claim_upload(request, rto_code):
 def claim_submission(request, rto_code, public_id):
     """Progress while the worker validates or lodges (the register's progress partial),
     then the claim: estimate, lodge, and the register's report of the submission."""
-    from achievements.views import submission_progress, submission_report_context
 
     sub = selectors.claim_submission_get_for_rto(rto=request.rto, public_id=public_id)
     claim = getattr(sub, "claim", None)
@@ -131,7 +131,6 @@ def claim_lodge(request, rto_code, public_id):
 @rto_perm_required(Perm.VIEW)
 def statement(request, rto_code, public_id):
     batch = selectors.statement_batch_get(public_id=public_id)
-    from .models import PaymentLine
 
     if request.GET.get("format") in ("csv", "xlsx"):  # the PQS's own lines, every field
         return _lines_download(

@@ -57,6 +57,7 @@ from pqs_claims.models import (
 from rtos.models import Rto
 
 from .importer import kinds
+from .uploads import can_import
 
 #: Rows fetched from the database per query while a download is written.
 CHUNK = 2000
@@ -351,8 +352,6 @@ def current_data(kind: str, fmt: str, *, user) -> Download | None:
     straight into the zip); None when the kind has no download. Full bank account
     numbers only for a user who may import PQS approvals. Audited (who downloaded which
     kind, and whether account numbers were in full)."""
-    from .uploads import can_import
-
     full_accounts = kind == "pqs-approvals" and can_import(user, kind)
     resource = resource_for(kind, full_accounts=full_accounts)
     if resource is None:

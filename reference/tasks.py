@@ -16,12 +16,17 @@ from celery import shared_task
 from core.leases import work_lease
 from core.tasks import BaseTask
 
+from .uploads import (
+    reference_upload_preview,
+    reference_upload_run_apply,
+    reference_uploads_restart_stalled,
+)
+
 REFERENCE_UPLOAD_LEASE = "core.reference_upload"
 
 
 @shared_task(base=BaseTask, bind=True, acks_late=True, name="core.reference_preview")
 def reference_preview_task(self, upload_id: int) -> None:
-    from .uploads import reference_upload_preview
 
     with work_lease(REFERENCE_UPLOAD_LEASE, upload_id) as mine:
         if mine:
@@ -30,7 +35,6 @@ def reference_preview_task(self, upload_id: int) -> None:
 
 @shared_task(base=BaseTask, bind=True, acks_late=True, name="core.reference_apply")
 def reference_apply_task(self, upload_id: int) -> None:
-    from .uploads import reference_upload_run_apply
 
     with work_lease(REFERENCE_UPLOAD_LEASE, upload_id) as mine:
         if mine:
@@ -40,6 +44,5 @@ def reference_apply_task(self, upload_id: int) -> None:
 @shared_task(base=BaseTask, name="core.reference_sweep")
 def reference_sweep_task() -> int:
     """Beat: restart reference uploads whose worker died (reference_uploads_restart_stalled)."""
-    from .uploads import reference_uploads_restart_stalled
 
     return len(reference_uploads_restart_stalled())

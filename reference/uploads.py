@@ -36,6 +36,7 @@ import logging
 from functools import partial
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -43,8 +44,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import OfficerGrant
 from core.audit import audit_record
 from core.errors import ApplicationError
+from core.leases import restart_stalled
 from core.models import ReferenceUpload
 from core.uploads import UploadRejected, inspect_upload
 
@@ -94,7 +97,6 @@ def max_rows() -> int:
 
 def has_act_grant(user) -> bool:
     """A current (not revoked, not expired) officer grant with "act"."""
-    from accounts.models import OfficerGrant
 
     now = timezone.now()
     return OfficerGrant.objects.filter(
@@ -249,7 +251,7 @@ def reference_upload_create(*, kind: str, file: Any, actor) -> ReferenceUpload:
         message = str(exc) + _kind_hint(kind, data, upload.file_name)
         _finish(upload, Status.RECEIVED, status=Status.REJECTED, preview=_message_json(message))
         return upload
-    from .tasks import reference_preview_task
+    from .tasks import reference_preview_task  # noqa: PLC0415 - reference.tasks imports this module
 
     _dispatch(reference_preview_task, upload.pk)
     return upload
@@ -295,7 +297,7 @@ def reference_upload_apply(*, upload: ReferenceUpload, actor, reason: str) -> Re
             obj=upload,
             extra={"kind": upload.kind, "file": upload.file_name, "reason": upload.reason},
         )
-        from .tasks import reference_apply_task
+        from .tasks import reference_apply_task  # noqa: PLC0415 - reference.tasks imports this module
 
         _dispatch(reference_apply_task, upload.pk)
     return upload
@@ -434,9 +436,8 @@ def reference_uploads_restart_stalled(*, older_than: dt.timedelta = STALL_AFTER)
     ``core.leases.MAX_ATTEMPTS`` restarts (counted in ``attempts``) it gives up: the upload
     ends ``failed`` with a message, and the event is audited.
     """
-    from core.leases import restart_stalled
 
-    from .tasks import REFERENCE_UPLOAD_LEASE, reference_apply_task, reference_preview_task
+    from .tasks import REFERENCE_UPLOAD_LEASE, reference_apply_task, reference_preview_task  # noqa: PLC0415 - reference.tasks imports this module
 
     def dispatch(upload):
         task = reference_apply_task if upload.status == Status.APPLYING else reference_preview_task
@@ -548,7 +549,6 @@ def _fail(upload, expected: str, failure: str) -> int:
 
 
 def _failure_text(what: str, exc: Exception) -> str:
-    from celery.exceptions import SoftTimeLimitExceeded
 
     if isinstance(exc, SoftTimeLimitExceeded):
         why = "it took longer than the time a task may run"

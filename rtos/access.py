@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import OfficerGrant
 from core.audit import audit_record
 
 from .models import GRANT_ACT_PERMS, GRANT_READ_PERMS, Perm, Rto, RtoMembership
@@ -48,7 +49,6 @@ class RtoAccess:
 
 
 def _current_grants(user):
-    from accounts.models import OfficerGrant
 
     now = timezone.now()
     return OfficerGrant.objects.filter(user=user, revoked_at__isnull=True).filter(

@@ -9,12 +9,14 @@ from accounts.demo import (
     rto_admin_email,
     rto_data_officer_email,
 )
+from accounts.models import OfficerGrant
 from core.demo import demo_loader, demo_rows
+
+from .models import Role, Rto, RtoMembership
 
 
 @demo_loader(order=10)
 def load_rtos(out) -> None:
-    from .models import Rto
 
     for row in demo_rows("rtos.csv"):
         Rto.objects.update_or_create(
@@ -34,9 +36,6 @@ def load_rtos(out) -> None:
 
 @demo_loader(order=20)
 def load_people(out) -> None:
-    from accounts.models import OfficerGrant
-
-    from .models import Role, Rto, RtoMembership
 
     for rto in Rto.objects.all():
         for email, role, name in (
@@ -62,7 +61,6 @@ def load_people(out) -> None:
 
 
 def demo_logins() -> list[tuple[str, str]]:
-    from .models import Rto
 
     rows = []
     for rto in Rto.objects.order_by("code"):

@@ -1,9 +1,11 @@
 """Department workspace: RTO registry, officers and grants, audit log (the overview, which
 composes every app, is ``dashboards.department``)."""
 
+import json
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -11,9 +13,10 @@ from django.views.decorators.http import require_POST
 from accounts.forms import OfficerInviteForm
 from accounts.models import DepartmentRole, OfficerGrant, User
 from accounts.services import invitation_create, officer_grant_create, officer_grant_revoke
-from core.audit import audit_record, audit_verify
+from core.audit import action_label, audit_record, audit_verify
 from core.decorators import department_required
 from core.errors import ApplicationError
+from core.spreadsheets import csv_bytes
 
 from .access import rto_access_for
 from .forms import AuditLogFilterForm, RtoCeaseForm, RtoRegisterForm
@@ -195,12 +198,6 @@ def audit_log(request):
 
 
 def _audit_csv(events):
-    import json
-
-    from django.http import HttpResponse
-
-    from core.audit import action_label
-    from core.spreadsheets import csv_bytes
 
     rows = (
         [

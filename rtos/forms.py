@@ -1,6 +1,9 @@
 from django import forms
 
+from core.errors import ApplicationError
+
 from .models import STATES, validate_abn
+from .services import normalise_logo
 
 
 class RtoRegisterForm(forms.Form):
@@ -65,9 +68,6 @@ class RtoSettingsForm(forms.Form):
 
     def clean_logo(self):
         """The upload re-encoded as the PNG that is stored (rtos.services.normalise_logo)."""
-        from core.errors import ApplicationError
-
-        from .services import normalise_logo
 
         upload = self.cleaned_data.get("logo")
         if not upload:

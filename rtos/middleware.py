@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect
 from django_scopes import scope
@@ -31,8 +32,6 @@ class TenantScopeMiddleware:
         if not match:
             return self.get_response(request)
         if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
             return redirect_to_login(request.get_full_path())
         access = rto_access_for(request.user, match["rto_code"])
         if access is None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from accounts.models import Invitation
 from accounts.notifications import Mail, absolute_url, builder
+
+from .models import Role, RtoMembership
 
 
 @builder("staff_invited")
 def staff_invited_mails(event: str, invitation_id: int) -> list[Mail]:
-    from accounts.models import Invitation
-
-    from .models import Role, RtoMembership
 
     invitation = (
         Invitation.objects.select_related("rto", "invited_by").filter(pk=invitation_id).first()

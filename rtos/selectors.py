@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Invitation
+from core.models import AuditEvent
 
 from .models import Rto, RtoMembership
 
@@ -61,7 +62,6 @@ def audit_events(*, action="", actor="", rto="", date_from=None, date_to=None):
     """Audit events for the department's log, newest first. Dates are Brisbane calendar
     days (the interface's time zone), ``date_to`` inclusive; compared as a range of
     ``occurred_at`` so the indexes on it serve the query."""
-    from core.models import AuditEvent
 
     events = AuditEvent.objects.select_related("actor", "rto")
     if action:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 from datetime import date
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
 
 from accounts.models import User
 from accounts.services import invitation_create
@@ -99,9 +104,6 @@ def normalise_logo(data: bytes) -> bytes:
     drops metadata and anything that is not the picture. Raises ApplicationError with a
     message for the form.
     """
-    import io
-
-    from PIL import Image, UnidentifiedImageError
 
     if len(data) > LOGO_MAX_BYTES:
         raise ApplicationError(
@@ -128,7 +130,6 @@ def normalise_logo(data: bytes) -> bytes:
 def rto_logo_data_uri(rto: Rto) -> str:
     """The RTO's logo as a ``data:`` URI for a document (PDFs fetch nothing else but our
     static files), or "" when it has none."""
-    import base64
 
     if not rto.logo:
         return ""
@@ -145,9 +146,6 @@ def rto_update_settings(*, actor, rto: Rto, data: dict) -> Rto:
     rendered once and stored); new documents use the new ones. ``data["logo"]``: the
     PNG from :func:`normalise_logo` to store; ``data["remove_logo"]``: drop the logo.
     """
-    import hashlib
-
-    from django.core.files.base import ContentFile
 
     rto = Rto.objects.select_for_update().get(pk=rto.pk)
     if rto.is_ceased:

@@ -7,10 +7,10 @@ class VerificationConfig(AppConfig):
 
     def ready(self) -> None:
         """Provide the portal's signing key to the audit anchors (core names no app)."""
-        from core.audit_anchor import SigningKeyProvider, provide_signing_key
+        from core.audit_anchor import SigningKeyProvider, provide_signing_key  # noqa: PLC0415 - AppConfig.ready: models import only once the app registry is loaded
 
-        from . import signing
-        from .models import SigningKey
+        from . import signing  # noqa: PLC0415 - AppConfig.ready: models import only once the app registry is loaded
+        from .models import SigningKey  # noqa: PLC0415 - AppConfig.ready: models import only once the app registry is loaded
 
         provide_signing_key(
             SigningKeyProvider(

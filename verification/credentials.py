@@ -9,12 +9,14 @@ import uuid
 from datetime import UTC, date, timedelta
 from urllib.parse import quote, urlsplit
 
-from achievements.models import AwardType
+from achievements.models import Award, AwardType
 
 from . import signing
 from .models import SigningKey
 from .offline import ENVELOPE_PREFIX
-from .statements import award_statement, credential_url, site_url
+from .selectors import learner_awards, learner_outcomes
+from .statements import ACHIEVED_OUTCOMES, award_statement, credential_url, site_url
+from .status_lists import status_entries_for
 
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -147,9 +149,6 @@ def transcript_payload(learner, awards, outcomes, *, now) -> dict:
     an ``alignment`` to training.gov.au. It is a dated snapshot across every RTO, so it has
     no status list entry; it is valid for ``TRANSCRIPT_TTL_DAYS`` days (``validUntil``)
     and each award keeps its own revocable credential."""
-    from achievements.models import Award
-
-    from .statements import ACHIEVED_OUTCOMES
 
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     until = (now + timedelta(days=TRANSCRIPT_TTL_DAYS)).astimezone(UTC)
@@ -210,7 +209,6 @@ def transcript_payload(learner, awards, outcomes, *, now) -> dict:
 
 
 def transcript_credential_jwt(learner, *, now) -> signing.Signed:
-    from .selectors import learner_awards, learner_outcomes
 
     register_current_key()
     payload = transcript_payload(
@@ -268,7 +266,6 @@ def register_current_key() -> str:
 def award_credential_jwt(award) -> signing.Signed:
     """The award's signed credential, with its status list entries (allocating the
     award's bit index on first issue)."""
-    from .status_lists import status_entries_for
 
     register_current_key()
     return signing.sign(credential_payload(award, status=status_entries_for(award)))

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from django_scopes import scopes_disabled
+
+from achievements.models import Award, AwardType, TrainingProduct, UnitOutcome
+from achievements.nat_fill import MAIN_LOCATION, fill_client, fill_outcome
 from core.demo import demo_loader
+from rtos.models import Rto
+from students.models import ClientRecord, Learner
 
 DEMO_USI = "DEMQ7RH9KS"  # passes the USI check character (avetmiss.usi), so corrections work
 #: The demo USI before it was fixed: it failed the check character. Demo data loaded with it
@@ -17,12 +23,6 @@ DEMO_CERTIFICATE = "DEMO-2025-0001"
 
 @demo_loader(order=50)
 def load_demo_learner(out) -> None:
-    from django_scopes import scopes_disabled
-
-    from achievements.models import Award, AwardType, TrainingProduct, UnitOutcome
-    from achievements.nat_fill import MAIN_LOCATION, fill_client, fill_outcome
-    from rtos.models import Rto
-    from students.models import ClientRecord, Learner
 
     with scopes_disabled():
         rto = Rto.objects.order_by("code").first()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.utils import timezone
 
 from accounts.notifications import Mail, absolute_url, builder
+from verification.models import ShareView
 
 
 @builder("share_viewed")
 def share_viewed_mails(event: str, view_id: int) -> list[Mail]:
-    from verification.models import ShareView
 
     view = ShareView.objects.select_related("link__learner").filter(pk=view_id).first()
     if view is None or not view.link.notify_on_view or not view.link.learner.email:

@@ -23,7 +23,7 @@ from .models import (
     TranscriptDocument,
     VerificationLookup,
 )
-from .statements import credential_url, titles_for
+from .statements import ACHIEVED_OUTCOMES, OUTCOME_LABELS, credential_url, titles_for
 
 # ------------------------------------------------------------------ public
 
@@ -100,7 +100,6 @@ def award_units_achieved(awards) -> dict[int, list[dict]]:
     units a statement of attainment names, or those reported under the qualification's
     code — with code, title, result in words and end date.
     One query for all the awards, one for the titles."""
-    from .statements import ACHIEVED_OUTCOMES, OUTCOME_LABELS
 
     awards = list(awards)
     if not awards:
@@ -213,7 +212,6 @@ def learner_outcomes(learner) -> list[UnitOutcome]:
             .select_related("rto")
             .order_by("-activity_end_date", "subject_identifier")
         )
-    from .statements import OUTCOME_LABELS
 
     titles = titles_for({o.subject_identifier for o in outcomes})
     for o in outcomes:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from achievements.models import AwardType, TrainingProduct
+from achievements.models import Award, AwardType, TrainingProduct
 from core.glossary import OUTCOMES
 
 # What each outcome means: the one glossary (core.glossary).
@@ -98,7 +98,6 @@ def award_statement(award) -> dict:
 def status_block(award) -> dict:
     """The award's status for public answers: result, date and reason category, and the
     replacement's credential URL when superseded."""
-    from achievements.models import Award
 
     block: dict = {"result": award.status}
     if award.status == Award.Status.REVOKED:

@@ -297,7 +297,7 @@ def submission_request_commit(sub: Submission, *, actor) -> Submission:
         locked.phase = "Committing"
         locked.committed_by = actor if getattr(actor, "is_authenticated", False) else None
         locked.save(update_fields=["status", "phase", "committed_by", "updated_at"])
-        from ..tasks import submission_commit_task
+        from ..tasks import submission_commit_task  # noqa: PLC0415 - achievements.tasks imports the services
 
         submission_commit_task.delay_on_commit(locked.pk, rto_id=locked.rto_id)
     return locked

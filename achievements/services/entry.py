@@ -7,12 +7,14 @@ from typing import Any
 import pghistory
 from django.db import IntegrityError, transaction
 
+from avetmiss import is_valid_usi
+from avetmiss.writer import name_for_encryption
 from core.audit import audit_record
 from core.errors import ApplicationError
-from students.models import ClientRecord
+from students.models import ClientRecord, Learner
 
 from .. import record_checks
-from ..models import Submission
+from ..models import Award, Submission, TrainingProduct
 from ..nat_fill import fill_client
 from .common import refuse_if_ceased
 
@@ -26,7 +28,6 @@ Status = Submission.Status
 
 def training_product_problem(code: str, kind: str) -> str | None:
     """Why ``code`` cannot be used as a unit/qualification code, or None when it can."""
-    from ..models import TrainingProduct
 
     code = (code or "").strip().upper()
     noun = "unit" if kind == TrainingProduct.Type.UNIT else "qualification"
@@ -64,9 +65,6 @@ def learner_create(*, rto, actor, data: dict[str, Any]) -> ClientRecord:
     birth differs, as for files: REG rule "USI held by someone else"); otherwise a new
     learner is created.
     """
-    from avetmiss import is_valid_usi
-    from avetmiss.writer import name_for_encryption
-    from students.models import Learner
 
     refuse_if_ceased(rto)
     values = {k: data.get(k) for k in LEARNER_FIELDS if k in data}
@@ -144,7 +142,6 @@ AWARD_EDITABLE = [
 
 def award_create(client_record: ClientRecord, *, actor, data: dict[str, Any]):
     """Add a qualification award or statement of attainment by hand (NAT00130 meaning)."""
-    from ..models import Award, TrainingProduct
 
     refuse_if_ceased(client_record.rto)
     values = {k: data[k] for k in AWARD_EDITABLE if k in data}

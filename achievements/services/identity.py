@@ -7,13 +7,16 @@ from typing import Any
 import pghistory
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
+from avetmiss import is_valid_usi
+from avetmiss.writer import name_for_encryption
 from core.audit import audit_record
 from core.errors import ApplicationError
-from students.models import ClientRecord
+from students.models import ClientRecord, Learner
 
 from .. import record_checks
-from ..models import UnitOutcome
+from ..models import Award, UnitOutcome
 from ..nat_fill import CLIENT_NOT_STATED, postal_from_client
 from .commit import CLIENT_COLS
 from .common import refuse_if_ceased
@@ -100,10 +103,6 @@ def _relink_learner(cr: ClientRecord, *, usi: str, dob) -> tuple[Any, Any, str]:
     A learner left without any client record loses its USI, so the USI can link the right
     person (learners are never deleted).
     """
-    from django_scopes import scopes_disabled
-
-    from avetmiss import is_valid_usi
-    from students.models import Learner
 
     current = Learner.objects.select_for_update().get(pk=cr.learner_id)
     # Why scopes_disabled: whether other RTOs report the same person is an existence check
@@ -150,9 +149,6 @@ def client_record_correct(
     no reason, a ceased RTO, a client identifier used by another record of the RTO, a USI
     held by someone else with a different date of birth, nothing changed.
     """
-    from avetmiss.writer import name_for_encryption
-
-    from ..models import Award
 
     reason = (reason or "").strip()[:500]
     if not reason:
@@ -244,8 +240,6 @@ def client_record_correct(
         if cr.date_of_birth:  # "not stated" here does not erase what others reported
             learner.date_of_birth = cr.date_of_birth
         if learner.pk != previous.pk:
-            from django_scopes import scopes_disabled
-
             # Why scopes_disabled: an existence check across tenants, as in _relink_learner.
             with scopes_disabled():
                 orphaned = (

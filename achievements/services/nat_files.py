@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from django.conf import settings
 
-from core.uploads import UploadRejected
+from avetmiss import file_ids, match_file_name
+from core.uploads import UploadRejected, bundle_nat_files, check_nat_text
 
 from ..models import Submission
 from .submissions import submission_create
@@ -48,10 +50,6 @@ def nat_files_bundle(files: list[tuple[str, Any]]) -> tuple[str, bytes]:
     or more bytes in all than the upload limit.
     Names and sizes are checked before any file is read.
     """
-    import re
-
-    from avetmiss import file_ids, match_file_name
-    from core.uploads import bundle_nat_files, check_nat_text
 
     if not files:
         raise UploadRejected("Choose at least one file.")

@@ -4,7 +4,13 @@ codes in words (``core.glossary``)."""
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from core.audit import action_label
+from core.glossary import detail, label, meaning
+from core.glossary import field_label as label_of
+from core.glossary import history_value as describe
 
 register = template.Library()
 
@@ -44,7 +50,6 @@ def badge(status: str, label: str = ""):
 @register.filter
 def code_label(code, kind: str) -> str:
     """A code for people, with the code kept for experts: "Competency achieved / pass (20)"."""
-    from core.glossary import label
 
     return label(code, kind)
 
@@ -52,7 +57,6 @@ def code_label(code, kind: str) -> str:
 @register.filter
 def code_meaning(code, kind: str) -> str:
     """Only what a code means ("Sent for payment"); the code itself when unknown."""
-    from core.glossary import meaning
 
     return meaning(code, kind) or ("" if code is None else str(code))
 
@@ -60,7 +64,6 @@ def code_meaning(code, kind: str) -> str:
 @register.filter
 def code_detail(code, kind: str) -> str:
     """The longer explanation of a code (a statement status, a claim check)."""
-    from core.glossary import detail
 
     return detail(code, kind)
 
@@ -69,7 +72,6 @@ def code_detail(code, kind: str) -> str:
 def code_badge(status: str, code, kind: str):
     """A badge that says what the code means, with the code and the longer explanation in
     its tooltip (``title``) and for screen readers after the meaning."""
-    from core.glossary import detail, meaning
 
     text = meaning(code, kind)
     if not text:
@@ -86,7 +88,6 @@ def code_badge(status: str, code, kind: str):
 @register.simple_tag
 def glossary_link(kind: str, text: str = "Codes explained"):
     """A link to the glossary's list of one code set, for pages that show its codes."""
-    from django.urls import reverse
 
     return format_html(
         '<a class="glossary-link" href="{}#{}">{}</a>', reverse("glossary"), kind, text
@@ -96,7 +97,6 @@ def glossary_link(kind: str, text: str = "Codes explained"):
 @register.filter
 def field_label(name: str) -> str:
     """A stored field's name in words (``core.glossary.field_label``)."""
-    from core.glossary import field_label as label_of
 
     return label_of(name)
 
@@ -104,7 +104,6 @@ def field_label(name: str) -> str:
 @register.filter
 def history_value(value, field: str) -> str:
     """A value in a history entry: codes with meanings, dates DD/MM/YYYY."""
-    from core.glossary import history_value as describe
 
     return describe(value, field)
 
@@ -112,7 +111,6 @@ def history_value(value, field: str) -> str:
 @register.filter
 def audit_action(action: str) -> str:
     """An audited action in plain English (``core.audit.action_label``)."""
-    from core.audit import action_label
 
     return action_label(action or "")
 
@@ -120,15 +118,13 @@ def audit_action(action: str) -> str:
 def _plain(value, key: str) -> str:
     """One audited value in words: nested dicts as "key: value" pairs, lists joined,
     codes and dates through the glossary."""
-    from core.glossary import field_label, history_value
-
     if isinstance(value, dict):
-        return "; ".join(f"{field_label(k)}: {_plain(v, k)}" for k, v in value.items())
+        return "; ".join(f"{label_of(k)}: {_plain(v, k)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_plain(v, key) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return history_value(value, key) or "(blank)"
+    return describe(value, key) or "(blank)"
 
 
 @register.filter
@@ -136,9 +132,6 @@ def audit_details(summary):
     """An audit event's details for people rather than Python: a list of field → value
     pairs (field names in words), and "old → new" where the event records a before and an
     after."""
-    from django.utils.html import format_html_join
-
-    from core.glossary import field_label
 
     if not isinstance(summary, dict):
         return "" if summary in (None, "") else str(summary)
@@ -149,9 +142,9 @@ def audit_details(summary):
         before, after = before or {}, after or {}
         for k in dict.fromkeys([*before, *after]):
             rows.append(
-                (field_label(k), f"{_plain(before.get(k, ''), k)} → {_plain(after.get(k, ''), k)}")
+                (label_of(k), f"{_plain(before.get(k, ''), k)} → {_plain(after.get(k, ''), k)}")
             )
-    rows += [(field_label(k), _plain(v, k)) for k, v in summary.items()]
+    rows += [(label_of(k), _plain(v, k)) for k, v in summary.items()]
     if not rows:
         return ""
     return format_html(

@@ -119,7 +119,7 @@ def test_a_chunk_task_error_ends_the_chunk_failed_with_a_message(monkeypatch):
     with scopes_disabled():
         batch = _stalled_batch()
         chunk = PaymentBatchChunk.objects.filter(batch=batch).order_by("pk").first()
-        monkeypatch.setattr(services.batches, "payment_chunk_calculate", boom)
+        monkeypatch.setattr(tasks, "payment_chunk_calculate", boom)  # the name the task calls
         tasks.payment_chunk_task.apply(args=(chunk.pk,), kwargs={"rto_id": chunk.rto_id})
         chunk.refresh_from_db()
         assert chunk.status == PaymentBatchChunk.Status.FAILED

@@ -2,6 +2,8 @@ from datetime import date
 
 from django import template
 
+from core.pdf import qr_data_uri
+
 register = template.Library()
 
 
@@ -24,7 +26,6 @@ def wallet_links(credential_url: str, compact: bool = False, what: str = "") -> 
     Credential Wallet imports by link or QR: verification/README.md), a QR code of it
     and a JSON download. ``credential_url`` is the award's human page; ``what`` names
     the award in the links' accessible names where several are listed."""
-    from core.pdf import qr_data_uri
 
     json_url = f"{credential_url}.json"
     return {"json_url": json_url, "qr": qr_data_uri(json_url), "compact": compact, "what": what}

@@ -1,3 +1,5 @@
+import time
+
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
@@ -16,7 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args, email, **options):
         if not settings.CQR_DEMO_MODE:
             raise CommandError("demo_totp is disabled: CQR_DEMO_MODE is off.")
-        import time
 
         user = User.objects.filter(email=email.lower()).first()
         auth = user and Authenticator.objects.filter(user=user, type="totp").first()

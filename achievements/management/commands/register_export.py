@@ -4,6 +4,9 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from achievements.nat_export import export_register
+from rtos.models import Rto
+
 
 class Command(BaseCommand):
     help = (
@@ -19,8 +22,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the counts as JSON.")
 
     def handle(self, *args, **o):
-        from achievements.nat_export import export_register
-        from rtos.models import Rto
 
         rto = Rto.objects.filter(code=o["rto"]).first()
         if rto is None:

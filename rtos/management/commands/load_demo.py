@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from accounts.demo import DEMO_PASSWORD, demo_totp_secret
 from core.demo import load_demo
 from rtos.demo import demo_logins
 
@@ -15,7 +16,6 @@ class Command(BaseCommand):
         load_demo(self.stdout)
         if options["quiet"]:
             return
-        from accounts.demo import DEMO_PASSWORD, demo_totp_secret
 
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for email, label in demo_logins():
