@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from . import codes as C
+from . import codes
 from .plausible import CATALOGUE
 from .rules import RULES
 
 __all__ = ["HINTS", "hint_for", "missing_hints", "raisable_rule_ids"]
 
-_d = C.describe
+_d = codes.describe
 
 HINTS: dict[str, str] = {
     # §4.1 file / format
@@ -66,7 +66,7 @@ HINTS: dict[str, str] = {
     "TO-08": "Give the contact telephone and facsimile as digits (spaces allowed, e.g."
     " 07 3000 1234) and the email_address as name@domain.",
     "TO-09": "Set training_organisation_type_identifier (NAT00010A) to one of "
-    + _d(C.TO_TYPE)
+    + _d(codes.TO_TYPE)
     + " (avetmiss-8.md §3.16).",
     "TO-10": "Fill address_first_line and address_location_suburb_locality_or_town of the"
     " organisation's address; keep the postcode in its own field.",
@@ -96,7 +96,7 @@ HINTS: dict[str, str] = {
     " line.",
     "PR-04": "Use the qualification code and title exactly as training.gov.au lists them.",
     "PR-05": "For a program not on training.gov.au give program_recognition_identifier"
-    " (NAT00030A): " + _d(C.PROGRAM_RECOGNITION) + ".",
+    " (NAT00030A): " + _d(codes.PROGRAM_RECOGNITION) + ".",
     "PR-06": "For a program not on training.gov.au give program_level_of_education_identifier"
     " (NAT00030A), e.g. 514 Certificate III, 421 Diploma.",
     "PR-07": "For a program not on training.gov.au give its 4-digit ASCED field of education"
@@ -131,7 +131,7 @@ HINTS: dict[str, str] = {
     "CL-05": "Write name_for_encryption as FAMILY, GIVEN NAMES (family name, comma, space,"
     " given names; at most 60 characters); a single name goes in the family name part.",
     "CL-06": "Set highest_school_level_completed_identifier to "
-    + _d(C.HIGHEST_SCHOOL_LEVEL)
+    + _d(codes.HIGHEST_SCHOOL_LEVEL)
     + " (@@ not stated).",
     "CL-07": "Release 7.0: give year_highest_school_level_completed as a 4-digit year not"
     " after the collection year, or @@@@ when not stated or when the school level is 02 (did"
@@ -180,7 +180,7 @@ HINTS: dict[str, str] = {
     " the activity funded 32; otherwise give the learner's USI.",
     "CL-33": "Each learner has one USI: give different learners their own USI and the same"
     " learner the same client_identifier; verify USIs with the USI registry.",
-    "CL-34": "Set survey_contact_status to " + _d(C.SURVEY_CONTACT_STATUS) + " (§3.19; A when"
+    "CL-34": "Set survey_contact_status to " + _d(codes.SURVEY_CONTACT_STATUS) + " (§3.19; A when"
     " the learner may be surveyed).",
     "CL-35": "Check survey_contact_status: report M (minor) for a learner under 15 and O"
     " (overseas) for a learner with postcode OSPC, not A.",
@@ -203,7 +203,7 @@ HINTS: dict[str, str] = {
     " overseas (OSPC / 99 in both, or in neither).",
     # §4.8 disability (NAT00090) / §4.9 prior education (NAT00100)
     "DI-01": "Fill client_identifier and disability_type_identifier ("
-    + _d(C.DISABILITY_TYPE)
+    + _d(codes.DISABILITY_TYPE)
     + ") on every NAT00090 line.",
     "DI-02": "List each disability type once per client in NAT00090; delete the repeated line.",
     "DI-03": "Use in NAT00090 a client_identifier that is in NAT00080.",
@@ -211,7 +211,7 @@ HINTS: dict[str, str] = {
     " NAT00090 lines.",
     "DI-05": "Drop type 99 (not specified) when the client has specific disability types.",
     "PE-01": "Fill client_identifier and prior_educational_achievement_identifier ("
-    + _d(C.PRIOR_EDUCATION)
+    + _d(codes.PRIOR_EDUCATION)
     + ") on every NAT00100 line.",
     "PE-02": "List each prior achievement once per client in NAT00100; delete the repeated line.",
     "PE-03": "Use in NAT00100 a client_identifier that is in NAT00080.",
@@ -247,15 +247,15 @@ HINTS: dict[str, str] = {
     "TA-16": "Outcome 90 is no longer valid: report the real outcome (e.g. 20, 30, 70).",
     "TA-17": "Outcome 61 (superseded subject) may only be used for activity from 2015; use the"
     " outcome the learner actually achieved.",
-    "TA-18": "Set outcome_identifier_national to one of " + _d(C.OUTCOME_8) + " (§3.1; e.g. 20"
+    "TA-18": "Set outcome_identifier_national to one of " + _d(codes.OUTCOME_8) + " (§3.1; e.g. 20"
     " competent, 30 not yet competent, 70 continuing).",
     "TA-19": "Set delivery_mode_identifier to a 3-letter Y/N code (classroom, online,"
-    " workplace), e.g. YNN: " + _d(C.DELIVERY_MODE_8) + ".",
+    " workplace), e.g. YNN: " + _d(codes.DELIVERY_MODE_8) + ".",
     "TA-20": "Use delivery mode NNN for RPL and credit transfer (outcomes 51, 52, 60) and a"
     " mode with at least one Y for delivered training.",
     "TA-21": "Set predominant_delivery_mode to I (internal), E (external), W (workplace) or N"
     " (not applicable: RPL / credit transfer).",
-    "TA-22": "Set funding_source_national to one of " + _d(C.FUNDING_8) + " (§3.4; 20 domestic"
+    "TA-22": "Set funding_source_national to one of " + _d(codes.FUNDING_8) + " (§3.4; 20 domestic"
     " fee for service).",
     "TA-23": "Give specific_funding_identifier when, and only when, funding_source_national is"
     " 13 (use the NCVER specific funding code).",
@@ -271,7 +271,7 @@ HINTS: dict[str, str] = {
     "TA-29": "Use the same training contract ids on every activity of the client in the program.",
     "TA-30": "Set study_reason_identifier to 01-08, 11, 12, 13 or @@ (§3.6).",
     "TA-31": "Set vet_in_schools_flag to Y (VET delivered to a school student) or N.",
-    "TA-32": "Set school_type_identifier to " + _d(C.SCHOOL_TYPE) + " for VET in schools, or"
+    "TA-32": "Set school_type_identifier to " + _d(codes.SCHOOL_TYPE) + " for VET in schools, or"
     " leave it blank.",
     "TA-33": "In a VET in Schools submission every activity needs a program_identifier.",
     "TA-34": "Give scheduled_hours as digits (the hours scheduled for the subject), e.g. 0020.",

@@ -11,7 +11,7 @@ from avetmiss import fix_hints
 from avetmiss.issues import Issue
 
 from .. import register_rules, template_columns
-from .staging import _A, _C, _O
+from .staging import STAGED_AWARD_TABLE, STAGED_CLIENT_TABLE, STAGED_OUTCOME_TABLE
 from .template import TEMPLATE_HINTS
 
 # The rules themselves: ``register_rules.RULES`` (ids, messages, hints, statements).
@@ -19,12 +19,15 @@ _ISSUE_COLS = "(file, line, field, value, rule, severity, message, record_key)"
 
 # Rows that must stay out even without an issue of their own: NOT NULL columns missing.
 _INTEGRITY = [
-    f"""UPDATE {_O} SET has_error = true WHERE submission_id = %(sub)s AND rto_id = %(rto)s
+    f"""UPDATE {STAGED_OUTCOME_TABLE} SET has_error = true
+        WHERE submission_id = %(sub)s AND rto_id = %(rto)s
         AND NOT has_error AND (activity_start_date IS NULL OR activity_end_date IS NULL
         OR subject_identifier = '' OR outcome_identifier_national = '')""",
-    f"""UPDATE {_A} SET has_error = true WHERE submission_id = %(sub)s AND rto_id = %(rto)s
+    f"""UPDATE {STAGED_AWARD_TABLE} SET has_error = true
+        WHERE submission_id = %(sub)s AND rto_id = %(rto)s
         AND NOT has_error AND (date_program_completed IS NULL OR program_identifier = '')""",
-    f"""UPDATE {_C} SET has_error = true WHERE submission_id = %(sub)s AND rto_id = %(rto)s
+    f"""UPDATE {STAGED_CLIENT_TABLE} SET has_error = true
+        WHERE submission_id = %(sub)s AND rto_id = %(rto)s
         AND NOT has_error AND (client_identifier = '' OR family_name = '')""",
 ]
 
@@ -61,7 +64,7 @@ def apply_register_rules(submission, issues: list[Issue]) -> None:
         # rough distinct counts, which a 6,000-row sample gives (PostgreSQL docs, ANALYZE:
         # the sample is 300 × default_statistics_target rows; the default 100 reads 30,000).
         cur.execute("SET LOCAL default_statistics_target = 20")
-        cur.execute(f"ANALYZE {_C}, {_O}, {_A}")
+        cur.execute(f"ANALYZE {STAGED_CLIENT_TABLE}, {STAGED_OUTCOME_TABLE}, {STAGED_AWARD_TABLE}")
         # The duplicate-key window sorts a million rows: in memory, not in 4 MB runs on disk.
         cur.execute("SET LOCAL work_mem = '128MB'")
         rules = register_rules.RULES  # read now: a test may run the set without a rule
@@ -80,7 +83,7 @@ def apply_register_rules(submission, issues: list[Issue]) -> None:
                     params,
                 )
 
-        mark_rows_with_errors((_C, _O, _A))
+        mark_rows_with_errors((STAGED_CLIENT_TABLE, STAGED_OUTCOME_TABLE, STAGED_AWARD_TABLE))
         for sql in _INTEGRITY:
             cur.execute(sql, params)
         # outcomes and awards whose client stays out are listed (REG-11), so they stay out too
@@ -88,13 +91,16 @@ def apply_register_rules(submission, issues: list[Issue]) -> None:
             if rule.stage == "cascade":
                 for sql in rule.statements:
                     cur.execute(sql, params)
-        mark_rows_with_errors((_O, _A))
+        mark_rows_with_errors((STAGED_OUTCOME_TABLE, STAGED_AWARD_TABLE))
         # record keys for grouping: the client identifier of the row at (file, line)
         cur.execute(
             f"""UPDATE _reg_issues i SET record_key = s.record_key FROM (
-                SELECT file, line_no, record_key FROM {_C} WHERE submission_id = %(sub)s
-                UNION ALL SELECT file, line_no, record_key FROM {_O} WHERE submission_id = %(sub)s
-                UNION ALL SELECT file, line_no, record_key FROM {_A} WHERE submission_id = %(sub)s
+                SELECT file, line_no, record_key FROM {STAGED_CLIENT_TABLE}
+                    WHERE submission_id = %(sub)s
+                UNION ALL SELECT file, line_no, record_key FROM {STAGED_OUTCOME_TABLE}
+                    WHERE submission_id = %(sub)s
+                UNION ALL SELECT file, line_no, record_key FROM {STAGED_AWARD_TABLE}
+                    WHERE submission_id = %(sub)s
             ) s WHERE i.record_key = '' AND s.file = i.file AND s.line_no = i.line""",
             params,
         )

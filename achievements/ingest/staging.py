@@ -119,9 +119,9 @@ def _row_for(cols: list[str], base: tuple, values: dict) -> tuple:
 
 
 #: The staging tables (and the register's training products), by their SQL names.
-_O = StagedOutcome._meta.db_table
-_C = StagedClient._meta.db_table
-_A = StagedAward._meta.db_table
+STAGED_OUTCOME_TABLE = StagedOutcome._meta.db_table
+STAGED_CLIENT_TABLE = StagedClient._meta.db_table
+STAGED_AWARD_TABLE = StagedAward._meta.db_table
 _TP = TrainingProduct._meta.db_table
 
 
@@ -129,7 +129,12 @@ def clear_staging(submission) -> None:
     from ..models import SubmissionIssue
 
     with connection.cursor() as cur:
-        for table in (_C, _O, _A, SubmissionIssue._meta.db_table):
+        for table in (
+            STAGED_CLIENT_TABLE,
+            STAGED_OUTCOME_TABLE,
+            STAGED_AWARD_TABLE,
+            SubmissionIssue._meta.db_table,
+        ):
             cur.execute(
                 f"DELETE FROM {table} WHERE submission_id = %s AND rto_id = %s",
                 [submission.pk, submission.rto_id],

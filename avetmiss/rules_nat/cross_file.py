@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .. import codes as C
-from .. import plausible
+from .. import codes, plausible
 from ..dates import from_ordinal
 from ..fieldchecks import show
 from ..issues import ERROR, RECORD, WARNING
@@ -292,8 +291,8 @@ class CrossFileRules:
         """CC-11 (§4.7) the contact and residential (NAT00080) addresses agree on whether the
         client is overseas (warning)."""
         over80 = info[4] == "OSPC" or info[5] == "99"
-        if (over80 and st in C.STATE_AUSTRALIAN) or (
-            not over80 and info[5] in C.STATE_AUSTRALIAN and (pc == "OSPC" or st == "99")
+        if (over80 and st in codes.STATE_AUSTRALIAN) or (
+            not over80 and info[5] in codes.STATE_AUSTRALIAN and (pc == "OSPC" or st == "99")
         ):
             self._issue(
                 file_id,

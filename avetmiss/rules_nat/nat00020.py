@@ -3,7 +3,7 @@ and DL-04 are in :mod:`avetmiss.rules_nat.cross_file`)."""
 
 from __future__ import annotations
 
-from .. import codes as C
+from .. import codes
 from ..issues import ERROR, WARNING
 from .common import (
     _PO_BOX,
@@ -107,7 +107,7 @@ class DeliveryLocationRules:
     def dl_07(self, file_id: str, n: int, pc: str, cty: str, au: bool) -> None:
         """DL-07 (§4.3) the country fits the postcode (Australian codes for Australian
         postcodes, a SACC country for OSPC; on the SACC list with the ``sacc`` lookup)."""
-        if au and cty not in C.AUSTRALIAN_COUNTRY:
+        if au and cty not in codes.AUSTRALIAN_COUNTRY:
             self._issue(
                 file_id,
                 n,
@@ -118,7 +118,7 @@ class DeliveryLocationRules:
                 f"Country identifier {cty} does not fit Australian postcode {pc}; use"
                 " 1101 (Australia) or 1100/1102/1199 for external territories.",
             )
-        elif pc == "OSPC" and cty in C.AUSTRALIAN_COUNTRY:
+        elif pc == "OSPC" and cty in codes.AUSTRALIAN_COUNTRY:
             self._issue(
                 file_id,
                 n,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .. import codes as C
-from .. import plausible
+from .. import codes, plausible
 from ..dates import DATE_ORDINALS, add_years, date_ordinal
 from ..fieldchecks import show
 from ..issues import ERROR, WARNING
@@ -51,7 +50,7 @@ class ClientRules:
         o_dmin, o_dmax, o_minor = self._fast_dates_80()
         fast = self.release == "8.0" and not self._force_slow and not sta and not localities
         fast = fast and not (self.lookup.has("ascl") or self.lookup.has("sacc"))
-        cs = C.CODE_SETS["8.0"]
+        cs = codes.CODE_SETS["8.0"]
         hsl_ok, gender_ok, ind_ok = cs["highest_school_level"], cs["gender"], cs["indigenous"]
         lab_ok = cs["labour_force"] | ({"  "} if s.submission_type == "vis" else set())
         flags, state_ok, scs_ok = cs["flag"], cs["state_client"], cs["survey_contact_status"]
@@ -367,7 +366,7 @@ class ClientRules:
 
     def cl_16(self, file_id: str, n: int, lang: str, prof: str) -> None:
         """CL-16 (§4.6) proficiency in spoken English blank for English, sign or not stated."""
-        if lang in C.ENGLISH_OR_SIGN and prof != " ":
+        if lang in codes.ENGLISH_OR_SIGN and prof != " ":
             self._issue(
                 file_id,
                 n,

@@ -3,7 +3,7 @@ against NAT00080, CC-01, CC-02 and CC-11, are in :mod:`avetmiss.rules_nat.cross_
 
 from __future__ import annotations
 
-from .. import codes as C
+from .. import codes
 from ..fieldchecks import _email_ok, show
 from ..issues import ERROR, WARNING
 from .common import (
@@ -28,7 +28,7 @@ class ContactRules:
         b4, b15, b20, b22, b30, b40, b50, b70, b80 = (
             " " * k for k in (4, 15, 20, 22, 30, 40, 50, 70, 80)
         )
-        aus = C.STATE_AUSTRALIAN
+        aus = codes.STATE_AUSTRALIAN
         nat85 = self.nat85
 
         slow = self._slow_85
@@ -116,7 +116,7 @@ class ContactRules:
     def cc_05_cc_06(self, file_id: str, n: int, pc: str, st: str, sub: str, bad) -> None:
         """CC-06 (§4.7) OSPC is not an Australian state; with the ``localities`` lookup CC-05
         (postcode and suburb known) and CC-06 (state fits the postcode)."""
-        if pc == "OSPC" and st in C.STATE_AUSTRALIAN:
+        if pc == "OSPC" and st in codes.STATE_AUSTRALIAN:
             self._issue(
                 file_id,
                 n,

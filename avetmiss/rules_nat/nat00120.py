@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .. import codes as C
-from .. import plausible
+from .. import codes, plausible
 from ..dates import DATE_ORDINALS, add_years, date_ordinal
 from ..fieldchecks import show
 from ..issues import ERROR, RECORD, WARNING, Issue
@@ -36,7 +35,7 @@ class ActivityRules:
         b10, b2, b46, ns10 = " " * 10, "  ", " " * 46, "@" * 10
         combos, sv_ok, pred_ok = self._fast_tables_120()
         vis_sub = s.submission_type == "vis"
-        school_ok = C.CODE_SETS["8.0"]["school_type"]
+        school_ok = codes.CODE_SETS["8.0"]["school_type"]
         sf_lookup = self.lookup.has("specific_funding")
         locs = self._parent("locations", "NAT00020")
         clients = self._parent("clients", "NAT00080")
@@ -160,7 +159,7 @@ class ActivityRules:
         in schools flag (TA-31), and the predominant delivery modes each delivery mode allows
         (TA-21)."""
         s = self.settings
-        cs = C.CODE_SETS["8.0"]
+        cs = codes.CODE_SETS["8.0"]
         outcomes = cs["outcome"] | s.extra_outcome_codes
         funding = cs["funding"] | ({"30"} if s.allow_funding_30 else set())
         combos = frozenset(
@@ -169,8 +168,8 @@ class ActivityRules:
             for o in outcomes
             for f in funding
             for c in cs["commencing"]
-            if (dm == "NNN") == (o in C.RPL_CT_OUTCOMES)
-            or (o not in C.RPL_CT_OUTCOMES and o not in s.nnn_forbidden_outcomes)
+            if (dm == "NNN") == (o in codes.RPL_CT_OUTCOMES)
+            or (o not in codes.RPL_CT_OUTCOMES and o not in s.nnn_forbidden_outcomes)
         )
         vis_sub = s.submission_type == "vis"
         study = cs["study_reason"] | (set() if s.require_study_reason else {"  "})
@@ -414,7 +413,7 @@ class ActivityRules:
         r7 = self.release == "7.0"
         nnn = "90" if r7 else "NNN"
         if out_ok and "delivery_mode_identifier" not in bad:
-            if out in C.RPL_CT_OUTCOMES and dm != nnn:
+            if out in codes.RPL_CT_OUTCOMES and dm != nnn:
                 self._issue(
                     file_id,
                     n,
