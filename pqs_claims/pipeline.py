@@ -106,18 +106,13 @@ def _learner_key_sql(usi: str, family: str, dob: str) -> str:
     )
 
 
-#: The columns of a claim line as built from the staged rows (then the engine's results).
-COPY_COLUMNS = [
-    "public_id", "rto_id", "submission_id", "line_number", "status", "client_identifier",
-    "usi", "family_name", "given_names", "date_of_birth", "learner_key",
-    "residential_postcode", "residential_locality", "delivery_location_identifier",
-    "delivery_postcode", "delivery_locality", "subject_identifier", "nominal_hours",
-    "program_identifier", "activity_start_date", "activity_end_date", "outcome",
-    "funding_source_national", "funding_source_state", "training_contract_identifier",
-    "purchasing_contract_identifier", "hours_attended", "national_errors", "related_errors",
-    "school_level",
-]  # fmt: skip
+#: What the validation computes for each line (payment-rules.md §2 codes, §3 estimate).
 RESULT_COLUMNS = ["validation_codes", "warning_codes", "amount_estimate"]
+#: What the lodgement sets later (the lodgement date, the line it supersedes).
+LODGEMENT_COLUMNS = {"lodged_at", "first_lodged_on", "supersedes_id"}
+#: The columns of a claim line as built from the staged rows, in the model's order:
+#: :data:`SELECT_LINES` returns them in this order.
+COPY_COLUMNS = [c for c in claim_line_columns() if c not in {*RESULT_COLUMNS, *LODGEMENT_COLUMNS}]
 
 SELECT_LINES = f"""
 SELECT
