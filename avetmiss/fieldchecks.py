@@ -34,7 +34,7 @@ from .layouts import Field, Layout
 from .settings import ValidationSettings
 from .usi import usi_problem
 
-__all__ = ["FIELD_RULES", "FieldCheck", "compile_checks", "show"]
+__all__ = ["FIELD_RULES", "FieldCheck", "compile_checks", "field_rules", "show"]
 
 Problem = tuple[str, str, str]  # (rule, severity, message)
 
@@ -263,6 +263,17 @@ def rules_key(release: str, file_id: str) -> str:
     if release == "7.0" and file_id in ("NAT00010", "NAT00030"):
         return file_id + "A"
     return file_id
+
+
+def field_rules(release: str, file_id: str, name: str) -> tuple[str | None, tuple[str, ...]]:
+    """What the format checks of one field use: the key of its code set in
+    :data:`~avetmiss.codes.CODE_SETS` (``None`` when the field is not coded) and the rule ids
+    that report a blank or malformed value (blank rule first), as :func:`compile_checks`
+    applies them."""
+    spec = FIELD_RULES.get(rules_key(release, file_id), {}).get(name, Spec())
+    rule = spec.rule or _DEFAULT_RULE[spec.kind]
+    ids = tuple(dict.fromkeys(r for r in (spec.blank_rule, rule) if r))
+    return spec.codes, ids
 
 
 def show(value: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["RULES", "Rule"]
+__all__ = ["RULES", "SECTION_FILES", "Rule", "rule_files"]
 
 
 class Rule(NamedTuple):
@@ -242,3 +242,26 @@ RULES: dict[str, Rule] = {
         Rule("PKG-08", "E", "-", "No NAT file found", "implemented"),
     ]
 }  # fmt: skip
+
+
+#: The NAT files each section of avetmiss-8.md §4 checks (§4.1 file/format rules and the
+#: package-level PKG rules, section "-", apply to every file).
+SECTION_FILES: dict[str, tuple[str, ...]] = {
+    "4.2": ("NAT00010", "NAT00010A"),
+    "4.3": ("NAT00020",),
+    "4.4": ("NAT00030", "NAT00030A"),
+    "4.5": ("NAT00060",),
+    "4.6": ("NAT00080",),
+    "4.7": ("NAT00085",),
+    "4.8": ("NAT00090",),
+    "4.9": ("NAT00100",),
+    "4.10": ("NAT00120",),
+    "4.11": ("NAT00130",),
+}
+
+
+def rule_files(rule_id: str) -> tuple[str, ...]:
+    """The NAT files a rule of :data:`RULES` checks; ``()`` for a rule of every file (§4.1
+    format and PKG package rules) or an id not in the table."""
+    rule = RULES.get(rule_id)
+    return SECTION_FILES.get(rule.section, ()) if rule else ()

@@ -76,6 +76,7 @@ FUNDING_SOURCES = {
     "13": "Commonwealth specific purpose programs",
     "15": "State specific purpose programs",
     "20": "Domestic full fee-paying client",
+    "30": "International full fee-paying client (release 7.0; 31 or 32 in 8.0)",
     "31": "International full fee-paying client (onshore)",
     "32": "International full fee-paying client (offshore)",
     "80": "Revenue from another RTO",
@@ -122,6 +123,146 @@ LABOUR_FORCE = {
     "@@": "Not stated",
 }
 FLAGS = {"Y": "Yes", "N": "No", "@": "Not stated"}
+# §3.3 Predominant delivery mode (8.0).
+PREDOMINANT_DELIVERY_MODES = {
+    "I": "Internal delivery",
+    "E": "External delivery",
+    "W": "Workplace-based delivery",
+    "N": "Not applicable (RPL or credit transfer)",
+}
+# §3.2, release 7.0 delivery mode codes (older submissions).
+DELIVERY_MODES_7 = {
+    "10": "Classroom-based",
+    "20": "Electronic-based",
+    "30": "Employment-based",
+    "40": "Other delivery",
+    "90": "Not applicable (RPL, RCC or credit transfer)",
+}
+# §3.5 Commencing program identifier.
+COMMENCING = {
+    "3": "Commencing enrolment in the program",
+    "4": "Continuing enrolment from a previous year",
+    "8": "Unit of competency or module enrolment only",
+}
+# §3.6 Study reason identifier.
+STUDY_REASONS = {
+    "01": "To get a job",
+    "02": "To develop my existing business",
+    "03": "To start my own business",
+    "04": "To try for a different career",
+    "05": "To get a better job or promotion",
+    "06": "It was a requirement of my job",
+    "07": "I wanted extra skills for my job",
+    "08": "To get into another course of study",
+    "11": "Other reasons",
+    "12": "For personal interest or self-development",
+    "13": "To get skills for community or voluntary work",
+    "@@": "Not stated",
+}
+# §3.12 Disability type identifier.
+DISABILITY_TYPES = {
+    "11": "Hearing / deaf",
+    "12": "Physical",
+    "13": "Intellectual",
+    "14": "Learning",
+    "15": "Mental illness",
+    "16": "Acquired brain impairment",
+    "17": "Vision",
+    "18": "Medical condition",
+    "19": "Other",
+    "99": "Not specified",
+}
+# §3.14 Prior educational achievement identifier.
+PRIOR_EDUCATION = {
+    "008": "Bachelor degree or higher degree level",
+    "410": "Advanced diploma or associate degree level",
+    "420": "Diploma level",
+    "511": "Certificate IV",
+    "514": "Certificate III",
+    "521": "Certificate II",
+    "524": "Certificate I",
+    "990": "Miscellaneous education",
+}
+# §3.16 Training organisation type identifier.
+ORGANISATION_TYPES = {
+    "21": "School — government",
+    "25": "School — Catholic",
+    "27": "School — independent",
+    "31": "TAFE or similar public institution",
+    "41": "University — government",
+    "43": "University — non-government Catholic",
+    "45": "University — non-government independent",
+    "51": "Enterprise — government",
+    "53": "Enterprise — non-government",
+    "61": "Community-based adult education provider",
+    "91": "Privately operated registered training organisation",
+    "93": "Professional association",
+    "95": "Industry association",
+    "97": "Equipment or product manufacturer or supplier",
+    "99": "Other — not elsewhere classified",
+}
+# §3.17 Program recognition identifier.
+PROGRAM_RECOGNITION = {
+    "11": "Nationally accredited qualification in a training package",
+    "12": "Nationally recognised accredited course",
+    "13": "Nationally recognised skill set in a training package",
+    "14": "Other course (not nationally recognised)",
+    "15": "Higher-level qualification (not a training package or accredited course)",
+    "16": "Locally recognised skill set",
+}
+# §3.18 Program level of education identifier.
+PROGRAM_LEVELS = {
+    "211": "Graduate diploma",
+    "213": "Professional specialist qualification (graduate diploma level)",
+    "221": "Graduate certificate",
+    "222": "Professional specialist qualification (graduate certificate level)",
+    "311": "Bachelor degree (honours)",
+    "312": "Bachelor degree (pass)",
+    "411": "Advanced diploma",
+    "413": "Associate degree",
+    "421": "Diploma",
+    "511": "Certificate IV",
+    "514": "Certificate III",
+    "521": "Certificate II",
+    "524": "Certificate I",
+    "611": "Year 12",
+    "613": "Year 11",
+    "621": "Year 10",
+    "912": "Other non-award course",
+    "991": "Statement of attainment not identifiable by level",
+    "992": "Bridging and enabling course not identifiable by level",
+    "999": "Education not elsewhere classified",
+}
+# §3.19 School type identifier.
+SCHOOL_TYPES = {
+    "21": "Government school",
+    "25": "Catholic school",
+    "27": "Independent school",
+    "31": "TAFE",
+    "61": "Community-based adult education provider",
+    "91": "Privately operated registered training organisation",
+    "92": "Home school arrangement",
+}
+# §3.19 Survey contact status (8.0).
+SURVEY_CONTACT_STATUSES = {
+    "A": "Available for survey use",
+    "C": "Correctional facility",
+    "D": "Deceased",
+    "E": "Excluded from survey use",
+    "I": "Invalid address or itinerant",
+    "M": "Minor — under 15, not to be surveyed",
+    "O": "Overseas",
+}
+# §3.19 Subject flag (7.0 only).
+SUBJECT_FLAGS = {"C": "Unit of competency", "M": "Module"}
+# §3.19 Proficiency in spoken English (7.0 only).
+PROFICIENCY = {
+    "1": "Very well",
+    "2": "Well",
+    "3": "Not well",
+    "4": "Not at all",
+    "@": "Not stated",
+}
 # payment-rules.md §2 and §5: what each claim check and payment status code means, in the
 # words the payment engine (pqs_claims.engine) writes on a line and the glossary shows.
 REASON_TEXT = {
@@ -256,6 +397,65 @@ def code_sets() -> dict[str, CodeSet]:
         ),
         CodeSet("labour_force", "Labour force status", "AVETMISS 8.0 §3.9", LABOUR_FORCE, {}),
         CodeSet("flag", "Yes / no flags", "AVETMISS 8.0 §3.13", FLAGS, {}),
+        CodeSet(
+            "predominant_delivery_mode",
+            "Predominant delivery mode",
+            "AVETMISS 8.0 §3.3",
+            PREDOMINANT_DELIVERY_MODES,
+            {},
+        ),
+        CodeSet("commencing", "Commencing program", "AVETMISS 8.0 §3.5", COMMENCING, {}),
+        CodeSet("study_reason", "Study reason", "AVETMISS 8.0 §3.6", STUDY_REASONS, {}),
+        CodeSet("disability_type", "Disability type", "AVETMISS 8.0 §3.12", DISABILITY_TYPES, {}),
+        CodeSet(
+            "prior_education",
+            "Prior educational achievement",
+            "AVETMISS 8.0 §3.14",
+            PRIOR_EDUCATION,
+            {},
+        ),
+        CodeSet(
+            "organisation_type",
+            "Training organisation type",
+            "AVETMISS 8.0 §3.16",
+            ORGANISATION_TYPES,
+            {},
+        ),
+        CodeSet(
+            "program_recognition",
+            "Program recognition",
+            "AVETMISS 8.0 §3.17",
+            PROGRAM_RECOGNITION,
+            {},
+        ),
+        CodeSet(
+            "program_level", "Program level of education", "AVETMISS 8.0 §3.18", PROGRAM_LEVELS, {}
+        ),
+        CodeSet("school_type", "School type", "AVETMISS 8.0 §3.19", SCHOOL_TYPES, {}),
+        CodeSet(
+            "survey_contact_status",
+            "Survey contact status",
+            "AVETMISS 8.0 §3.19",
+            SURVEY_CONTACT_STATUSES,
+            {},
+        ),
+        CodeSet(
+            "delivery_mode_7",
+            "Delivery mode (release 7.0)",
+            "AVETMISS 7.0, in 8.0 §3.2",
+            DELIVERY_MODES_7,
+            {},
+        ),
+        CodeSet(
+            "subject_flag", "Subject flag (release 7.0)", "AVETMISS 8.0 §3.19", SUBJECT_FLAGS, {}
+        ),
+        CodeSet(
+            "proficiency",
+            "Proficiency in spoken English (release 7.0)",
+            "AVETMISS 8.0 §3.19",
+            PROFICIENCY,
+            {},
+        ),
         CodeSet(
             "claim_check",
             "User Choice claim checks",

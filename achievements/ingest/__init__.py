@@ -31,7 +31,7 @@ from .staging import (
     clear_staging,
     iter_chunks,
 )
-from .template import TEMPLATE_HINTS, stage_template, template_rows
+from .template import TEMPLATE_HINTS, TEMPLATE_RULES, stage_template, template_rows
 
 __all__ = [
     "ACHIEVED",
@@ -44,6 +44,7 @@ __all__ = [
     "TEMPLATE_COLUMNS",
     "TEMPLATE_HINTS",
     "TEMPLATE_OPTIONAL_COLUMNS",
+    "TEMPLATE_RULES",
     "TITLE_FILES",
     "StageResult",
     "_CopyStream",

@@ -35,6 +35,14 @@ from .staging import (
     _row_for,
 )
 
+#: The template's own rules (only a CQR template upload raises them): what each reports.
+TEMPLATE_RULES = {
+    "CQR-01": "The header row lacks one or more of the template's columns.",
+    "CQR-02": "A date that is missing or is not a real calendar date.",
+    "CQR-03": "An award type other than blank (a unit outcome), QUALIFICATION or"
+    " STATEMENT_OF_ATTAINMENT.",
+}
+
 #: How to fix each rule a CQR template upload can break, in the template's own words
 #: (its columns; ``template_columns``). They take the place of the national hints
 #: (``avetmiss.fix_hints``, written for NAT files) in a template upload's report; the
