@@ -103,7 +103,8 @@ class IssueSource:
     ingest stores the column, and an issue stored with a NAT field name is shown by its
     column all the same)."""
 
-    def __init__(self, sub):
+    def __init__(self, sub, rule_url=None):
+        self.rule_url = rule_url  # rule id -> the address of its page, for downloads
         self.template = sub.source_format in ("csv", "xlsx")
         self.file_name = sub.file_name
         counts = sub.file_counts or {}
@@ -114,6 +115,8 @@ class IssueSource:
             self.columns = ISSUE_COLUMNS
         else:
             self.columns = XLSX_ISSUE_COLUMNS if self.sheet else TEMPLATE_ISSUE_COLUMNS
+        if rule_url is not None:
+            self.columns = [*self.columns, "rule_page"]
 
     def file(self, issue) -> str:
         if self.template and issue.file in ("CSV", "XLSX"):
@@ -141,7 +144,10 @@ class IssueSource:
         for i in issues:
             # line as text, like every other cell of the report (as it has always been)
             place = [self.file(i), *([self.sheet] if self.sheet else []), str(i.line or "")]
-            yield [*place, self.field(i), i.value, i.rule, i.severity, i.message, i.hint]
+            row = [*place, self.field(i), i.value, i.rule, i.severity, i.message, i.hint]
+            if self.rule_url is not None:
+                row.append(self.rule_url(i.rule))
+            yield row
 
 
 def template_csv() -> bytes:

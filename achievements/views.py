@@ -12,8 +12,6 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from avetmiss import fix_hints, plausible
-from avetmiss.rules import RULES as AVETMISS_RULES
 from core.decorators import rto_perm_required
 from core.errors import ApplicationError
 from core.htmx import Progress, progress_poll, vary_on_htmx
@@ -21,13 +19,12 @@ from core.templatetags.cqr import time_left
 from core.uploads import UploadRejected
 from rtos.models import Perm
 
-from . import exports, register_rules, selectors, services
+from . import exports, selectors, services
 from .forms import SubmissionUploadForm
 from .models import Submission
 from .nat_export import export_register_zip
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-AVETMISS_SEVERITY = {"E": "Error", "W": "Warning", "E/W": "Error or warning"}
 #: Issues per page of a submission report (the downloads hold them all).
 ISSUES_PER_PAGE = 200
 
@@ -245,7 +242,8 @@ def submission_issues_download(request, rto_code, public_id, fmt):
     sub = selectors.submission_get_for_rto(rto=request.rto, public_id=public_id)
     issues = sub.issues.order_by("file", "line", "field", "id").iterator(chunk_size=5000)
     name = f"issues-{sub.public_id[:8]}"
-    source = exports.IssueSource(sub)  # NAT file / line / field, or the template's row / column
+    # NAT file / line / field, or the template's row / column; each rule's page in the guide
+    source = exports.IssueSource(sub, rule_url=_rule_page_url(request))
     if fmt == "csv":
         data = exports.csv_bytes(source.columns, source.rows(issues))
         return _download(data, f"{name}.csv", "text/csv; charset=utf-8")
@@ -255,20 +253,20 @@ def submission_issues_download(request, rto_code, public_id, fmt):
     raise Http404
 
 
+def _rule_page_url(request):
+    """Rule id -> the absolute address of its page in the guide's rules catalogue."""
+    pages: dict[str, str] = {}
+
+    def url(rule: str) -> str:
+        if rule not in pages:
+            pages[rule] = request.build_absolute_uri(reverse("guide:rule", args=[rule]))
+        return pages[rule]
+
+    return url
+
+
 @rto_perm_required(Perm.VIEW)
 def rules_page(request, rto_code):
-    """Every rule a submission is checked against: the register rules and the AVETMISS
-    rules of the NAT engine, with id, severity, what each reports and how to fix it."""
-
-    return render(
-        request,
-        "achievements/rules.html",
-        {
-            "register_rules": register_rules.RULES,
-            "record_rules": plausible.CATALOGUE,
-            "avetmiss_rules": [
-                (r, AVETMISS_SEVERITY.get(r.severity, r.severity), fix_hints.hint_for(r.id))
-                for r in AVETMISS_RULES.values()
-            ],
-        },
-    )
+    """The rules catalogue moved to the public guide (``guide:rules``, one page per rule):
+    this address, linked from older reports, leads there."""
+    return redirect("guide:rules")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("workspace/", home_workspace, name="home_workspace"),
     path("glossary/", core_views.glossary, name="glossary"),
+    path("guide/", include("guide.urls")),
     path("accounts/notifications/", notification_preferences, name="notification_preferences"),
     path("accounts/", include("allauth.urls")),
     path("invite/<str:token>/", invitation_accept_view, name="invitation_accept"),

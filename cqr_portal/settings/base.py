@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "achievements",
     "pqs_claims",
     "reference",
+    "guide",
     "verification",
 ]
 

@@ -118,12 +118,13 @@ def test_csv_template_bad_unit_code_names_the_column_and_the_users_row(world, cl
 
     rows = _csv_rows(_download(client_for("data_a"), world, sub))
     assert list(rows[0]) == ["file", "row", "column", "value", "rule", "severity", "message",
-                             "hint"]  # fmt: skip
+                             "hint", "rule_page"]  # fmt: skip
     [row] = [x for x in rows if x["rule"] == "REG-01"]
     assert (row["file"], row["row"], row["column"], row["value"]) == (
         "term2.csv", "3", "unit_code", "NOTAUNIT1"
     )  # fmt: skip
     assert row["hint"] == hint
+    assert row["rule_page"] == "http://testserver/guide/rules/REG-01/"  # the rule's own page
 
 
 def test_csv_template_rules_say_how_to_fix_in_the_templates_words(world, client_for, products):

@@ -4,14 +4,15 @@ The apps are layered; a module may import only from the layers below its own (an
 own package):
 
     core (kernel)  ←  accounts  ←  rtos  ←  students  ←  achievements (the register)
-        ←  pqs_claims (claims), verification  ←  reference (reference data)  ←  dashboards
-        ←  cqr_portal (config)
+        ←  pqs_claims (claims), verification  ←  reference (reference data), guide (the
+        in-app guide)  ←  dashboards  ←  cqr_portal (config)
 
 ``avetmiss`` is a standalone library below all of them (it imports no project package).
 ``accounts`` (people, roles) sits below ``rtos`` (tenants, memberships), so the two never
 import each other; ``pqs_claims`` and ``verification`` share a layer and import neither the
-other. Every import counts, also one inside a function; only ``if TYPE_CHECKING:`` blocks
-(annotations, never run) are skipped. Tests and migrations are not checked.
+other, and so do ``reference`` and ``guide``. Every import counts, also one inside a
+function; only ``if TYPE_CHECKING:`` blocks (annotations, never run) are skipped. Tests and
+migrations are not checked.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ LAYERS = {
     "pqs_claims": 6,
     "verification": 6,
     "reference": 7,
+    "guide": 7,
     "dashboards": 8,
     "cqr_portal": 9,
 }

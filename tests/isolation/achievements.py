@@ -42,10 +42,11 @@ CASES = [
         kwargs=lambda w: {"rto_code": w.rto_a.code, "fmt": "xlsx"},
         get=rto_page(),
     ),
+    # the old address of the rules page: leads members to the guide's public catalogue
     Case(
         "achievements:rules",
         kwargs=lambda w: {"rto_code": w.rto_a.code},
-        get=rto_page(),
+        get=rto_page(ok=302, grant=302),
     ),
     Case(
         "achievements:register_export",
