@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -268,3 +269,31 @@ def test_settings_choose_the_store():
     aws = _default_storage_with(CQR_S3_BUCKET="cqr-files")["OPTIONS"]
     assert aws["endpoint_url"] is None and aws["addressing_style"] is None
     assert "access_key" not in aws  # boto3's own chain (an instance role)
+
+
+# A stored file reached by a local path: a FieldFile's or storage's .path, or the media
+# folder itself. Each works on one machine only (an object store has no paths).
+LOCAL_PATH = re.compile(r"\.(?:file|logo)\.path\b|storage\.path\(|\bMEDIA_ROOT\b")
+APPS = ("core", "accounts", "rtos", "students", "achievements", "pqs_claims", "verification",
+        "reference", "dashboards", "cqr_portal")  # fmt: skip
+
+
+def test_no_stored_file_is_reached_by_a_local_path():
+    """Every file the portal writes or reads goes through the storage API (settings alone
+    name the media folder)."""
+    assert LOCAL_PATH.search("open(sub.file.path)") and LOCAL_PATH.search("rto.logo.path")
+    assert LOCAL_PATH.search("default_storage.path(name)")
+    assert LOCAL_PATH.search("Path(settings.MEDIA_ROOT) / name")
+    assert not LOCAL_PATH.search("with sub.file.open('rb') as fh") and not LOCAL_PATH.search(
+        "request.path"
+    )
+    root = Path(settings.BASE_DIR)
+    found = [
+        f"{path.relative_to(root)}:{n}: {line.strip()}"
+        for app in APPS
+        for path in sorted((root / app).rglob("*.py"))
+        if "migrations" not in path.parts and "settings" not in path.parts
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if LOCAL_PATH.search(line)
+    ]
+    assert found == []
