@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import logging
 from collections.abc import Callable
 from xml.etree.ElementTree import ParseError
@@ -13,7 +12,7 @@ from xml.etree.ElementTree import ParseError
 from celery.exceptions import SoftTimeLimitExceeded
 from defusedxml import DefusedXmlException
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
@@ -118,10 +117,9 @@ def submission_create(
             phase="Queued",
         )
         fh.seek(0)
+        # streamed to the storage (a local folder, or the object store every machine shares)
         sub.file.save(
-            f"submissions/{rto.code}/{sub.public_id}/{safe_name}",
-            ContentFile(fh.read()),
-            save=False,
+            f"submissions/{rto.code}/{sub.public_id}/{safe_name}", File(fh, safe_name), save=False
         )
         try:
             with transaction.atomic():
@@ -247,14 +245,16 @@ def submission_validate(submission_id: int) -> Submission:
         _progress(sub.pk, phase, done, total)
 
     try:
+        # Read through the storage, never a local path (the worker may be another machine
+        # than the web that stored it): a NAT zip from the storage's seekable stream (an
+        # object store's download spills to a temporary file when large), a template whole.
         with sub.file.open("rb") as fh:
-            data = fh.read()
-        if sub.source_format in ("csv", "xlsx"):
-            result = ingest.stage_template(sub, data, progress)
-        else:
-            result = ingest.stage_nat(
-                sub, io.BytesIO(data), _validation_settings(sub), progress, period=_period(sub)
-            )
+            if sub.source_format in ("csv", "xlsx"):
+                result = ingest.stage_template(sub, fh.read(), progress)
+            else:
+                result = ingest.stage_nat(
+                    sub, fh, _validation_settings(sub), progress, period=_period(sub)
+                )
     except Exception as exc:  # unreadable beyond the door checks: reject with a reason
         log.exception("submission %s could not be read", sub.public_id)
         with transaction.atomic():

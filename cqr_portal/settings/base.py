@@ -175,11 +175,51 @@ STATIC_URL = "/static/"
 # temporary folder).
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploads and generated documents are private: written and read only through Django's
+# storage API (``default_storage`` / the FileField), served only by authorising views.
+# Without a bucket: a local folder (one machine). With ``CQR_S3_BUCKET`` (or
+# ``AWS_STORAGE_BUCKET_NAME``): an S3-compatible object store every web and worker machine
+# shares (django-storages), objects private (no ACL of their own: the bucket's, which must
+# be private), no public URLs (any URL is signed and short-lived), never overwritten.
+MEDIA_ROOT = env("CQR_MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"))
+CQR_S3_BUCKET = env("CQR_S3_BUCKET", default="") or env("AWS_STORAGE_BUCKET_NAME", default="")
+
+
+def object_storage(bucket: str) -> dict:
+    """The ``STORAGES["default"]`` entry for an S3-compatible bucket, the endpoint, region
+    and keys from the environment as it is when called (unset keys: boto3's own chain, e.g.
+    an instance role). The two-machine test builds the web side's storage with it too."""
+    endpoint = env("AWS_S3_ENDPOINT_URL", default="") or None
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint,
+        "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+        # an endpoint of its own (MinIO, a test server) is addressed by path, not sub-domain
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path" if endpoint else "")
+        or None,
+        "signature_version": "s3v4",
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+        "file_overwrite": False,
+        # a downloaded object larger than this spills from memory to a temporary file
+        "max_memory_size": 16 * 1024 * 1024,
+    }
+    for option, var in (
+        ("access_key", "AWS_ACCESS_KEY_ID"),
+        ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+    ):
+        if env(var, default=""):
+            options[option] = env(var)
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    # Uploads and generated documents are private: served only by authorising views.
-    "default": {
+    "default": object_storage(CQR_S3_BUCKET)
+    if CQR_S3_BUCKET
+    else {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": env("CQR_MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"))},
+        "OPTIONS": {"location": MEDIA_ROOT},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

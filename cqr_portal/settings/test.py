@@ -16,9 +16,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES["default"]["KEY_PREFIX"] = f"cqr-test-{os.getpid()}"  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-STORAGES["default"]["OPTIONS"]["location"] = str(  # noqa: F405
-    BASE_DIR / ".data" / f"test-media-{os.getpid()}"  # noqa: F405
-)
+MEDIA_ROOT = str(BASE_DIR / ".data" / f"test-media-{os.getpid()}")  # noqa: F405
+if not CQR_S3_BUCKET:  # noqa: F405 - a bucket (the two-machine test's worker) stays as it is
+    STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

@@ -20,9 +20,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_production_settings_pass_check_deploy():
+@pytest.mark.parametrize("store", ["media folder", "object store"])
+def test_production_settings_pass_check_deploy(store):
+    s3 = {"CQR_S3_BUCKET": "cqr-files", "AWS_S3_REGION_NAME": "ap-southeast-2"}
     env = {
         **os.environ,
+        **(s3 if store == "object store" else {}),
         "DJANGO_SETTINGS_MODULE": "cqr_portal.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "DJANGO_ALLOWED_HOSTS": "cqr.example.gov.au",
@@ -88,6 +91,47 @@ def test_compose_file_is_consistent():
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= queues
     assert [n for n, s in services.items() if "beat" in s.get("command", [])] == ["beat"]
+
+
+S3_VARS = (
+    "CQR_S3_BUCKET",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_S3_REGION_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+)
+
+
+def test_compose_object_store_is_optional_and_wired():
+    """Issue 17: the object store is an opt-in profile; without it every service runs as
+    before (nothing depends on it, its variables default to empty: the media folder); with
+    it the app and MinIO use the same bucket and keys, and .env.example documents them."""
+    compose = _compose()
+    services = compose["services"]
+    store = {n for n, s in services.items() if s.get("profiles")}
+    assert store == {"minio", "minio-init"}
+    assert all(services[n]["profiles"] == ["s3"] for n in store)
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in ("migrate", "web", "worker", "beat"):
+        env = services[name]["environment"]
+        for var in S3_VARS:
+            assert env[var] == f"${{{var}:-}}", (name, var)  # optional: empty unless set
+        assert not set(services[name].get("depends_on", {})) & store, name
+    for name in store:
+        env = services[name]["environment"]
+        assert env["MINIO_ROOT_USER"] == "${AWS_ACCESS_KEY_ID:-}", name
+        assert env["MINIO_ROOT_PASSWORD"] == "${AWS_SECRET_ACCESS_KEY:-}", name
+    assert services["minio-init"]["depends_on"]["minio"]["condition"] == "service_healthy"
+    init = " ".join(services["minio-init"]["entrypoint"])
+    assert "mc mb --ignore-existing" in init and "mc anonymous set none" in init
+    assert "objects:/data" in services["minio"]["volumes"] and "objects" in compose["volumes"]
+    assert "${CQR_S3_BUCKET:?" not in text  # never required
+    example = (ROOT / ".env.example").read_text()
+    for var in S3_VARS:
+        assert f"# {var}=" in example, var
+    # the documented endpoint is the compose service's S3 port
+    assert "# AWS_S3_ENDPOINT_URL=http://minio:9000" in example
+    assert services["minio"]["command"][:2] == ["server", "/data"]
 
 
 def test_dockerfile_builds_what_the_production_test_runs():

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.test import Client, TestCase
 from django.urls import reverse
@@ -158,8 +159,11 @@ def test_a_failing_apply_rolls_back_and_ends_failed(officer, monkeypatch):
 def test_apply_checks_the_stored_bytes_again_in_the_task(officer):
     upload = _upload(officer)
     upload = _request_apply(upload, officer, run=False)
-    with open(upload.file.path, "ab") as fh:
-        fh.write(b"4001,EVIL,QLD\r\n")
+    # the stored object replaced behind the portal's back (through the storage, local or S3)
+    with upload.file.open("rb") as fh:
+        tampered = ContentFile(fh.read() + b"4001,EVIL,QLD\r\n")
+    upload.file.storage.delete(upload.file.name)
+    assert upload.file.storage.save(upload.file.name, tampered) == upload.file.name
     reference_apply_task.apply(args=(upload.pk,))
     upload.refresh_from_db()
     assert upload.status == S.FAILED and "checksum differs" in upload.failure

@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client, TestCase
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -248,8 +249,10 @@ def test_apply_refuses_bytes_that_changed_since_the_preview(officer):
     c = client(officer)
     post_upload(c, "localities", "localities.csv", LOCALITIES.encode())
     upload = ReferenceUpload.objects.get()
-    with open(upload.file.path, "wb") as fh:
-        fh.write(LOCALITIES.encode() + b"4001,EVIL,QLD\r\n")
+    # the stored object replaced behind the portal's back (through the storage, local or S3)
+    upload.file.storage.delete(upload.file.name)
+    tampered = ContentFile(LOCALITIES.encode() + b"4001,EVIL,QLD\r\n")
+    assert upload.file.storage.save(upload.file.name, tampered) == upload.file.name
     resp = c.post(
         reverse("reference:reference_import_apply", args=[upload.public_id]),
         {"reason": "x"},
