@@ -11,11 +11,14 @@ import json
 import stat
 from pathlib import Path
 
+import boto3
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django_scopes import scopes_disabled
+from moto import mock_aws
 from psycopg import sql
 
 from achievements.models import Award, Submission, UnitOutcome
@@ -33,6 +36,7 @@ from core.backup import (
 )
 from pqs_claims import services as pqs_services
 from pqs_claims.models import ClaimLine, ClaimSubmission, PaymentLine
+from rtos.models import Rto
 from students.models import ClientRecord, Learner
 from tests.achievements.helpers import load_products, nat_set, upload, zip_bytes
 from tests.pqs_claims.conftest import make_pqs, nguyen_claim
@@ -218,6 +222,7 @@ def test_a_damaged_backup_is_refused_or_reported_precisely(
     assert not (tmp_path / "restored" / name).exists()  # the altered copy is not restored
 
 
+@pytest.mark.django_db
 def test_pg_dump_is_chosen_by_the_server_version(settings, tmp_path):
     with connect() as conn:
         major = server_major(conn)
@@ -232,7 +237,51 @@ def test_pg_dump_is_chosen_by_the_server_version(settings, tmp_path):
         pg_tool("pg_dump", major)
 
 
-def test_backup_refuses_a_folder_that_is_not_empty(db, tmp_path):
+@pytest.mark.django_db
+def test_backup_refuses_a_folder_that_is_not_empty(tmp_path):
     (tmp_path / "old.txt").write_text("x")
     with pytest.raises(CommandError, match="is not empty"):
         _run("backup_create", "--out", str(tmp_path))
+
+
+def test_files_in_an_s3_bucket_are_backed_up_and_restored(world, new_database, settings, tmp_path):
+    """The storage API, not a folder: with the files in an S3 bucket (moto), the backup
+    reads them from the bucket and the restore writes back the one the bucket lost, over
+    a database of that name that already exists (``--replace``)."""
+    with mock_aws():
+        boto3.client("s3", region_name="ap-southeast-2").create_bucket(
+            Bucket="cqr-media", CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"}
+        )
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": "cqr-media",
+                    "region_name": "ap-southeast-2",
+                    "default_acl": "private",
+                    "file_overwrite": False,
+                },
+            },
+        }
+        logos = {}
+        for rto in (world.rto_a, world.rto_b):
+            body = f"PNG logo of {rto.code}".encode()
+            name = default_storage.save(f"rto-logos/{rto.code}.png", ContentFile(body))
+            Rto.objects.filter(pk=rto.pk).update(logo=name)
+            logos[name] = body
+        folder = tmp_path / "backup"
+        _run("backup_create", "--out", str(folder))
+        assert read_manifest(folder)["files"] == [
+            {"name": name, "size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+            for name, body in sorted(logos.items())
+        ]
+        lost = min(logos)
+        default_storage.delete(lost)
+        restored = new_database("s3")
+        with connect(autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(restored)))
+        out, _ = _run("backup_restore", str(folder), "--database", restored, "--replace")
+        assert "files: 1 restored, 1 already present with the same content" in out
+        assert "Verified:" in out
+        assert _sha256(lost) == hashlib.sha256(logos[lost]).hexdigest()

@@ -55,7 +55,10 @@ class Command(BaseCommand):
         if not report.ok:
             for problem in report.problems:
                 self.stderr.write(f"MISMATCH: {problem}")
-            raise CommandError(f"Restore verification FAILED: {len(report.problems)} problems")
+            count = len(report.problems)
+            raise CommandError(
+                f"Restore verification FAILED: {count} problem{'s' if count > 1 else ''}"
+            )
         self.stdout.write(
             "Verified: row counts and checksums equal the manifest's, every file's sha256 "
             "matches, the audit chain is intact."
