@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -194,14 +195,17 @@ class ChainReport:
         return self.broken_at is None and not self.problems
 
 
-def audit_verify() -> ChainReport:
+def audit_verify(as_of: datetime | None = None) -> ChainReport:
     """Walk the chain in id order and report the first event whose link does not hold;
     then compare it with the newest signed anchor (``core.audit_anchor``), which catches
     what the chain alone cannot: its newest events deleted, or the whole log truncated.
-    Anchor files whose signature does not verify are reported as problems too."""
+    Anchor files whose signature does not verify are reported as problems too.
+
+    ``as_of`` (a restored backup's time, ``core.backup_restore``): only anchors signed no
+    later than that count, since newer ones vouch for events the backup cannot hold."""
 
     report = _walk_chain()
-    anchors = load_anchors()
+    anchors = load_anchors(as_of)
     report.problems.extend(anchors.problems)
     if anchors.latest is None:
         report.anchor_note = "No signed anchor yet (manage.py audit_anchor)."

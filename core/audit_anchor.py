@@ -201,8 +201,9 @@ class AnchorSet:
     problems: list[str]
 
 
-def load_anchors() -> AnchorSet:
-    """Every anchor file, signature checked; the newest valid one, and what is wrong."""
+def load_anchors(as_of: datetime | None = None) -> AnchorSet:
+    """Every anchor file, signature checked; the newest valid one (signed no later than
+    ``as_of`` when given), and what is wrong."""
 
     alg = _keys().alg
     folder = anchor_dir()
@@ -238,6 +239,8 @@ def load_anchors() -> AnchorSet:
                 f"anchor file {path.name}: its signature does not verify with the portal's "
                 f"signing keys (forged or damaged: {exc.__class__.__name__})"
             )
+            continue
+        if as_of is not None and anchor.anchored_at > as_of:
             continue
         if latest is None or anchor.anchored_at > latest.anchored_at:
             latest = anchor

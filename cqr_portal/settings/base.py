@@ -317,6 +317,9 @@ CQR_AUDIT_ANCHOR_DIR = env(
     "CQR_AUDIT_ANCHOR_DIR", default=str(BASE_DIR / ".data" / "audit-anchors")
 )
 CQR_AUDIT_ANCHOR_EMAILS = env.list("CQR_AUDIT_ANCHOR_EMAILS", default=[])
+# Where backup_create / backup_restore find pg_dump and pg_restore (core.backup); empty:
+# the same major version as the server, looked for in the usual places.
+CQR_PG_BIN_DIR = env("CQR_PG_BIN_DIR", default="")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pgtrigger
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import ProgrammingError, connection, transaction
 
 from core.audit import audit_record, audit_verify
@@ -218,3 +218,22 @@ def test_verify_without_a_signing_key_reports_instead_of_failing(world, settings
         forget_cached_keys()
     assert not report.ok
     assert report.problems == ["1 anchor files, but no signing key to check them with"]
+
+
+@pytest.mark.django_db
+def test_as_of_checks_against_the_anchors_signed_by_then(world, capsys):
+    """A restored backup (core.backup_restore) lacks the events of anchors signed after it:
+    ``--as-of`` the backup's time ignores those anchors, and only those."""
+    events = _events(world, 3)
+    first, _ = write_anchor()
+    _events(world, 2)
+    write_anchor()
+    with pgtrigger.ignore("core.AuditEvent:audit_event_append_only"):
+        AuditEvent.objects.filter(pk__gt=events[-1].pk).delete()  # the log as backed up
+    assert "2 events missing" in audit_verify().problems[0]
+    report = audit_verify(as_of=first.anchored_at)
+    assert report.ok and f"#{events[-1].pk}" in report.anchor_note
+    call_command("audit_verify", "--as-of", first.anchored_at.isoformat())
+    assert "3 events verified" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="needs a time zone"):
+        call_command("audit_verify", "--as-of", "2026-12-06T07:00:00")

@@ -1,6 +1,8 @@
 import json
+from datetime import datetime
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from core.audit import audit_verify
 
@@ -13,9 +15,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--as-of",
+            type=datetime.fromisoformat,
+            help="check against the newest anchor signed no later than this ISO time "
+            "(a restored backup's time: backup_restore passes it)",
+        )
 
     def handle(self, *args, **options):
-        report = audit_verify()
+        as_of = options["as_of"]
+        if as_of is not None and timezone.is_naive(as_of):
+            raise CommandError("--as-of needs a time zone, e.g. 2026-12-06T07:00:00+00:00")
+        report = audit_verify(as_of)
         if options["json"]:
             self.stdout.write(
                 json.dumps(
