@@ -4,8 +4,8 @@ The apps are layered; a module may import only from the layers below its own (an
 own package):
 
     core (kernel)  ←  accounts  ←  rtos  ←  students  ←  achievements (the register)
-        ←  pqs_claims (claims), verification  ←  reference (reference data)  ←  dashboards
-        ←  cqr_portal (config)
+        ←  pqs_claims (claims), verification  ←  reference (reference data)  ←  dashboards,
+        api  ←  cqr_portal (config)
 
 ``avetmiss`` is a standalone library below all of them (it imports no project package).
 ``accounts`` (people, roles) sits below ``rtos`` (tenants, memberships), so the two never
@@ -34,6 +34,7 @@ LAYERS = {
     "verification": 6,
     "reference": 7,
     "dashboards": 8,
+    "api": 8,  # the API for student-management systems: composes the apps, as dashboards do
     "cqr_portal": 9,
 }
 
