@@ -240,3 +240,9 @@ def test_a_claim_is_submitted_and_lodged(django_capture_on_commit_callbacks, db)
         r = client.post(f"/api/v1/submissions/{doc['id']}/lodge")
     assert r.status_code == 202
     assert client.get(f"/api/v1/submissions/{doc['id']}").json()["status"] == "lodged"
+
+
+def test_an_unknown_api_path_is_a_problem_document(api_a):
+    body = assert_problem(api_a.get("/api/v1/no-such-thing"), 404)
+    assert "/api/v1/docs" in body["detail"]
+    assert "text/html" in api_a.get("/no-such-page/")["Content-Type"]  # pages keep their 404
