@@ -75,3 +75,11 @@ def test_webhook_registered_on_the_page(world, settings):
     assert c.post(url, {"action": "remove"}).status_code == 302
     with scopes_disabled():
         assert not Webhook.objects.filter(rto=world.rto_a, removed_at__isnull=True).exists()
+
+
+def test_api_requests_stay_out_of_the_dashboards_recent_activity(world, token_a):
+    ApiClient(token_a).get("/api/v1/submissions")
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(rto=world.rto_a, action="api_token.used").exists()
+    page = _client(world.admin_a.user).get(f"/rto/{world.rto_a.code}/").content.decode()
+    assert "API token made" in page and "API request with a token" not in page
