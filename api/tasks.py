@@ -6,7 +6,7 @@ from django_scopes import scopes_disabled
 from core.tasks import BaseTask
 
 from .models import WebhookDelivery
-from .webhooks import retry_delay, webhook_attempt
+from .webhooks import deliveries_restart_stalled, retry_delay, webhook_attempt
 
 
 @shared_task(bind=True, base=BaseTask, acks_late=True, name="api.webhook_deliver", max_retries=None)
@@ -23,3 +23,9 @@ def webhook_deliver_task(self, delivery_id: int) -> bool | None:
             delay = retry_delay(attempts.first() or 1)
         raise self.retry(countdown=delay)
     return result
+
+
+@shared_task(base=BaseTask, name="api.webhook_sweep")
+def webhook_sweep_task() -> int:
+    """Beat: queue again deliveries whose task was lost (webhooks.deliveries_restart_stalled)."""
+    return len(deliveries_restart_stalled())

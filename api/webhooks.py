@@ -15,6 +15,7 @@ only; production forces it off) allows http and local addresses.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import ipaddress
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -37,6 +39,8 @@ EVENT = "submission.validation_finished"
 #: Seconds to wait before each retry (after the first attempt); then the delivery fails.
 RETRY_DELAYS = (30, 120, 600, 1800, 7200)
 TIMEOUT = 10
+#: A pending delivery not attempted for this long past its due time is queued again.
+STALL_MARGIN = dt.timedelta(minutes=10)
 
 
 def _allow_local() -> bool:
@@ -169,3 +173,25 @@ def webhook_attempt(delivery_id: int) -> bool | None:
 def retry_delay(attempts: int) -> int:
     """Seconds before the next attempt after ``attempts`` attempts (backoff)."""
     return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+
+
+def deliveries_restart_stalled(now=None) -> list[int]:
+    """Queue again the pending deliveries whose task was lost (a worker died, the broker
+    lost the delayed message): not attempted for ``STALL_MARGIN`` past the time their next
+    attempt was due. Receivers de-duplicate by ``X-CQR-Delivery`` should one arrive twice."""
+    from .tasks import webhook_deliver_task  # noqa: PLC0415 - api.tasks imports this module
+
+    now = now or timezone.now()
+    cutoff = now - STALL_MARGIN
+    due = []
+    with scopes_disabled():
+        pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).filter(
+            Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at__isnull=True, created_at__lt=cutoff)
+        )
+        for d in pending.only("pk", "attempts", "created_at", "last_attempt_at"):
+            wait = dt.timedelta(seconds=retry_delay(d.attempts) if d.attempts else 0)
+            if (d.last_attempt_at or d.created_at) + wait < cutoff:
+                due.append(d.pk)
+    for pk in due:
+        webhook_deliver_task.delay(pk)
+    return due

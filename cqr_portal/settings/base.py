@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.reference_sweep",
         "schedule": 300.0,
     },
+    # Queue again webhook deliveries whose task was lost (api.webhooks).
+    "api-webhook-sweep": {
+        "task": "api.webhook_sweep",
+        "schedule": 300.0,
+    },
     # Sign the audit log's head and keep it outside the database (core.audit_anchor):
     # deleting the newest events or truncating the log then shows in audit_verify.
     "core-audit-anchor": {

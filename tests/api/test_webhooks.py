@@ -155,3 +155,32 @@ def test_local_targets_only_when_the_setting_allows(world, settings, receiver):
     with scopes_disabled():
         d.refresh_from_db()
     assert receiver.received == [] and "https" in d.last_error and d.response_code is None
+
+
+def test_a_lost_delivery_is_queued_again_by_the_sweep(world, receiver):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from api.tasks import webhook_sweep_task
+
+    with scopes_disabled():
+        hook, _ = webhook_set(rto=world.rto_a, actor=world.admin_a.user, url=receiver.url)
+        old, new = (
+            WebhookDelivery.objects.create(
+                rto=world.rto_a, webhook=hook, event=webhooks.EVENT, payload={"n": n},
+                submission=Submission.objects.create(
+                    rto=world.rto_a, file_name="x.zip", sha256=f"{n}" * 64
+                ),
+            )
+            for n in (3, 4)
+        )  # fmt: skip
+        WebhookDelivery.objects.filter(pk=old.pk).update(
+            created_at=timezone.now() - webhooks.STALL_MARGIN - dt.timedelta(seconds=5)
+        )
+    assert webhook_sweep_task.delay().get() == 1  # the old one; the new one is not due
+    with scopes_disabled():
+        old.refresh_from_db()
+        new.refresh_from_db()
+    assert (old.status, new.status) == ("delivered", "pending")
+    assert [json.loads(body) for _h, body in receiver.received] == [{"n": 3}]
