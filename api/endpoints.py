@@ -187,7 +187,13 @@ def _submission(token: ApiToken, public_id: str) -> Submission:
 
 class SubmissionForm(Schema):
     kind: str = Field("register", description="register (the register) or claim (a PQS claim).")
-    collection_year: int | None = Field(None, description="Defaults to this calendar year.")
+    collection_year: int | None = Field(
+        None,
+        ge=2000,
+        le=2100,
+        description="Register: blank uses the year of the latest activity end date; claims"
+        " (2015 on): blank is this calendar year.",
+    )
     interim: bool = Field(False, description="Register uploads: an interim submission.")
     commit_records: bool | None = Field(
         None, description="Claims: also commit the records to the register when lodged."
@@ -214,6 +220,8 @@ def submission_create_view(
     with _tenant(request) as token:
         if form.kind not in (Submission.Kind.REGISTER, Submission.Kind.CLAIM):
             raise ApiProblem(422, "kind must be 'register' or 'claim'.")
+        if form.kind == Submission.Kind.CLAIM and (form.collection_year or 2015) < 2015:
+            raise ApiProblem(422, "A claim's collection_year is 2015 or later.")
         key = (idempotency_key or "").strip()
         if len(key) > 200:
             raise ApiProblem(422, "The Idempotency-Key may be at most 200 characters.")

@@ -145,6 +145,12 @@ def test_the_door_refuses_with_a_reason_and_stores_nothing(
 def test_bad_parameters_are_422(world, api_a, django_capture_on_commit_callbacks):
     cap = django_capture_on_commit_callbacks
     assert_problem(submit(api_a, b"x", kind="bogus", capture=cap), 422)
+    year = assert_problem(submit(api_a, b"x", collection_year=1999, capture=cap), 422)
+    assert "collection_year" in year["detail"]
+    claim = assert_problem(
+        submit(api_a, b"x", kind="claim", collection_year=2014, capture=cap), 422
+    )
+    assert "2015" in claim["detail"]
     missing = api_a.post("/api/v1/submissions", {"kind": "register"})
     assert "file" in assert_problem(missing, 422)["detail"]
     assert_problem(api_a.get("/api/v1/learners", {"page": 0}), 422)
