@@ -22,6 +22,9 @@ ACTION_LABELS = {
     "access_application.rejected": "Access application rejected",
     "access_application.submitted": "Access application received",
     "adjustment_review.resolve": "Adjustment review decided",
+    "api_token.created": "API token made",
+    "api_token.revoked": "API token revoked",
+    "api_token.used": "API request with a token",
     "audit_log.export": "Audit log downloaded",
     "auth.login": "Signed in",
     "learner_list.export": "Learner list downloaded",
@@ -90,6 +93,8 @@ ACTION_LABELS = {
     "submission.retry": "Submission started again",
     "submission.upload": "Submission uploaded",
     "submission.validated": "Submission validated",
+    "webhook.registered": "Webhook registered",
+    "webhook.removed": "Webhook removed",
 }
 
 

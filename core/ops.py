@@ -21,6 +21,7 @@ SWEEPS = {
     "achievements.submission_sweep": "Submissions and claims",
     "pqs_claims.tasks.payment_chunk_sweep": "Payment batch chunks",
     "core.reference_sweep": "Reference-data uploads",
+    "api.webhook_sweep": "Webhook deliveries",
 }
 _SWEEP_KEY = "ops:sweep-ran:{}"
 

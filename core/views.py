@@ -1,5 +1,6 @@
 """Public shell pages and error handlers."""
 
+from django.http import JsonResponse
 from django.shortcuts import render
 
 from core.glossary import search
@@ -26,6 +27,11 @@ def glossary(request):
 
 
 def error_404(request, exception=None):
+    """The 404 page; under /api/ a problem document (RFC 9457), as every API error is."""
+    if request.path.startswith("/api/"):
+        body = {"type": "about:blank", "title": "Not found", "status": 404}
+        body["detail"] = "No such API endpoint: see /api/v1/docs."
+        return JsonResponse(body, status=404, content_type="application/problem+json")
     return render(request, "errors/404.html", status=404)
 
 

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import invitation_accept_view, notification_preferences
+from api.endpoints import api
 from core import health
 from core import views as core_views
 from dashboards import urls as dashboard_urls
@@ -21,6 +22,7 @@ rto_patterns = [
     path("", include("achievements.urls")),
     path("claims/", include("pqs_claims.urls")),
     path("documents/", include("verification.urls_rto")),
+    path("api-tokens/", include("api.urls")),
 ]
 
 urlpatterns = [
@@ -43,6 +45,7 @@ urlpatterns = [
     path("department/access-applications/", include("accounts.urls_department")),
     path("department/", include(dashboard_urls.department_patterns)),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),  # beside verification's /api/v1/verify (below)
     path("", include("verification.urls")),
 ]
 

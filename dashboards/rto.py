@@ -30,7 +30,7 @@ def dashboard_context(rto) -> dict:
         )
     return {
         "recent_activity": AuditEvent.objects.filter(rto=rto)
-        .exclude(action="officer.rto_access")
+        .exclude(action__in=("officer.rto_access", "api_token.used"))  # per request: noise
         .select_related("actor")[:8],
         "panels": panels,
     }

@@ -33,6 +33,7 @@ from ..models import (
     StagedOutcome,
     Submission,
 )
+from ..signals import validation_finished_on_commit
 from .commit import submission_commit
 from .common import refuse_if_ceased
 
@@ -265,6 +266,7 @@ def submission_validate(submission_id: int) -> Submission:
                 phase="Rejected",
             )
             notify_on_commit("submission_failed", sub.pk)
+            validation_finished_on_commit(sub.pk)
         sub.refresh_from_db()
         return sub
     progress("Checking against the register", 0, 0)
@@ -323,6 +325,7 @@ def submission_validate(submission_id: int) -> Submission:
             extra={"records": total, "with_errors": with_errors, "errors": n_err},
         )
         notify_on_commit("submission_validated", locked.pk)
+        validation_finished_on_commit(locked.pk)
     return locked
 
 
@@ -424,6 +427,8 @@ def submission_fail(
             extra={"was": was, "attempts": sub.attempts, "message": message[:300]},
         )
         notify_on_commit("submission_failed", sub.pk)
+        if was in (Status.RECEIVED, Status.VALIDATING):
+            validation_finished_on_commit(sub.pk)
     return True
 
 

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_scopes",
     "django_prometheus",
     "import_export",
+    "ninja",  # django-ninja: its Swagger UI assets are served from our static files
     "pgtrigger",
     "pghistory",
     "core",
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "reference",
     "guide",
     "verification",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +230,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CQR_UPLOAD_MAX_BYTES = env.int("CQR_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 
+# ---------------------------------------------------------------- API (api/)
+# Requests per minute per API token; webhooks to http:// or local/private addresses only
+# when CQR_WEBHOOK_ALLOW_LOCAL is on (development and tests; production forces it off).
+CQR_API_RATE_LIMIT = env.int("CQR_API_RATE_LIMIT", default=120)
+CQR_WEBHOOK_ALLOW_LOCAL = env.bool("CQR_WEBHOOK_ALLOW_LOCAL", default=False)
+
 # ---------------------------------------------------------------- email
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -287,6 +295,11 @@ CELERY_BEAT_SCHEDULE = {
     # lost (reference.uploads.reference_uploads_restart_stalled).
     "core-reference-upload-sweep": {
         "task": "core.reference_sweep",
+        "schedule": 300.0,
+    },
+    # Queue again webhook deliveries whose task was lost (api.webhooks).
+    "api-webhook-sweep": {
+        "task": "api.webhook_sweep",
         "schedule": 300.0,
     },
     # Sign the audit log's head and keep it outside the database (core.audit_anchor):

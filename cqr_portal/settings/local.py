@@ -7,6 +7,7 @@ from cqr_portal.embedded import ensure_services
 ensure_services()
 os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("CQR_DEMO_MODE", "true")
+os.environ.setdefault("CQR_WEBHOOK_ALLOW_LOCAL", "true")
 
 from .base import *  # noqa: E402,F403
 

@@ -16,6 +16,7 @@ from .base import env
 
 DEBUG = False
 CQR_DEMO_MODE = False
+CQR_WEBHOOK_ALLOW_LOCAL = False  # webhooks: https to public addresses only (SSRF)
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)  # noqa: F405

@@ -31,3 +31,6 @@ WHITENOISE_AUTOREFRESH = True
 # CQR_TEST_DB_SUFFIX so that each uses its own test database.
 _suffix = os.environ.get("CQR_TEST_DB_SUFFIX", "")
 DATABASES["default"]["TEST"] = {"NAME": f"test_cqr{'_' + _suffix if _suffix else ''}"}  # noqa: F405
+
+# Webhook tests post to a server on 127.0.0.1 (tests of the SSRF checks turn this off).
+CQR_WEBHOOK_ALLOW_LOCAL = True

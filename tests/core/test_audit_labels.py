@@ -8,7 +8,7 @@ from pathlib import Path
 from core.audit import ACTION_LABELS, action_label
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "achievements", "core", "pqs_claims", "rtos", "students", "verification")
+APPS = ("accounts", "achievements", "api", "core", "pqs_claims", "rtos", "students", "verification")
 CALL = re.compile(r'audit_record\(\s*(?:action=)?(f?)"([^"]+)"')
 
 

@@ -5,7 +5,8 @@ own package):
 
     core (kernel)  ←  accounts  ←  rtos  ←  students  ←  achievements (the register)
         ←  pqs_claims (claims), verification  ←  reference (reference data), guide (the
-        in-app guide)  ←  dashboards  ←  cqr_portal (config)
+        in-app guide)  ←  dashboards, api (the API for student-management systems)
+        ←  cqr_portal (config)
 
 ``avetmiss`` is a standalone library below all of them (it imports no project package).
 ``accounts`` (people, roles) sits below ``rtos`` (tenants, memberships), so the two never
@@ -36,6 +37,7 @@ LAYERS = {
     "reference": 7,
     "guide": 7,
     "dashboards": 8,
+    "api": 8,  # the API for student-management systems: composes the apps, as dashboards do
     "cqr_portal": 9,
 }
 

@@ -82,6 +82,21 @@ NOT_PAGES = {
     "healthz": "plain-text liveness probe for the orchestrator",
     "readyz": "JSON readiness probe for the orchestrator",
     "metrics": "Prometheus text format, bearer token only",
+    "api_tokens:revoke": "POST-only action",
+    "api_tokens:webhook": "POST-only action (its answer is the tokens page, audited)",
+    "api:api-root": "the API's mount point (404)",
+    "api:openapi-json": "JSON (OpenAPI document)",
+    "api:openapi-view": "django-ninja's generated Swagger UI for developers (third-party markup)",
+    "api:submission_list": "JSON API (token only)",
+    "api:submission_create": "JSON API (token only)",
+    "api:submission_detail": "JSON API (token only)",
+    "api:submission_issues": "JSON API (token only)",
+    "api:submission_commit": "JSON API (token only)",
+    "api:submission_lodge": "JSON API (token only)",
+    "api:learner_list": "JSON API (token only)",
+    "api:learner_records": "JSON API (token only)",
+    "api:statement_list": "JSON API (token only)",
+    "api:statement_lines": "JSON API (token only)",
 }
 
 # pages audited on the way through a journey rather than by their URL alone
@@ -157,6 +172,7 @@ PAGES: list[tuple[str, str, object, str]] = [
         "",
     ),
     ("rto:settings", "rto_admin", _rto, ""),
+    ("api_tokens:list", "rto_admin", _rto, ""),
     ("notification_preferences", "rto_admin", None, ""),
     ("achievements:submission_list", "rto_admin", _rto, ""),
     ("achievements:submission_upload", "rto_admin", _rto, ""),
@@ -350,6 +366,7 @@ def _seed(world) -> Seeded:
     objs["access_application"] = access_applications._application(w)
     objs["invitation"] = cases._invitation(w)
     achievements_pages._records(w)  # a second learner (hand-entered)
+    _api_tokens(w, objs)
 
     audit_record(
         "outcome.correct",
@@ -363,6 +380,30 @@ def _seed(world) -> Seeded:
     )
     w.extra["approver"] = make_user(department_role="approver")
     return Seeded(world=w, rto=w.rto_a, objs=objs, learner=learner)
+
+
+def _api_tokens(w, objs) -> None:
+    """The tokens page with an active and a revoked token, a webhook and two deliveries."""
+    from api.models import WebhookDelivery
+    from api.services import token_create, token_revoke, webhook_set
+
+    token_create(
+        rto=w.rto_a, actor=w.admin_a.user, name="SMS production", scopes=["submit", "read"], days=90
+    )
+    old, _ = token_create(
+        rto=w.rto_a, actor=w.admin_a.user, name="Old SMS", scopes=["read"], days=30
+    )
+    token_revoke(token=old, actor=w.admin_a.user)
+    hook, _ = webhook_set(rto=w.rto_a, actor=w.admin_a.user, url="https://sms.example.test/cqr")
+    for sub, status, code in (
+        (objs["submission"], "delivered", 200),
+        (objs["bad_submission"], "pending", 503),
+    ):
+        WebhookDelivery.objects.create(
+            rto=w.rto_a, webhook=hook, event="submission.validation_finished", submission=sub,
+            status=status, attempts=1, response_code=code,
+            last_error="" if code == 200 else "answered HTTP 503",
+        )  # fmt: skip
 
 
 def _month_batch(w):
