@@ -97,10 +97,11 @@ def claim_submission_load(
 
 def claim_submission_request_lodge(*, submission, actor):
     """Lodge a validated claim in the worker: validated → lodging under the row lock, then
-    ``achievements.tasks.submission_lodge_task`` (queue ``ingest``) runs
+    ``pqs_claims.tasks.submission_lodge_task`` (queue ``ingest``) runs
     :func:`claim_submission_lodge` once. ``submission`` is the ``achievements.Submission``."""
     from achievements.models import Submission
-    from achievements.tasks import submission_lodge_task
+
+    from ..tasks import submission_lodge_task
 
     with transaction.atomic():
         sub = Submission.objects.select_for_update(of=("self",)).get(pk=submission.pk)

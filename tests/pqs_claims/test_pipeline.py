@@ -208,7 +208,7 @@ def test_lodgement_runs_in_the_worker_once_and_commits_the_records(pqs):
         assert UnitOutcome.objects.filter(rto=pqs.rto1).count() == 3
         assert sub.committed_count == 3
     # the task delivered again: nothing lodged twice
-    from achievements.tasks import submission_lodge_task
+    from pqs_claims.tasks import submission_lodge_task
 
     submission_lodge_task.delay(sub.pk, rto_id=sub.rto_id)
     with scopes_disabled():
