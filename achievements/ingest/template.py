@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from avetmiss import plausible
 from avetmiss.issues import ERROR, Issue
@@ -127,7 +128,6 @@ def template_rows(data: bytes, fmt: str, info: dict | None = None) -> Iterator[l
         text = data.decode("utf-8-sig")
         yield from csv.reader(io.StringIO(text, newline=""))
         return
-    from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:

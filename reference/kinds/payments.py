@@ -28,7 +28,7 @@ from django_scopes import scopes_disabled
 from core.audit import audit_record
 from core.errors import ApplicationError
 from pqs_claims.models import FundingProgram, PriceListEntry, TrainingContract
-from reference.importer import register, track
+from reference.importer import read_table, register, track
 
 
 class ReferenceRowError(ApplicationError):
@@ -424,7 +424,6 @@ def parse_outcome_factors(text: str, n: int = 0) -> dict[str, str]:
 def import_csv(kind: str, path, *, actor=None) -> dict:
     """Convenience for demo data and tests: import one file of ``kind`` (the one reader,
     reference.importer.read_table, so CSV and XLSX behave as in import_reference)."""
-    from reference.importer import read_table
 
     _header, rows = read_table(path)
     return IMPORTERS[kind](rows, actor=actor)

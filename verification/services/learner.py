@@ -18,9 +18,13 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import ApplicationError
+from core.pdf import qr_data_uri, render_pdf
+from students.models import Learner
 
 from ..models import DocumentStatus, LearnerSignInCode, TranscriptDocument
+from ..selectors import learner_awards, learner_outcomes
 from ..statements import name_key
+from ..tasks import learner_sign_in_send_task, render_transcript
 from .documents import _CROCKFORD
 
 # ------------------------------------------------------------------ learner transcript
@@ -47,17 +51,11 @@ def transcript_request(*, learner) -> TranscriptDocument:
             actor=f"learner:{learner.public_id}",
             obj=doc,
         )
-        from ..tasks import render_transcript
-
         transaction.on_commit(lambda: render_transcript.delay(doc.pk))
     return doc
 
 
 def transcript_render(transcript_id: int) -> TranscriptDocument | None:
-    from core.pdf import render_pdf
-
-    from ..selectors import learner_awards, learner_outcomes
-
     with transaction.atomic():
         doc = (
             TranscriptDocument.objects.select_for_update(of=("self",))
@@ -73,8 +71,6 @@ def transcript_render(transcript_id: int) -> TranscriptDocument | None:
             doc.save(update_fields=["verification_code"])
         verify_url = transcript_verify_url(doc.verification_code)
         try:
-            from core.pdf import qr_data_uri
-
             pdf = render_pdf(
                 "verification/pdf/transcript.html",
                 {
@@ -131,9 +127,6 @@ def learner_sign_in_start(*, usi: str, date_of_birth, family_name: str) -> SignI
     through the broker; until then the row's hash is empty and no code matches it. The
     caller shows one text either way (no masked address).
     """
-    from students.models import Learner
-
-    from ..tasks import learner_sign_in_send_task
 
     usi = (usi or "").strip().upper()
     learner = Learner.objects.filter(usi=usi).first() if usi else None
