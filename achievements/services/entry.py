@@ -16,6 +16,7 @@ from students.models import ClientRecord, Learner
 from .. import record_checks
 from ..models import Award, Submission, TrainingProduct
 from ..nat_fill import fill_client
+from .commit import AWARD_COLS
 from .common import manual_record_create, refuse_if_ceased
 
 Status = Submission.Status
@@ -129,15 +130,8 @@ def learner_create(*, rto, actor, data: dict[str, Any]) -> ClientRecord:
     return cr
 
 
-AWARD_EDITABLE = [
-    "award_type",
-    "program_identifier",
-    "date_program_completed",
-    "issued_flag",
-    "issued_on",
-    "certificate_number",
-    "units",
-]
+#: An award entered by hand carries the fields an award committed from a file carries.
+AWARD_EDITABLE = AWARD_COLS
 
 
 def award_create(client_record: ClientRecord, *, actor, data: dict[str, Any]):
