@@ -28,7 +28,7 @@ from django_scopes import scopes_disabled
 from core.audit import audit_record
 from core.errors import ApplicationError
 from pqs_claims.models import FundingProgram, PriceListEntry, TrainingContract
-from reference.importer import read_table, register, track
+from reference.importer import parse_date, read_table, register, track
 
 
 class ReferenceRowError(ApplicationError):
@@ -195,16 +195,9 @@ def _date(value: str, row: int, name: str, *, required: bool = True) -> dt.date 
         return None
     if isinstance(value, dt.datetime):
         return value.date()
-    if len(value) == 10 and value[4] == value[7] == "-" and value.isascii():
-        try:  # the common case: fromisoformat is C, strptime parses a format each time
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass  # strptime below decides, with the same message as ever
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
+    day = parse_date(value)
+    if day is not None:
+        return day
     raise ReferenceRowError(row, f"{name} {value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY).")
 
 
