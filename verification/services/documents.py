@@ -270,19 +270,29 @@ def document_render(document_id: int) -> GeneratedDocument | None:
         )
         if doc is None or doc.status != DocumentStatus.PENDING:
             return doc
-        try:
-            pdf = render_pdf(
-                f"verification/pdf/{doc.kind}.html", _document_context(doc.award, doc.kind)
-            )
-        except Exception as exc:  # a failed render is recorded, not retried forever
-            doc.status = DocumentStatus.FAILED
-            doc.error = str(exc)[:1000]
-            doc.finished_at = timezone.now()
-            doc.save(update_fields=["status", "error", "finished_at"])
-            return doc
-        doc.file.save(f"documents/{doc.rto_id}/{doc.public_id}.pdf", ContentFile(pdf), save=False)
-        doc.sha256 = hashlib.sha256(pdf).hexdigest()
-        doc.status = DocumentStatus.READY
-        doc.finished_at = timezone.now()
-        doc.save(update_fields=["file", "sha256", "status", "finished_at"])
+        pdf_render_record(
+            doc,
+            f"documents/{doc.rto_id}/{doc.public_id}.pdf",
+            f"verification/pdf/{doc.kind}.html",
+            lambda: _document_context(doc.award, doc.kind),
+        )
     return doc
+
+
+def pdf_render_record(doc, path: str, template: str, context) -> None:
+    """Render a pending document row's PDF (``template`` with ``context()``) and record the
+    outcome on the row (locked by the caller): ready with the file at ``path`` and its
+    SHA-256, or failed with the error. A failed render is recorded, not retried for ever."""
+    try:
+        pdf = render_pdf(template, context())
+    except Exception as exc:
+        doc.status = DocumentStatus.FAILED
+        doc.error = str(exc)[:1000]
+        doc.finished_at = timezone.now()
+        doc.save(update_fields=["status", "error", "finished_at"])
+        return
+    doc.file.save(path, ContentFile(pdf), save=False)
+    doc.sha256 = hashlib.sha256(pdf).hexdigest()
+    doc.status = DocumentStatus.READY
+    doc.finished_at = timezone.now()
+    doc.save(update_fields=["file", "sha256", "status", "finished_at"])
