@@ -387,6 +387,7 @@ _WORK = {
     Status.RECEIVED: "validation",
     Status.VALIDATING: "validation",
     Status.COMMITTING: "the commit",
+    Status.LODGING: "the lodgement",
 }
 _RETRY = (
     "Upload the same file again to start afresh; if it stops again, send the file to the"
