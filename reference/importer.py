@@ -216,21 +216,6 @@ def kinds() -> dict[str, Kind]:
 # ---------------------------------------------------------------------------- reading
 
 
-def parse_date(text: str) -> dt.date | None:
-    """A reference file's date, written YYYY-MM-DD or DD/MM/YYYY; None when it is neither."""
-    if len(text) == 10 and text[4] == text[7] == "-" and text.isascii():
-        try:  # the common case: fromisoformat is C, strptime parses a format each time
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass  # strptime below decides
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""

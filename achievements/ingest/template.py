@@ -19,6 +19,7 @@ from avetmiss import plausible
 from avetmiss.issues import ERROR, Issue
 from avetmiss.settings import ValidationSettings
 from avetmiss.usi import usi_problem
+from core.uploads import parse_date
 
 from .. import template_columns
 from ..models import StagedAward, StagedClient, StagedOutcome
@@ -97,16 +98,6 @@ TEMPLATE_HINTS = {
     "CQR-15": "Check residential_postcode and residential_state: the postcode belongs to the"
     " state the message names.",
 }
-
-
-def _template_date(v: str) -> dt.date | None:
-    v = v.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(v, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _cell(v) -> str:
@@ -205,7 +196,7 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
             err("family_name", "CL-05", "Family name is required.")
         if len(v["family_name"]) > 40 or len(v["given_names"]) > 40:
             err("family_name", "CL-05", "Names are at most 40 characters each.")
-        dob = _template_date(v["date_of_birth"])
+        dob = parse_date(v["date_of_birth"])
         if v["date_of_birth"] and dob is None:
             err("date_of_birth", "CQR-02", f"Date of birth {v['date_of_birth']!r} is not a date.")
         if v["gender"] and v["gender"] not in ("M", "F", "X", "@"):
@@ -230,9 +221,9 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
                 "CQR-03",
                 "Award type must be blank, QUALIFICATION or STATEMENT_OF_ATTAINMENT.",
             )
-        start = _template_date(v["activity_start_date"])
-        end = _template_date(v["activity_end_date"])
-        issued = _template_date(v["issue_date"])
+        start = parse_date(v["activity_start_date"])
+        end = parse_date(v["activity_end_date"])
+        issued = parse_date(v["issue_date"])
         # What cannot be true: the rules every door shares (avetmiss.plausible).
         for problem in (
             plausible.default_birth_date_problem(dob, default_dobs),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from core.models import PublicHoliday
-from reference.importer import Row, RowErrors, parse_date, register, upsert
+from core.uploads import parse_date
+from reference.importer import Row, RowErrors, register, upsert
 
 _JURISDICTIONS = PublicHoliday.Jurisdiction.values
 

@@ -27,8 +27,9 @@ from django_scopes import scopes_disabled
 
 from core.audit import audit_record
 from core.errors import ApplicationError
+from core.uploads import parse_date
 from pqs_claims.models import FundingProgram, PriceListEntry, TrainingContract
-from reference.importer import parse_date, read_table, register, track
+from reference.importer import read_table, register, track
 
 
 class ReferenceRowError(ApplicationError):

@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 
-from reference.importer import Row, RowErrors, parse_date, register, upsert
+from core.uploads import parse_date
+from reference.importer import Row, RowErrors, register, upsert
 from rtos.models import STATES, Rto, validate_abn
 
 _STATES = {code for code, _ in STATES}
