@@ -168,8 +168,8 @@ def register_reference_triggers(table: str) -> list[pgtrigger.Trigger]:
     UPDATE statement over the transition table, instead of by per-row FOREIGN KEYs.
 
     A million-row commit names one RTO, one submission and one user: per-row constraints
-    checked and locked (FOR KEY SHARE) the same parent rows a million times each — rows
-    the commit's own transaction has already locked or updated, which makes each lock
+    would check and lock (FOR KEY SHARE) the same parent rows once per row — rows the
+    commit's own transaction has already locked or updated, which makes each lock
     costly; per statement they are checked once (``bench/register_ingest.py`` measures the
     commit; figures in the README's performance table). The check is also stronger than
     the constraints: the source submission must be **of the row's RTO**. The user rows are

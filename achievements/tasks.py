@@ -5,14 +5,14 @@ The tasks are idempotent (the Submission row is locked and status-checked) and r
 from a clean staging area, and the commit transaction either happened or did not. While a
 task runs it holds the submission's work lease (core.leases), so a second delivery of the
 same work steps aside instead of staging the same rows twice at the same time. Any error
-ends the submission ``failed`` with a message (services.submission_run).
+ends the submission ``failed`` with a message (services.submission_run). A claim's
+lodgement runs on the same queue and lease from ``pqs_claims.tasks.submission_lodge_task``.
 """
 
 from celery import shared_task
 
 from core.leases import work_lease
 from core.tasks import BaseTask, TenantTask
-from pqs_claims.services import claim_submission_lodge_requested
 
 from .metrics import submission_rows
 from .services import submission_run, submissions_restart_stalled
@@ -36,15 +36,6 @@ def submission_commit_task(self, submission_id: int, *, rto_id: int) -> None:
         if mine:
             submission_run(submission_id, "commit")
             submission_rows(submission_id, "commit")
-
-
-@shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_lodge")
-def submission_lodge_task(self, submission_id: int, *, rto_id: int) -> None:
-    """Lodge a claim (kind ``claim``) the PQS asked to lodge (pqs_claims.services)."""
-
-    with work_lease(SUBMISSION_LEASE, submission_id) as mine:
-        if mine:
-            claim_submission_lodge_requested(submission_id)
 
 
 @shared_task(base=BaseTask, name="achievements.submission_sweep")

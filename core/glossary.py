@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from avetmiss.layouts import layouts
+from avetmiss.plausible import STATE_NAMES
 from avetmiss.rules import RULES
 
 __all__ = [
@@ -82,19 +83,9 @@ FUNDING_SOURCES = {
     "80": "Revenue from another RTO",
 }
 GENDERS = {"M": "Male", "F": "Female", "X": "Non-binary / other", "@": "Not stated"}
-STATES = {
-    "01": "New South Wales",
-    "02": "Victoria",
-    "03": "Queensland",
-    "04": "South Australia",
-    "05": "Western Australia",
-    "06": "Tasmania",
-    "07": "Northern Territory",
-    "08": "Australian Capital Territory",
-    "09": "Other Australian territories",
-    "99": "Overseas",
-    "@@": "Not stated",
-}
+#: The state identifiers' names are the AVETMISS engine's (``avetmiss.plausible``, which also
+#: holds each state's postcode ranges), with "not stated".
+STATES = {**STATE_NAMES, "@@": "Not stated"}
 INDIGENOUS = {
     "1": "Aboriginal",
     "2": "Torres Strait Islander",

@@ -22,10 +22,17 @@ import secrets
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, multiprocess
+from prometheus_client import generate_latest as latest
+
+from .metrics import QueueDepthCollector
+from .ops import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +43,6 @@ def check_database() -> None:
 
 
 def check_redis() -> None:
-    from .ops import redis_client
-
     client = redis_client()
     try:
         client.ping()
@@ -47,7 +52,6 @@ def check_redis() -> None:
 
 def check_storage() -> None:
     """Write, read back and delete a tiny probe file in the default (private) storage."""
-    from django.core.files.storage import default_storage
 
     body = secrets.token_hex(8).encode()
     name = default_storage.save(f"healthcheck/probe-{body.decode()}.txt", ContentFile(body))
@@ -63,8 +67,6 @@ _migrations_applied = False  # once all are applied a running process keeps that
 
 
 def _migration_plan() -> list:
-    from django.db.migrations.executor import MigrationExecutor
-
     executor = MigrationExecutor(connections["default"])
     return executor.migration_plan(executor.loader.graph.leaf_nodes())
 
@@ -133,14 +135,8 @@ def metrics(request):
     """Prometheus exposition, for a scraper holding ``METRICS_TOKEN`` (else 404)."""
     if not _token_ok(request):
         raise Http404
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry
-    from prometheus_client import generate_latest as latest
-
-    from .metrics import QueueDepthCollector
 
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:

@@ -31,12 +31,20 @@ _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 _REDIS_TIMEOUT = 2.0  # seconds: a probe or a scrape must not hang on a dead Redis
 
 
-def redis_client(url: str | None = None):
-    return redis.Redis.from_url(
-        url or settings.REDIS_URL,
-        socket_connect_timeout=_REDIS_TIMEOUT,
-        socket_timeout=_REDIS_TIMEOUT,
-    )
+def redis_client(url: str | None = None, *, timeout: float | None = _REDIS_TIMEOUT) -> redis.Redis:
+    """A redis-py client on ``url`` (default ``REDIS_URL``) whose connects and commands give
+    up after ``timeout`` seconds (None: wait). One client per process, URL and timeout, so its
+    connection pool is shared; redis-py's pool opens new connections after a fork."""
+    url = url or settings.REDIS_URL
+    client = _clients.get((url, timeout))
+    if client is None:
+        client = _clients[url, timeout] = redis.Redis.from_url(
+            url, socket_connect_timeout=timeout, socket_timeout=timeout
+        )
+    return client
+
+
+_clients: dict[tuple[str, float | None], redis.Redis] = {}
 
 
 def celery_queues() -> list[str]:

@@ -14,6 +14,7 @@ holding formulas. Views answer 400 with the message; nothing is stored.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import posixpath
 import re
@@ -346,3 +347,20 @@ def bundle_nat_files(files: list[tuple[str, bytes]]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     return buf.getvalue()
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date typed into an uploaded table (a reference file, the CQR template), written
+    YYYY-MM-DD or DD/MM/YYYY (surrounding spaces ignored); None when it is neither."""
+    text = text.strip()
+    if len(text) == 10 and text[4] == text[7] == "-" and text.isascii():
+        try:  # the common case: fromisoformat is C, strptime parses a format each time
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass  # strptime below decides
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None

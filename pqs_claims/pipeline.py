@@ -34,8 +34,10 @@ import json
 from decimal import Decimal
 
 from django.db import connection
+from django.utils import timezone
 
 from . import engine
+from .models import ClaimLine, ClaimSubmission
 from .sql import claim_sql
 from .sql.columns import claim_line_columns
 
@@ -216,7 +218,6 @@ def claim_lines_build(sub, result, *, fatal: bool, progress) -> None:
     """Make the ClaimSubmission of a claim ``sub`` (locked, in the validation transaction)
     and its lines with their national, related-record and departmental codes and the
     estimate; departmental codes become issues of the submission's report."""
-    from .models import ClaimLine, ClaimSubmission
 
     claim, _ = ClaimSubmission.objects.get_or_create(
         source=sub,
@@ -278,7 +279,6 @@ def _write_lines(sub, claim, select: str, params: dict, total: int, progress) ->
     ``INSERT … SELECT`` of the staged rows joined (``select``) with their §2 codes, warning
     and §3 estimate computed by the shared rule SQL (``claim_sql``: ``rules_sql``, the
     batch's own fragments)."""
-    from django.utils import timezone
 
     with connection.cursor() as cur:
         cur.execute(

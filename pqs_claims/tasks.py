@@ -8,7 +8,9 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from achievements.tasks import SUBMISSION_LEASE
 from core.errors import ApplicationError
+from core.leases import work_lease
 from core.tasks import BaseTask, TenantTask
 
 from .metrics import payment_chunk_lines
@@ -16,6 +18,7 @@ from .models import PaymentBatch, PaymentBatchChunk
 from .reminders import reminders_run
 from .services import (
     batch_cutoff,
+    claim_submission_lodge_requested,
     payment_batch_finalise,
     payment_batch_run,
     payment_chunk_calculate,
@@ -25,6 +28,18 @@ from .services import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+# The name stays ``achievements.*``: it runs on the register's ``ingest`` queue (routed by
+# name) and messages already queued under it are still delivered.
+@shared_task(base=TenantTask, bind=True, acks_late=True, name="achievements.submission_lodge")
+def submission_lodge_task(self, submission_id: int, *, rto_id: int) -> None:
+    """Lodge a claim (kind ``claim``) the PQS asked to lodge (services.claims), holding the
+    register submission's work lease like the register's own tasks (achievements.tasks)."""
+
+    with work_lease(SUBMISSION_LEASE, submission_id) as mine:
+        if mine:
+            claim_submission_lodge_requested(submission_id)
 
 
 @shared_task(base=TenantTask, name="pqs_claims.tasks.payment_chunk_task")

@@ -12,10 +12,10 @@ import hmac
 import os
 import time
 
-import redis
 from django.conf import settings
 from django.core.cache import cache
 
+from core import ops
 from core.http import client_ip
 
 
@@ -35,21 +35,15 @@ def verify_limit_per_minute() -> int:
 
 def redis_client():
     """A redis-py client on the default cache's Redis server (the first LOCATION takes the
-    writes, as in Django's Redis backend), or None when the cache is not Redis. For what
-    the cache API has no words for (the lookup buffer is a Redis list). One client per
-    process and location; redis-py's pool opens new connections after a fork."""
+    writes, as in Django's Redis backend; ``core.ops.redis_client``, without a timeout), or
+    None when the cache is not Redis. For what the cache API has no words for (the lookup
+    buffer is a Redis list)."""
     conf = settings.CACHES["default"]
     if conf.get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
         return None
     location = conf["LOCATION"]
     location = (location.split(",") if isinstance(location, str) else list(location))[0]
-    client = _clients.get(location)
-    if client is None:
-        client = _clients[location] = redis.Redis.from_url(location.strip())
-    return client
-
-
-_clients: dict[str, redis.Redis] = {}
+    return ops.redis_client(location.strip(), timeout=None)
 
 
 def rate_limit(bucket: str, key: str, *, limit: int, window: int = 60) -> tuple[int, int]:

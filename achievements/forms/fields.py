@@ -2,6 +2,12 @@
 typed value, the product look-up attributes, and showing record-rule problems."""
 
 from django import forms
+from django.urls import reverse
+
+from avetmiss import ValidationSettings, get_layout
+from avetmiss.fieldchecks import compile_checks
+
+from ..services import training_product_problem
 
 # ---------------------------------------------------------------------------- record entry
 # AVETMISS code fields are labelled choices (the codes are the AVETMISS 8.0 code sets);
@@ -100,8 +106,6 @@ DATE_INPUT = ["%d/%m/%Y", "%Y-%m-%d"]
 
 def nat_problem(file_id: str, field_name: str, value: str) -> str | None:
     """The avetmiss field check of ``file_id``.``field_name`` on a typed value, or None."""
-    from avetmiss import ValidationSettings, get_layout
-    from avetmiss.fieldchecks import compile_checks
 
     layout = get_layout("8.0", file_id)
     for chk in compile_checks(layout, ValidationSettings()):
@@ -119,8 +123,6 @@ def nat_problem(file_id: str, field_name: str, value: str) -> str | None:
 
 
 def _lookup_attrs(rto_code: str, target: str, url: str = "") -> dict:
-    from django.urls import reverse
-
     return {
         "hx-get": url or reverse("achievements:product_lookup", kwargs={"rto_code": rto_code}),
         "hx-trigger": "input changed delay:300ms, load",
@@ -163,8 +165,6 @@ def _add_problems(form, problems, fields: dict[str, str] | None = None) -> None:
 
 
 def _product_field(form, name: str, kind: str):
-    from ..services import training_product_problem
-
     code = (form.cleaned_data.get(name) or "").strip().upper()
     if code:
         problem = training_product_problem(code, kind)

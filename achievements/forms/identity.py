@@ -2,6 +2,9 @@
 
 from django import forms
 
+from avetmiss import get_layout
+
+from ..record_checks import client_problems
 from .fields import (
     DATE_INPUT,
     GENDER_CHOICES,
@@ -37,8 +40,6 @@ POSTAL_PREFIX = "postal_"
 
 
 def _nat_width(file_id: str, name: str) -> int:
-    from avetmiss import get_layout
-
     return get_layout("8.0", file_id).field(name).length
 
 
@@ -313,8 +314,6 @@ class ClientRecordCorrectForm(_Checked):
         return (self.cleaned_data.get("client_identifier") or "").strip()
 
     def clean(self):
-        from ..record_checks import client_problems
-
         data = super().clean()  # text fields arrive stripped (FMT-04: no leading spaces)
         # CL-09 and CQR-10/11 birth date, CL-32 INTOFF, CQR-15/CL-12 postcode and state,
         # CL-11/13 localities: the rules every door shares (avetmiss.plausible, record_checks)

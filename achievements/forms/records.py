@@ -3,6 +3,9 @@ withdrawing or moving an outcome."""
 
 from django import forms
 
+from ..models import TrainingProduct
+from ..record_checks import award_problems, client_problems, outcome_problems
+from ..services import training_product_problem
 from .fields import (
     DATE_INPUT,
     DELIVERY_MODE_CHOICES,
@@ -60,8 +63,6 @@ class LearnerForm(_Checked):
         return (self.cleaned_data.get("unique_student_identifier") or "").strip().upper()
 
     def clean(self):
-        from ..record_checks import client_problems
-
         data = super().clean()
         _add_problems(self, client_problems(data))
         return data
@@ -105,18 +106,12 @@ class OutcomeForm(_Checked):
         p.help_text = _lookup_help("Leave blank for a unit studied on its own.", "qual-lookup")
 
     def clean_subject_identifier(self):
-        from ..models import TrainingProduct
-
         return _product_field(self, "subject_identifier", TrainingProduct.Type.UNIT)
 
     def clean_program_identifier(self):
-        from ..models import TrainingProduct
-
         return _product_field(self, "program_identifier", TrainingProduct.Type.QUALIFICATION)
 
     def clean(self):
-        from ..record_checks import outcome_problems
-
         data = super().clean()
         if self.client_record is not None:
             _add_problems(self, outcome_problems(self.client_record, data))
@@ -179,14 +174,9 @@ class AwardForm(_Checked):
         p.help_text = _lookup_help("A current qualification code.", "award-lookup")
 
     def clean_program_identifier(self):
-        from ..models import TrainingProduct
-
         return _product_field(self, "program_identifier", TrainingProduct.Type.QUALIFICATION)
 
     def clean_units(self):
-        from ..models import TrainingProduct
-        from ..services import training_product_problem
-
         codes = [
             c.strip().upper()
             for c in (self.cleaned_data.get("units") or "").replace(",", " ").split()
@@ -202,8 +192,6 @@ class AwardForm(_Checked):
         if data.get("issued_flag") == "Y" and not data.get("issued_on"):
             self.add_error("issued_on", "Give the parchment issue date of an issued award.")
         if self.client_record is not None:
-            from ..record_checks import award_problems
-
             _add_problems(
                 self,
                 award_problems(self.client_record, data),

@@ -1,6 +1,7 @@
 """Searching learners (RTO) and the register (department)."""
 
 from django import forms
+from django.urls import reverse
 
 from .fields import DATE_INPUT, _lookup_attrs, _lookup_help
 
@@ -40,8 +41,6 @@ class RegisterSearchForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from django.urls import reverse
-
         super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs.update(
             _lookup_attrs("", "code-lookup", url=reverse("register:product_lookup"))

@@ -1,6 +1,7 @@
 """Uploading a submission: one or more NAT files, or the CQR CSV / Excel template."""
 
 from django import forms
+from django.conf import settings
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -42,8 +43,6 @@ class SubmissionUploadForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from django.conf import settings
-
         super().__init__(*args, **kwargs)
         f = self.fields["file"]
         f.widget.attrs["accept"] = ".zip,.txt,.csv,.xlsx"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from avetmiss.issues import WARNING, Issue
 from avetmiss.parser import open_natset
 from avetmiss.settings import ValidationSettings
+from avetmiss.validate import Validator
 
 from .. import register_rules
 from ..models import StagedAward, StagedClient, StagedOutcome, TrainingProduct
@@ -144,7 +145,6 @@ def stage_nat(
     its clients / outcomes / awards into staging, block by block as the engine checks them.
     Rows are marked ``has_error`` afterwards from the issues (cross-file rules report only
     at the end of the set)."""
-    from avetmiss.validate import Validator
 
     result = StageResult()
     validator = Validator(

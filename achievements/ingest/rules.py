@@ -11,6 +11,7 @@ from avetmiss import fix_hints
 from avetmiss.issues import Issue
 
 from .. import register_rules, template_columns
+from ..models import SubmissionIssue
 from .staging import STAGED_AWARD_TABLE, STAGED_CLIENT_TABLE, STAGED_OUTCOME_TABLE
 from .template import TEMPLATE_HINTS
 
@@ -34,7 +35,6 @@ _INTEGRITY = [
 
 def apply_register_rules(submission, issues: list[Issue]) -> None:
     """Run the set-based register rules, COPY every issue, mark rows that stay out."""
-    from ..models import SubmissionIssue
 
     params = {"sub": submission.pk, "rto": submission.rto_id}
     with connection.cursor() as cur:

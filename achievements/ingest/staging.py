@@ -14,7 +14,7 @@ from django.db import connection
 from avetmiss.dates import parse_date
 from avetmiss.issues import Issue
 
-from ..models import StagedAward, StagedClient, StagedOutcome, TrainingProduct
+from ..models import StagedAward, StagedClient, StagedOutcome, SubmissionIssue, TrainingProduct
 
 BATCH = 100_000
 ACHIEVED = ("20", "51", "60")
@@ -126,8 +126,6 @@ _TP = TrainingProduct._meta.db_table
 
 
 def clear_staging(submission) -> None:
-    from ..models import SubmissionIssue
-
     with connection.cursor() as cur:
         for table in (
             STAGED_CLIENT_TABLE,

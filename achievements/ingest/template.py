@@ -13,11 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from avetmiss import plausible
 from avetmiss.issues import ERROR, Issue
 from avetmiss.settings import ValidationSettings
 from avetmiss.usi import usi_problem
+from core.uploads import parse_date
 
 from .. import template_columns
 from ..models import StagedAward, StagedClient, StagedOutcome
@@ -106,16 +108,6 @@ TEMPLATE_HINTS = {
 }
 
 
-def _template_date(v: str) -> dt.date | None:
-    v = v.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(v, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _cell(v) -> str:
     if v is None:
         return ""
@@ -135,7 +127,6 @@ def template_rows(data: bytes, fmt: str, info: dict | None = None) -> Iterator[l
         text = data.decode("utf-8-sig")
         yield from csv.reader(io.StringIO(text, newline=""))
         return
-    from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
@@ -213,7 +204,7 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
             err("family_name", "CL-05", "Family name is required.")
         if len(v["family_name"]) > 40 or len(v["given_names"]) > 40:
             err("family_name", "CL-05", "Names are at most 40 characters each.")
-        dob = _template_date(v["date_of_birth"])
+        dob = parse_date(v["date_of_birth"])
         if v["date_of_birth"] and dob is None:
             err("date_of_birth", "CQR-02", f"Date of birth {v['date_of_birth']!r} is not a date.")
         if v["gender"] and v["gender"] not in ("M", "F", "X", "@"):
@@ -238,9 +229,9 @@ def stage_template(submission, data: bytes, progress) -> StageResult:
                 "CQR-03",
                 "Award type must be blank, QUALIFICATION or STATEMENT_OF_ATTAINMENT.",
             )
-        start = _template_date(v["activity_start_date"])
-        end = _template_date(v["activity_end_date"])
-        issued = _template_date(v["issue_date"])
+        start = parse_date(v["activity_start_date"])
+        end = parse_date(v["activity_end_date"])
+        issued = parse_date(v["issue_date"])
         # What cannot be true: the rules every door shares (avetmiss.plausible).
         for problem in (
             plausible.default_birth_date_problem(dob, default_dobs),

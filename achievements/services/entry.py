@@ -16,7 +16,8 @@ from students.models import ClientRecord, Learner
 from .. import record_checks
 from ..models import Award, Submission, TrainingProduct
 from ..nat_fill import fill_client
-from .common import refuse_if_ceased
+from .commit import AWARD_COLS
+from .common import manual_record_create, refuse_if_ceased
 
 Status = Submission.Status
 
@@ -129,15 +130,8 @@ def learner_create(*, rto, actor, data: dict[str, Any]) -> ClientRecord:
     return cr
 
 
-AWARD_EDITABLE = [
-    "award_type",
-    "program_identifier",
-    "date_program_completed",
-    "issued_flag",
-    "issued_on",
-    "certificate_number",
-    "units",
-]
+#: An award entered by hand carries the fields an award committed from a file carries.
+AWARD_EDITABLE = AWARD_COLS
 
 
 def award_create(client_record: ClientRecord, *, actor, data: dict[str, Any]):
@@ -156,25 +150,12 @@ def award_create(client_record: ClientRecord, *, actor, data: dict[str, Any]):
         if problem:
             raise ApplicationError(problem)
     record_checks.refuse(record_checks.award_problems(client_record, values))
-    with (
-        transaction.atomic(),
-        pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
-    ):
-        award = Award(
-            rto=client_record.rto,
-            client_record=client_record,
-            learner_id=client_record.learner_id,
-            updated_by=actor,
-            change_reason="Manual entry",
-            **values,
-        )
-        try:
-            with transaction.atomic():
-                award.save()
-        except IntegrityError:
-            raise ApplicationError(
-                "This learner already has this award for this program and completion date,"
-                " or the parchment number is already used in this RTO."
-            ) from None
-        audit_record("award.create", actor=actor, rto=award.rto, obj=award)
-    return award
+    return manual_record_create(
+        Award,
+        client_record,
+        actor=actor,
+        values=values,
+        event="award.create",
+        duplicate="This learner already has this award for this program and completion date,"
+        " or the parchment number is already used in this RTO.",
+    )

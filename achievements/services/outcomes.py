@@ -16,7 +16,7 @@ from students.models import ClientRecord
 from .. import record_checks
 from ..models import UnitOutcome
 from ..nat_fill import fill_outcome
-from .common import refuse_if_ceased
+from .common import manual_record_create, refuse_if_ceased
 
 # ---------------------------------------------------------------------------- manual entry
 
@@ -85,27 +85,14 @@ def outcome_create(client_record: ClientRecord, *, actor, data: dict[str, Any]) 
     every door shares: ``record_checks.outcome_problems``)."""
     refuse_if_ceased(client_record.rto)
     record_checks.refuse(record_checks.outcome_problems(client_record, data))
-    with (
-        transaction.atomic(),
-        pghistory.context(user=actor.pk, reason="Manual entry", source="manual"),
-    ):
-        outcome = UnitOutcome(
-            rto=client_record.rto,
-            client_record=client_record,
-            learner_id=client_record.learner_id,
-            updated_by=actor,
-            change_reason="Manual entry",
-            **fill_outcome({k: v for k, v in data.items() if k in OUTCOME_EDITABLE}),
-        )
-        try:
-            with transaction.atomic():
-                outcome.save()
-        except IntegrityError:
-            raise ApplicationError(
-                "This learner already has an outcome for this unit, program and start date."
-            ) from None
-        audit_record("outcome.create", actor=actor, rto=outcome.rto, obj=outcome)
-    return outcome
+    return manual_record_create(
+        UnitOutcome,
+        client_record,
+        actor=actor,
+        values=fill_outcome({k: v for k, v in data.items() if k in OUTCOME_EDITABLE}),
+        event="outcome.create",
+        duplicate="This learner already has an outcome for this unit, program and start date.",
+    )
 
 
 def _manual_change_reason(reason: str, what: str, rto) -> str:

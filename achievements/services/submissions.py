@@ -335,6 +335,15 @@ def submission_validate(submission_id: int) -> Submission:
 #: holds it), is restarted by the sweep. Progress rows are written at least every COPY batch.
 SUBMISSION_STALL_AFTER = dt.timedelta(minutes=10)
 
+#: The task that resumes a submission left in a status another app's work owns (a claim's
+#: LODGING: ``pqs_claims.tasks.submission_lodge_task``), registered by that app at start-up
+#: (``pqs_claims.apps``) so that the register imports no claims code.
+_RESUME_TASKS: dict[str, object] = {}
+
+
+def register_resume_task(status: str, task) -> None:
+    _RESUME_TASKS[status] = task
+
 
 def submissions_restart_stalled(*, older_than: dt.timedelta = SUBMISSION_STALL_AFTER) -> list:
     """Re-dispatch the work of submissions left behind by a dead worker or a lost message.
@@ -351,16 +360,13 @@ def submissions_restart_stalled(*, older_than: dt.timedelta = SUBMISSION_STALL_A
     from ..tasks import (  # noqa: PLC0415 - achievements.tasks imports the services
         SUBMISSION_LEASE,
         submission_commit_task,
-        submission_lodge_task,
         submission_validate_task,
     )
 
+    tasks = {Status.COMMITTING: submission_commit_task, **_RESUME_TASKS}
+
     def dispatch(sub):
-        task = {
-            Status.COMMITTING: submission_commit_task,
-            Status.LODGING: submission_lodge_task,
-        }.get(sub.status, submission_validate_task)
-        task.delay(sub.pk, rto_id=sub.rto_id)
+        tasks.get(sub.status, submission_validate_task).delay(sub.pk, rto_id=sub.rto_id)
 
     def give_up(sub):
         submission_fail(
@@ -384,6 +390,7 @@ _WORK = {
     Status.RECEIVED: "validation",
     Status.VALIDATING: "validation",
     Status.COMMITTING: "the commit",
+    Status.LODGING: "the lodgement",
 }
 _RETRY = (
     "Upload the same file again to start afresh; if it stops again, send the file to the"

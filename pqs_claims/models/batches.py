@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from core.models import TenantOwnedModel, new_public_id
 
@@ -119,7 +120,6 @@ class PaymentBatch(models.Model):
     def is_preview(self) -> bool:
         """Calculated before its cut-off (payment-rules.md §5): a preview of the current
         month, recalculated as lodgements arrive; it cannot be approved yet."""
-        from django.utils import timezone
 
         return not self.is_frozen and timezone.now() <= self.cutoff
 

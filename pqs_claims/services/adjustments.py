@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from accounts.models import OfficerGrant
 from core.audit import audit_record
 from core.errors import ApplicationError
 
 from ..models import (
     FROZEN_BATCH_STATUSES,
+    AdjustmentReview,
     ClaimLine,
     PaymentLine,
 )
@@ -33,7 +35,6 @@ def adjustment_review_resolvable_rtos(user) -> tuple[bool, frozenset[int]]:
         return False, frozenset()
     if user.is_department_admin:
         return True, frozenset()
-    from accounts.models import OfficerGrant
 
     now = timezone.now()
     grants = list(
@@ -88,9 +89,6 @@ def adjustment_review_resolve(*, claim_line: ClaimLine, paid_line, actor, decisi
     and final (database trigger); ``paid_line`` must be the unit's PAID line
     (:func:`adjustment_review_paid_line`, None when there is none). Audited with the actor
     and the note. Raises ``ApplicationError`` with a message for the officer."""
-    from django.db import IntegrityError
-
-    from ..models import AdjustmentReview
 
     note = (note or "").strip()
     if decision not in AdjustmentReview.Decision.values:

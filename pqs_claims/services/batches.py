@@ -7,14 +7,17 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from accounts.notifications import notify_on_commit
 from core.audit import audit_record
 from core.errors import ApplicationError
+from core.leases import MAX_ATTEMPTS
+from rtos.models import Rto
 
+from ..bank_accounts import batch_accounts_fix
 from ..models import (
     FROZEN_BATCH_STATUSES,
     ClaimLine,
@@ -22,6 +25,7 @@ from ..models import (
     PaymentBatchChunk,
     PaymentLine,
 )
+from ..sql import batch_sql
 from .periods import BRISBANE, batch_cutoff, period_not_begun, scheduler_user
 from .remittances import pqs_totals
 
@@ -92,7 +96,7 @@ def payment_batch_run(
             extra={"period": period, "run": batch.run_count, "rtos": len(chunks)},
         )
         if dispatch and calculate:
-            from ..tasks import payment_chunk_task
+            from ..tasks import payment_chunk_task  # noqa: PLC0415 - pqs_claims.tasks imports the services
 
             for c in chunks:
                 payment_chunk_task.delay_on_commit(c.pk, rto_id=c.rto_id)
@@ -109,9 +113,6 @@ def payment_chunk_calculate(chunk_id: int, *, equivalents=None) -> None:
     one set-based INSERT … SELECT (``batch_sql``). The engine's calculation of the same
     chunk, the executable specification the SQL is tested against, is test code
     (``tests/pqs_claims/oracle.py``)."""
-    from rtos.models import Rto
-
-    from ..sql import batch_sql
 
     with transaction.atomic(), scopes_disabled():
         chunk = (
@@ -199,7 +200,6 @@ def payment_batch_approve(*, batch: PaymentBatch, actor, reason: str = "") -> Pa
         b.approved_at = timezone.now()
         b.save()
         # the accounts this batch pays are fixed now (issue 14: payment redirection)
-        from ..bank_accounts import batch_accounts_fix
 
         batch_accounts_fix(b, pqs_totals(b))
         audit_record(
@@ -256,11 +256,8 @@ def payment_chunks_restart_stalled(*, older_than: dt.timedelta = CHUNK_STALL_AFT
     on the chunk (``attempts``); after ``core.leases.MAX_ATTEMPTS`` the chunk is marked
     failed instead (:func:`_chunk_give_up`). Returns chunk ids.
     """
-    from django.db.models import Exists, F, OuterRef
 
-    from core.leases import MAX_ATTEMPTS
-
-    from ..tasks import payment_chunk_task
+    from ..tasks import payment_chunk_task  # noqa: PLC0415 - pqs_claims.tasks imports the services
 
     cutoff = timezone.now() - older_than
     restarted: list[int] = []

@@ -5,12 +5,15 @@ valid lines (:func:`claim_submission_lodge`, :func:`_lodge_lines`)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_scopes import scope
 
 from accounts.notifications import notify_on_commit
+from achievements.models import Submission
+from achievements.services import submission_commit_records, submission_create, submission_validate
 from core.audit import audit_record
 from core.errors import ApplicationError
 
@@ -46,8 +49,6 @@ def claim_submission_create(
     builds the claim lines). ``commit_records`` (default: on) also commits the claim's
     records to the register when it is lodged — a PQS reports once. Returns
     ``(submission, created)``."""
-    from achievements.models import Submission
-    from achievements.services import submission_create
 
     if rto.is_ceased:
         raise ApplicationError("A ceased RTO cannot lodge claims.")
@@ -73,9 +74,6 @@ def claim_submission_load(
     tests): the same door and the same validation as :func:`claim_submission_create` +
     the ingest task, run here instead of in the worker. Returns the claim (its status
     ``failed`` when the set could not be read)."""
-    import io
-
-    from achievements.services import submission_validate
 
     with scope(rto=rto.pk):
         sub, _ = claim_submission_create(
@@ -97,10 +95,10 @@ def claim_submission_load(
 
 def claim_submission_request_lodge(*, submission, actor):
     """Lodge a validated claim in the worker: validated → lodging under the row lock, then
-    ``achievements.tasks.submission_lodge_task`` (queue ``ingest``) runs
+    ``pqs_claims.tasks.submission_lodge_task`` (queue ``ingest``) runs
     :func:`claim_submission_lodge` once. ``submission`` is the ``achievements.Submission``."""
-    from achievements.models import Submission
-    from achievements.tasks import submission_lodge_task
+
+    from ..tasks import submission_lodge_task  # noqa: PLC0415 - pqs_claims.tasks imports the services
 
     with transaction.atomic():
         sub = Submission.objects.select_for_update(of=("self",)).get(pk=submission.pk)
@@ -144,8 +142,6 @@ def claim_submission_lodge(
     One transaction, under the submission's row lock: a worker killed mid-lodgement lodges
     nothing and the redelivered task lodges once. ``at`` (tests, back-loading historical
     claims from code only) overrides the lodgement time."""
-    from achievements.models import Submission
-    from achievements.services import submission_commit_records
 
     with transaction.atomic(), scope(rto=submission.rto_id):
         source = None
@@ -275,7 +271,6 @@ def _lodge_lines(rto_id: int, ids, now: dt.datetime, today: dt.date) -> int:
     the row count and picks a nested loop, quadratic in the claim's lines). Lodgements of one
     RTO are serialised with a transaction-scoped advisory lock, so the read of the lodged
     lines and their update cannot interleave with another lodgement of the same RTO."""
-    from django.db import connection
 
     params = {"rto_id": rto_id, "now": now, "today": today}
     with connection.cursor() as cur:

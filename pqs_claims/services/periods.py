@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from accounts.models import User
 from core.errors import ApplicationError
+from core.holidays import last_business_day as last_day
 
 BRISBANE = ZoneInfo("Australia/Brisbane")
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -28,7 +30,6 @@ def last_business_day(period: str) -> dt.date:
     """Last business day of the month in Queensland (payment-rules.md §5): the last
     Monday-Friday that is not a Queensland or national public holiday
     (``core.PublicHoliday`` reference data, ``import_reference public-holidays``)."""
-    from core.holidays import last_business_day as last_day
 
     start = period_bounds(period)[0]
     return last_day(start.year, start.month, "QLD")
@@ -62,7 +63,6 @@ def previous_period(period: str) -> str:
 def scheduler_user():
     """The actor recorded when a batch is run by Celery beat or by the command without
     ``--by`` (an inactive account that cannot sign in or approve)."""
-    from accounts.models import User
 
     user, _ = User.objects.get_or_create(
         email=SCHEDULER_EMAIL,

@@ -12,10 +12,14 @@ from django_scopes import scopes_disabled
 
 from core.audit import audit_record
 from core.errors import ApplicationError
+from core.models import new_public_id
+from rtos.models import Rto
 
+from ..bank_accounts import batch_accounts_apply
 from ..models import (
     PaymentBatch,
     PaymentLine,
+    PqsApproval,
 )
 from .periods import BRISBANE
 
@@ -23,7 +27,6 @@ from .periods import BRISBANE
 def payment_batch_record_export(*, batch: PaymentBatch, actor, what: str) -> PaymentBatch:
     """Record that money-out files left the system (ABA, remittances) before handing them
     over; the first export moves an approved batch to exported."""
-    from core.models import new_public_id
 
     with transaction.atomic():
         b = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
@@ -48,9 +51,6 @@ def pqs_totals(batch: PaymentBatch) -> list[dict]:
     the latest; once the batch is approved, the account stored at its approval —
     ``bank_accounts.batch_accounts_apply``). Department-wide read (scopes disabled) for
     money out."""
-    from rtos.models import Rto
-
-    from ..models import PqsApproval
 
     cutoff_day = timezone.localtime(batch.cutoff, BRISBANE).date()
     with scopes_disabled():
@@ -74,7 +74,6 @@ def pqs_totals(batch: PaymentBatch) -> list[dict]:
                 {"rto": rto, "approval": approval, "total": totals[rto.pk], "paid": counts[rto.pk]}
             )
         # an approved batch pays the accounts stored at its approval
-        from ..bank_accounts import batch_accounts_apply
 
         out = batch_accounts_apply(batch, out)
     return out
@@ -87,7 +86,7 @@ def batch_aba_export(*, batch: PaymentBatch, actor) -> dict:
     batch page and ``manage.py payment_batch aba``.
 
     Returns ``{"data": bytes, "name": file name, "credits": PQSs paid, "total": Decimal}``."""
-    from ..exports import aba_file
+    from ..exports import aba_file  # noqa: PLC0415 - pqs_claims.exports imports the services
 
     if not batch.is_frozen:
         raise ApplicationError("Only an approved batch can be exported.")
@@ -106,7 +105,7 @@ def batch_aba_export(*, batch: PaymentBatch, actor) -> dict:
 def batch_remittance_pdf(*, batch: PaymentBatch, rto_code: str) -> tuple[str, bytes] | None:
     """One PQS's remittance advice of an approved batch as ``(file name, PDF)``; None when
     the batch is not approved or the PQS has no total in it."""
-    from ..exports import remittance_pdf
+    from ..exports import remittance_pdf  # noqa: PLC0415 - pqs_claims.exports imports the services
 
     if not batch.is_frozen:
         return None
@@ -120,7 +119,7 @@ def batch_remittances_render(*, batch: PaymentBatch, actor) -> list[tuple[str, b
     """Every PQS's remittance advice of an approved batch as ``(file name, PDF)`` pairs, the
     export recorded (:func:`payment_batch_record_export`). Refused for a batch that is not
     approved. The service of ``manage.py payment_batch remittances``."""
-    from ..exports import remittance_pdf
+    from ..exports import remittance_pdf  # noqa: PLC0415 - pqs_claims.exports imports the services
 
     if not batch.is_frozen:
         raise ApplicationError("Only an approved batch has remittance advice.")

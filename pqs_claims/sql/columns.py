@@ -4,16 +4,16 @@ COPY, the benchmark's data). The primary key is left out (the database assigns i
 
 from __future__ import annotations
 
+from ..models import ClaimLine, PaymentLine
+
 
 def payment_line_columns() -> list[str]:
     """The payment line's columns in model order (``PaymentLine._meta``), without ``id``."""
-    from ..models import PaymentLine
 
     return [f.column for f in PaymentLine._meta.concrete_fields if not f.primary_key]
 
 
 def claim_line_columns() -> list[str]:
     """The claim line's columns in model order (``ClaimLine._meta``), without ``id``."""
-    from ..models import ClaimLine
 
     return [f.column for f in ClaimLine._meta.concrete_fields if not f.primary_key]

@@ -59,11 +59,30 @@ srto AS (  -- §2 NOT_SRTO: the SRTO of each (contract, lodgement date) in play
     ORDER BY tc.id, l.lodgement_date, h.valid_from
 ),"""
 
+
+def _loading_cte(name: str, where: str) -> str:
+    """The location loading valid on the activity end date for the line's ``where``
+    (delivery or residential) postcode and locality, first by ``effective_from``."""
+    return f"""\
+{name} AS (
+    SELECT DISTINCT ON (c.id) c.id, x.loading_percent
+    FROM cand c
+    JOIN capr a ON a.id = c.id
+    JOIN pqs_claims_locationloading x
+        ON x.program_id = a.program_id AND x.postcode = c.{where}_postcode
+       AND x.locality = c.{where}_locality_key
+       AND x.effective_from <= c.activity_end_date
+       AND (x.effective_to IS NULL OR c.activity_end_date <= x.effective_to)
+    ORDER BY c.id, x.effective_from
+),"""
+
+
 #: §2/§3: the approval valid on the activity end date (first by ``valid_from, id``:
 #: ``Reference.approval_for``) with the schedule test; the price list entry and the
 #: delivery / residential location loadings valid on the end date (first by
 #: ``effective_from``: ``Reference.price``, ``Reference.loading``).
-LOOKUP_CTES = """\
+LOOKUP_CTES = (
+    """\
 appr AS MATERIALIZED (  -- the RTO's few approvals, read once (not an index probe per line)
     SELECT a.id, a.program_id, a.supplier_number, a.qualification_codes, a.valid_from,
            a.valid_to
@@ -92,28 +111,11 @@ price AS (
        AND (e.effective_to IS NULL OR c.activity_end_date <= e.effective_to)
     ORDER BY c.id, e.effective_from
 ),
-dload AS (
-    SELECT DISTINCT ON (c.id) c.id, x.loading_percent
-    FROM cand c
-    JOIN capr a ON a.id = c.id
-    JOIN pqs_claims_locationloading x
-        ON x.program_id = a.program_id AND x.postcode = c.delivery_postcode
-       AND x.locality = c.delivery_locality_key
-       AND x.effective_from <= c.activity_end_date
-       AND (x.effective_to IS NULL OR c.activity_end_date <= x.effective_to)
-    ORDER BY c.id, x.effective_from
-),
-rload AS (
-    SELECT DISTINCT ON (c.id) c.id, x.loading_percent
-    FROM cand c
-    JOIN capr a ON a.id = c.id
-    JOIN pqs_claims_locationloading x
-        ON x.program_id = a.program_id AND x.postcode = c.residential_postcode
-       AND x.locality = c.residential_locality_key
-       AND x.effective_from <= c.activity_end_date
-       AND (x.effective_to IS NULL OR c.activity_end_date <= x.effective_to)
-    ORDER BY c.id, x.effective_from
-),"""
+"""
+    + _loading_cte("dload", "delivery")
+    + "\n"
+    + _loading_cte("rload", "residential")
+)
 
 #: The columns a line gets from the lookups (after ``SELECT c.*, `` over ``cand c``).
 V_COLUMNS = """ap.program_id, ap.supplier_number, ap.on_schedule,

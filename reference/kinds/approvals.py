@@ -9,14 +9,13 @@ from collections import defaultdict
 from django_scopes import scopes_disabled
 
 from pqs_claims.models import BSB_RE, PqsApproval
+from rtos.models import Rto
 
 from .payments import ReferenceRowError, _apply, _date, _program, _register, _req, _rows
 
 
 @_register("pqs-approvals")
 def import_pqs_approvals(rows, *, actor=None) -> dict:
-    from rtos.models import Rto
-
     parsed, numbers = [], []
     for n, r in _rows(rows):
         numbers.append(n)

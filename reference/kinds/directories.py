@@ -3,8 +3,8 @@ scope of registration)."""
 
 from __future__ import annotations
 
-from pqs_claims.models import BSB_RE
-from reference.importer import register
+from pqs_claims.models import BSB_RE, Bsb, RtoScope
+from reference.importer import register, upsert
 
 from .payments import ReferenceRowError, _date
 
@@ -27,8 +27,6 @@ from .payments import ReferenceRowError, _date
 def import_bsb(rows, errors) -> None:
     """BSB directory: the public BSB directory's CSV columns (BSB, institution mnemonic,
     branch name, address, suburb, state, postcode, payment flags), keyed by BSB."""
-    from pqs_claims.models import Bsb
-    from reference.importer import upsert
 
     seen: dict[str, int] = {}
     for row in rows:
@@ -70,8 +68,6 @@ _BSB_OPTIONAL = {"address": 200, "suburb": 100, "state": 3, "postcode": 4, "paym
 def import_rto_scope(rows, errors) -> None:
     """RTO scope of registration: rto code, qualification code, from, to (training.gov.au).
     Only qualifications on scope can be nominated for PQS status."""
-    from pqs_claims.models import RtoScope
-    from reference.importer import upsert
 
     for row in rows:
         code, qual = row["rto_code"], row["qualification_code"].upper()

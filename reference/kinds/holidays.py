@@ -5,18 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from core.models import PublicHoliday
+from core.uploads import parse_date
 from reference.importer import Row, RowErrors, register, upsert
 
 _JURISDICTIONS = PublicHoliday.Jurisdiction.values
-
-
-def _parse_date(text: str) -> dt.date | None:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 @register(
@@ -29,7 +21,7 @@ def import_public_holidays(rows: list[Row], errors: RowErrors) -> None:
     """Whole-day public holidays, keyed by date and jurisdiction (QLD, NATIONAL, …)."""
     seen: dict[tuple[dt.date, str], int] = {}
     for row in rows:
-        day = _parse_date(row["date"])
+        day = parse_date(row["date"])
         if day is None:
             errors.add(
                 row, "date", f"Date {row['date']!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)."

@@ -27,8 +27,9 @@ from django_scopes import scopes_disabled
 
 from core.audit import audit_record
 from core.errors import ApplicationError
+from core.uploads import parse_date
 from pqs_claims.models import FundingProgram, PriceListEntry, TrainingContract
-from reference.importer import register, track
+from reference.importer import read_table, register, track
 
 
 class ReferenceRowError(ApplicationError):
@@ -195,16 +196,9 @@ def _date(value: str, row: int, name: str, *, required: bool = True) -> dt.date 
         return None
     if isinstance(value, dt.datetime):
         return value.date()
-    if len(value) == 10 and value[4] == value[7] == "-" and value.isascii():
-        try:  # the common case: fromisoformat is C, strptime parses a format each time
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass  # strptime below decides, with the same message as ever
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
+    day = parse_date(value)
+    if day is not None:
+        return day
     raise ReferenceRowError(row, f"{name} {value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY).")
 
 
@@ -424,7 +418,6 @@ def parse_outcome_factors(text: str, n: int = 0) -> dict[str, str]:
 def import_csv(kind: str, path, *, actor=None) -> dict:
     """Convenience for demo data and tests: import one file of ``kind`` (the one reader,
     reference.importer.read_table, so CSV and XLSX behave as in import_reference)."""
-    from reference.importer import read_table
 
     _header, rows = read_table(path)
     return IMPORTERS[kind](rows, actor=actor)

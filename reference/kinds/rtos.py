@@ -6,19 +6,11 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 
+from core.uploads import parse_date
 from reference.importer import Row, RowErrors, register, upsert
 from rtos.models import STATES, Rto, validate_abn
 
 _STATES = {code for code, _ in STATES}
-
-
-def _parse_date(text: str) -> dt.date | None:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 @register(
@@ -69,7 +61,7 @@ def import_rtos(rows: list[Row], errors: RowErrors) -> None:
             ok = False
         ceased_on = None
         if status == "ceased":
-            ceased_on = _parse_date(row.get("ceased_on", ""))
+            ceased_on = parse_date(row.get("ceased_on", ""))
             if ceased_on is None:
                 existing = Rto.objects.filter(code=code).values_list("ceased_on", flat=True).first()
                 ceased_on = existing or dt.date.today()

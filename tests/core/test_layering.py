@@ -43,13 +43,7 @@ LAYERS = {
 
 # Known imports against the direction, each with why it is still there. The test fails when
 # one of them goes away, so that this list only ever shrinks.
-KNOWN_EXCEPTIONS = {
-    # A claim is a kind of register submission: the register's worker task lodges claims
-    # through pqs_claims (pqs_claims.services, being edited elsewhere, imports that task),
-    # and the register checks localities against the claims' reference list.
-    ("achievements/tasks.py", "pqs_claims"),
-    ("achievements/reference_lookup.py", "pqs_claims"),
-}
+KNOWN_EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def _is_type_checking(node: ast.If) -> bool:

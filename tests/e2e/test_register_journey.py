@@ -40,6 +40,7 @@ def _fifty(toid: str) -> dict:
 def slow_worker(monkeypatch):
     """Run the ingest tasks in a thread 1.5 s after the request's commit (like a worker)."""
     from achievements import tasks
+    from pqs_claims import tasks as claim_tasks
 
     threads: list[threading.Thread] = []
 
@@ -60,8 +61,11 @@ def slow_worker(monkeypatch):
 
         return delay_on_commit
 
-    for name in ("submission_validate_task", "submission_commit_task", "submission_lodge_task"):
-        task = getattr(tasks, name)
+    for task in (
+        tasks.submission_validate_task,
+        tasks.submission_commit_task,
+        claim_tasks.submission_lodge_task,
+    ):
         monkeypatch.setattr(task, "delay_on_commit", deferred(task))
     yield
     for t in threads:

@@ -208,7 +208,7 @@ def test_lodgement_runs_in_the_worker_once_and_commits_the_records(pqs):
         assert UnitOutcome.objects.filter(rto=pqs.rto1).count() == 3
         assert sub.committed_count == 3
     # the task delivered again: nothing lodged twice
-    from achievements.tasks import submission_lodge_task
+    from pqs_claims.tasks import submission_lodge_task
 
     submission_lodge_task.delay(sub.pk, rto_id=sub.rto_id)
     with scopes_disabled():
@@ -341,3 +341,28 @@ def test_the_sweep_finishes_a_claim_left_lodging_by_a_dead_worker(pqs):
         assert ClaimLine.objects.filter(status="lodged").count() == 3
         assert UnitOutcome.objects.filter(rto=pqs.rto1).count() == 3
     assert submissions_restart_stalled() == []
+
+
+def test_the_sweep_gives_up_on_a_lodgement_restarted_too_often(pqs):
+    """A lodgement that died MAX_ATTEMPTS times ends failed with a message, like the
+    register's own work (core.leases.restart_stalled), and nothing is lodged."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from achievements.services import submissions_restart_stalled
+    from core.leases import MAX_ATTEMPTS
+
+    sub = create(pqs.rto1, pqs.staff1, claim_zip(nguyen_claim(UNITS)))
+    with scopes_disabled():
+        Submission.objects.filter(pk=sub.pk).update(
+            status="lodging",
+            attempts=MAX_ATTEMPTS,
+            updated_at=timezone.now() - dt.timedelta(minutes=30),
+        )
+    assert submissions_restart_stalled() == []
+    sub.refresh_from_db()
+    assert sub.status == "failed"
+    assert sub.rejected_reason.startswith("The lodgement was restarted")
+    with scopes_disabled():
+        assert not ClaimLine.objects.filter(status="lodged").exists()

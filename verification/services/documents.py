@@ -10,16 +10,20 @@ import pghistory
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from achievements.models import Award, AwardType, UnitOutcome
 from core.audit import audit_record
 from core.errors import ApplicationError
+from core.pdf import qr_data_uri, render_pdf
+from rtos.services import rto_logo_data_uri
 
 from ..credentials import register_current_key
 from ..models import DocumentStatus, GeneratedDocument
-from ..statements import award_statement, credential_url
+from ..statements import OUTCOME_LABELS, award_statement, credential_url, titles_for
+from ..tasks import render_document
 from ..tasks import status_list_publish as status_list_publish_task
 
 # ------------------------------------------------------------------ revoke
@@ -143,8 +147,6 @@ def document_issue(*, actor, award: Award, kind: str) -> GeneratedDocument:
                 "certificate_number": locked.certificate_number,
             },
         )
-        from ..tasks import render_document
-
         rto_id = locked.rto_id
         transaction.on_commit(lambda: render_document.delay(doc.pk, rto_id=rto_id))
     return doc
@@ -167,7 +169,6 @@ def documents_issue_bulk(*, actor, rto, award_public_ids: list[str], choice: str
     document possible for its type) and one refusal names every award that cannot have
     it; then each is issued by :func:`document_issue` (its own audit event) inside one
     transaction, with one ``document.issue_bulk`` event for the request."""
-    from django.http import Http404
 
     ids = list(dict.fromkeys(award_public_ids))
     if not ids:
@@ -213,8 +214,6 @@ def documents_issue_bulk(*, actor, rto, award_public_ids: list[str], choice: str
 
 
 def _record_of_results_rows(award: Award) -> list[dict]:
-    from ..statements import OUTCOME_LABELS, titles_for
-
     outcomes = list(
         UnitOutcome.objects.filter(
             client_record=award.client_record,
@@ -237,9 +236,6 @@ def _record_of_results_rows(award: Award) -> list[dict]:
 
 
 def _document_context(award: Award, kind: str) -> dict:
-    from core.pdf import qr_data_uri
-    from rtos.services import rto_logo_data_uri
-
     statement = award_statement(award)
     verify_url = credential_url(award)
     return {
@@ -264,7 +260,6 @@ def _document_context(award: Award, kind: str) -> dict:
 def document_render(document_id: int) -> GeneratedDocument | None:
     """Task body (inside the RTO's scope): render the PDF once. Idempotent: the row is
     locked and only a pending document is rendered."""
-    from core.pdf import render_pdf
 
     with transaction.atomic():
         doc = (
@@ -275,19 +270,29 @@ def document_render(document_id: int) -> GeneratedDocument | None:
         )
         if doc is None or doc.status != DocumentStatus.PENDING:
             return doc
-        try:
-            pdf = render_pdf(
-                f"verification/pdf/{doc.kind}.html", _document_context(doc.award, doc.kind)
-            )
-        except Exception as exc:  # a failed render is recorded, not retried forever
-            doc.status = DocumentStatus.FAILED
-            doc.error = str(exc)[:1000]
-            doc.finished_at = timezone.now()
-            doc.save(update_fields=["status", "error", "finished_at"])
-            return doc
-        doc.file.save(f"documents/{doc.rto_id}/{doc.public_id}.pdf", ContentFile(pdf), save=False)
-        doc.sha256 = hashlib.sha256(pdf).hexdigest()
-        doc.status = DocumentStatus.READY
-        doc.finished_at = timezone.now()
-        doc.save(update_fields=["file", "sha256", "status", "finished_at"])
+        pdf_render_record(
+            doc,
+            f"documents/{doc.rto_id}/{doc.public_id}.pdf",
+            f"verification/pdf/{doc.kind}.html",
+            lambda: _document_context(doc.award, doc.kind),
+        )
     return doc
+
+
+def pdf_render_record(doc, path: str, template: str, context) -> None:
+    """Render a pending document row's PDF (``template`` with ``context()``) and record the
+    outcome on the row (locked by the caller): ready with the file at ``path`` and its
+    SHA-256, or failed with the error. A failed render is recorded, not retried for ever."""
+    try:
+        pdf = render_pdf(template, context())
+    except Exception as exc:
+        doc.status = DocumentStatus.FAILED
+        doc.error = str(exc)[:1000]
+        doc.finished_at = timezone.now()
+        doc.save(update_fields=["status", "error", "finished_at"])
+        return
+    doc.file.save(path, ContentFile(pdf), save=False)
+    doc.sha256 = hashlib.sha256(pdf).hexdigest()
+    doc.status = DocumentStatus.READY
+    doc.finished_at = timezone.now()
+    doc.save(update_fields=["file", "sha256", "status", "finished_at"])

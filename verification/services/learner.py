@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -18,10 +17,14 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import ApplicationError
+from core.pdf import qr_data_uri
+from students.models import Learner
 
 from ..models import DocumentStatus, LearnerSignInCode, TranscriptDocument
+from ..selectors import learner_awards, learner_outcomes
 from ..statements import name_key
-from .documents import _CROCKFORD
+from ..tasks import learner_sign_in_send_task, render_transcript
+from .documents import _CROCKFORD, pdf_render_record
 
 # ------------------------------------------------------------------ learner transcript
 
@@ -47,17 +50,11 @@ def transcript_request(*, learner) -> TranscriptDocument:
             actor=f"learner:{learner.public_id}",
             obj=doc,
         )
-        from ..tasks import render_transcript
-
         transaction.on_commit(lambda: render_transcript.delay(doc.pk))
     return doc
 
 
 def transcript_render(transcript_id: int) -> TranscriptDocument | None:
-    from core.pdf import render_pdf
-
-    from ..selectors import learner_awards, learner_outcomes
-
     with transaction.atomic():
         doc = (
             TranscriptDocument.objects.select_for_update(of=("self",))
@@ -72,32 +69,20 @@ def transcript_render(transcript_id: int) -> TranscriptDocument | None:
             doc.verification_code = new_transcript_code()
             doc.save(update_fields=["verification_code"])
         verify_url = transcript_verify_url(doc.verification_code)
-        try:
-            from core.pdf import qr_data_uri
-
-            pdf = render_pdf(
-                "verification/pdf/transcript.html",
-                {
-                    "learner": learner,
-                    "awards": learner_awards(learner),
-                    "outcomes": learner_outcomes(learner),
-                    "generated_on": timezone.localdate(),
-                    "verification_code": doc.verification_code,
-                    "verify_url": verify_url,
-                    "qr": qr_data_uri(verify_url),
-                },
-            )
-        except Exception as exc:
-            doc.status = DocumentStatus.FAILED
-            doc.error = str(exc)[:1000]
-            doc.finished_at = timezone.now()
-            doc.save(update_fields=["status", "error", "finished_at"])
-            return doc
-        doc.file.save(f"transcripts/{doc.public_id}.pdf", ContentFile(pdf), save=False)
-        doc.sha256 = hashlib.sha256(pdf).hexdigest()
-        doc.status = DocumentStatus.READY
-        doc.finished_at = timezone.now()
-        doc.save(update_fields=["file", "sha256", "status", "finished_at"])
+        pdf_render_record(
+            doc,
+            f"transcripts/{doc.public_id}.pdf",
+            "verification/pdf/transcript.html",
+            lambda: {
+                "learner": learner,
+                "awards": learner_awards(learner),
+                "outcomes": learner_outcomes(learner),
+                "generated_on": timezone.localdate(),
+                "verification_code": doc.verification_code,
+                "verify_url": verify_url,
+                "qr": qr_data_uri(verify_url),
+            },
+        )
     return doc
 
 
@@ -131,9 +116,6 @@ def learner_sign_in_start(*, usi: str, date_of_birth, family_name: str) -> SignI
     through the broker; until then the row's hash is empty and no code matches it. The
     caller shows one text either way (no masked address).
     """
-    from students.models import Learner
-
-    from ..tasks import learner_sign_in_send_task
 
     usi = (usi or "").strip().upper()
     learner = Learner.objects.filter(usi=usi).first() if usi else None

@@ -11,6 +11,8 @@ from django.db import connection
 from django_scopes import scopes_disabled
 
 from achievements.models import Award
+from rtos.models import Rto
+from students.models import ClientRecord
 
 from ..lookup_log import append as lookup_log_append
 from ..models import VerificationLookup
@@ -125,9 +127,6 @@ class _CandidateQuery:
     NAME = "cqr_verify_candidates"
 
     def __init__(self):
-        from rtos.models import Rto
-        from students.models import ClientRecord
-
         parts = []
         self.models = []
         for alias, model, names in (

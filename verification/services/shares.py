@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from accounts.notifications import notify_on_commit
 from achievements.models import Award
 from core.audit import audit_record
 from core.errors import ApplicationError
@@ -79,7 +80,6 @@ def share_link_revoke(*, learner, link: ShareLink) -> ShareLink:
 
 def share_view_record(*, link: ShareLink) -> ShareView:
     """Log a view (when, never who); e-mail the learner if they opted in on the link."""
-    from accounts.notifications import notify_on_commit
 
     view = ShareView.objects.create(link=link)
     if link.notify_on_view:

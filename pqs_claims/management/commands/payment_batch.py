@@ -1,12 +1,19 @@
 """manage.py payment_batch ACTION --period YYYY-MM (interfaces.md §5)."""
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.db.models import Count, Sum
+from django_scopes import scopes_disabled
 
+from accounts.models import User
 from core.errors import ApplicationError
+
+from ... import exports, services
+from ...models import PaymentBatch
 
 
 class Command(BaseCommand):
@@ -29,9 +36,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON document.")
 
     def handle(self, *args, **o):
-        from ... import exports, services
-        from ...models import PaymentBatch
-
         action = o["action"]
         try:
             services.period_bounds(o["period"])
@@ -87,8 +91,6 @@ class Command(BaseCommand):
                 files = [name for name, _ in pdfs]
                 self._emit(o, {"period": batch.period, "dir": str(out), "files": files})
             elif action == "paid":
-                import datetime as dt
-
                 if not o["on"]:
                     self._fail("paid needs --on YYYY-MM-DD")
                 try:
@@ -104,9 +106,6 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _summary(self, batch) -> dict:
-        from django.db.models import Count, Sum
-        from django_scopes import scopes_disabled
-
         with scopes_disabled():
             by_status = {
                 r["status"]: {"lines": r["n"], "amount": f"{r['total']:.2f}"}
@@ -126,8 +125,6 @@ class Command(BaseCommand):
         }
 
     def _user(self, email):
-        from accounts.models import User
-
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             self._fail(f"no user with e-mail {email}")

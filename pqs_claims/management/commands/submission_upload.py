@@ -14,8 +14,22 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scope
 
+from achievements.models import Submission
+from achievements.services import (
+    nat_files_bundle,
+    submission_commit,
+    submission_create,
+    submission_run,
+)
 from core.errors import ApplicationError
 from core.uploads import UploadRejected
+from pqs_claims.models import PqsApproval
+from pqs_claims.services import (
+    claim_submission_create,
+    claim_submission_lodge_requested,
+    claim_submission_request_lodge,
+)
+from rtos.models import Rto
 
 
 class Command(BaseCommand):
@@ -53,14 +67,6 @@ class Command(BaseCommand):
         raise SystemExit(2)
 
     def handle(self, *args, **o):
-        from achievements.models import Submission
-        from achievements.services import (
-            nat_files_bundle,
-            submission_commit,
-            submission_create,
-        )
-        from rtos.models import Rto
-
         rto = Rto.objects.filter(code=o["rto"]).first()
         if rto is None:
             self._fail(f"no RTO with code {o['rto']!r}")
@@ -124,9 +130,6 @@ class Command(BaseCommand):
         submission of ``year``); ``--lodge`` lodges its valid lines, with ``--commit`` (the
         default for a PQS; ``--no-commit`` to leave the register alone) also putting its
         records in the register. Exit 0 all lines valid, 1 invalid lines or unreadable."""
-        from achievements.models import Submission
-        from pqs_claims.models import PqsApproval
-        from pqs_claims.services import claim_submission_create, claim_submission_request_lodge
 
         actor = "manage.py submission_upload"
         with scope(rto=rto.pk):
@@ -185,9 +188,6 @@ class Command(BaseCommand):
         """Block until the worker has finished with ``sub`` (validation or lodgement). Inside
         an outer transaction (call_command in a test or a script) the on-commit dispatch
         cannot happen while we wait, so the worker's service runs here instead."""
-        from achievements.models import Submission
-        from achievements.services import submission_run
-        from pqs_claims.services import claim_submission_lodge_requested
 
         if not waiting:
             return sub
