@@ -304,6 +304,13 @@ def register_search_across_rtos(
     """Cross-RTO search for the department register page; ``code`` finds learners with an
     award of that qualification or an outcome in that unit (or under that qualification).
 
+    Each word of ``q`` must begin the family name or the given names (case-blind): over
+    the national register (millions of client records) a prefix is an index range
+    (``client_record_family_prefix`` / ``_given_prefix``), where a substring match would
+    read every record (PostgreSQL's own btree cannot serve ``%word%``, and the trigram
+    extension is not part of every server the portal runs on). One RTO's learner list
+    (``learner_list``) still matches anywhere in the name: it reads one RTO's records.
+
     Reads every RTO's client records on purpose (``scopes_disabled``): the caller has
     already recorded the officer's reason in the audit log.
     """
@@ -312,7 +319,7 @@ def register_search_across_rtos(
         qs = ClientRecord.objects.select_related("rto", "learner")
         if q:
             for word in q.split()[:4]:
-                qs = qs.filter(Q(family_name__icontains=word) | Q(given_names__icontains=word))
+                qs = qs.filter(Q(family_name__istartswith=word) | Q(given_names__istartswith=word))
         if usi:
             qs = qs.filter(unique_student_identifier__iexact=usi.strip())
         if certificate:
