@@ -296,7 +296,7 @@ def step_sql(s: dict) -> dict[str, list[str]]:
                 CROSS JOIN LATERAL (SELECT m * {lpm} + n AS g) gg
                 CROSS JOIN LATERAL (SELECT
                     date '2024-12-01' + make_interval(months => m) AS mo_ts,
-                    1 + n % {n_pqs} AS p,
+                    1 + (g / {cu}) % {n_pqs} AS p,
                     g / {cu} AS ct,
                     CASE WHEN g % 50 = 1 AND g % 1000 <> 1 THEN (g - 1) % {cu} ELSE g % {cu} END
                         AS ui,
