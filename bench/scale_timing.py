@@ -61,41 +61,40 @@ def page_paths(rto, rnd: random.Random, n: int) -> dict[str, tuple[str, list[str
     def pick(seq, i):
         return seq[i % len(seq)] if seq else ""
 
-    learner_search, register_search = [], []
-    for i in range(n):
-        rec = pick(records, i)
-        kind = i % 4
-        learner_search.append(
-            f"/rto/{code}/learners/?"
-            + urlencode(
-                {"usi": rec[1]}
-                if kind == 0
-                else {"q": rnd.choice(FAMILY).title()}
-                if kind in (1, 2)
-                else {"q": f"{rnd.choice(GIVEN)} {rnd.choice(FAMILY)}"[:5].lower()}
-            )
-        )
-        aw = pick(awards, i)
-        search = (
-            {"usi": pick(any_usis, i)}
-            if kind == 0
-            else {"certificate": aw[0]}
-            if kind == 1
-            else {"q": f"{rnd.choice(GIVEN)} {rnd.choice(FAMILY)}"}
-            if kind == 2
-            else {"q": rnd.choice(FAMILY)}
-        )
-        register_search.append(
-            "/department/register/?" + urlencode({"reason": "Scale benchmark", **search})
-        )
+    codes = [r[0] for r in _rows("SELECT code FROM achievements_trainingproduct ORDER BY id")]
+
+    def many(make) -> list[str]:
+        return [make(i) for i in range(n)]
+
+    def register(search: dict) -> str:
+        return "/department/register/?" + urlencode({"reason": "Scale benchmark", **search})
+
+    learners = f"/rto/{code}/learners/?"
     verify = [
         "/api/v1/verify?"
         + urlencode({"certificate_number": aw[0], "family_name": aw[1] if i % 10 else "Wrong"})
         for i, aw in enumerate(awards[:n])
     ]
     return {
-        "RTO learner search": ("rto_admin", learner_search),
-        "register search": ("officer", register_search),
+        "RTO learners: name": (
+            "rto_admin",
+            many(lambda i: learners + urlencode({"q": rnd.choice(FAMILY).title()})),
+        ),
+        "RTO learners: USI": (
+            "rto_admin",
+            many(lambda i: learners + urlencode({"usi": pick(records, i)[1]})),
+        ),
+        "register: name": (
+            "officer",
+            many(lambda i: register({"q": f"{rnd.choice(GIVEN)} {rnd.choice(FAMILY)}"})),
+        ),
+        "register: family": ("officer", many(lambda i: register({"q": rnd.choice(FAMILY)}))),
+        "register: USI": ("officer", many(lambda i: register({"usi": pick(any_usis, i)}))),
+        "register: parchment": (
+            "officer",
+            many(lambda i: register({"certificate": pick(awards, i)[0]})),
+        ),
+        "register: code": ("officer", many(lambda i: register({"code": rnd.choice(codes)}))),
         "learner record": (
             "rto_admin",
             [f"/rto/{code}/learners/{pick(records, i)[0]}/" for i in range(n)],

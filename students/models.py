@@ -132,7 +132,9 @@ class ClientRecord(ClientNatFields, TenantOwnedModel):
             )
         ]
         indexes = [
-            models.Index(fields=["rto", "family_name"]),
+            # One RTO's learner list: its name search (a substring, in either name) reads
+            # the RTO's names from this index alone, not from the wide records.
+            models.Index(fields=["rto", "family_name", "given_names"]),
             models.Index(fields=["rto", "unique_student_identifier"]),
             # The department's register search across every RTO (achievements.selectors.
             # register_search_across_rtos): names by word prefix, the USI case-blind.
