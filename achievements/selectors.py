@@ -282,12 +282,11 @@ def dashboard_register(*, rto, year: int) -> dict:
         if recent_ids
         else []
     )
-    counts = UnitOutcome.objects.filter(rto=rto).aggregate(
-        year=Count("id", filter=Q(activity_end_date__year=year)),
-    )
     return {
         "learners": ClientRecord.objects.filter(rto=rto).count(),
-        "outcomes_year": counts["year"],
+        # the year in the WHERE clause: a range of the (rto, -activity_end_date) index,
+        # not every outcome the RTO ever reported
+        "outcomes_year": UnitOutcome.objects.filter(rto=rto, activity_end_date__year=year).count(),
         "awards": Award.objects.filter(rto=rto).count(),
         "year": year,
         "attention": attention,

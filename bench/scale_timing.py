@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import statistics
 import time
 from urllib.parse import urlencode
@@ -14,8 +15,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.scale import LARGE_TABLE_ROWS, P95_TARGET_MS, log, personas
-
-EXPLAINED_REQUESTS = 3  # requests per page whose queries are captured and EXPLAINed
 
 
 def _rows(sql: str, params=()) -> list[tuple]:
@@ -147,7 +146,9 @@ def check_plans(sqls: list[str], large: dict[str, int]) -> list[tuple[str, str]]
         for table in _seq_scans(plan[0]["Plan"]):
             if table in large:
                 problems.append((table, " ".join(sql.split())[:300]))
-    return problems
+    # one line per query shape (the literals differ from request to request)
+    shapes = {(t, re.sub(r"'[^']*'|\b\d+\b", "?", q)): (t, q) for t, q in problems}
+    return list(shapes.values())
 
 
 def time_pages(users, n: int) -> list[dict]:
@@ -167,20 +168,18 @@ def time_pages(users, n: int) -> list[dict]:
         client = Client(HTTP_HOST="localhost")
         if persona:
             client.force_login(users[persona])
-        statuses = set()
-        with CaptureQueriesContext(connection) as ctx:
-            for path in paths[:EXPLAINED_REQUESTS]:
-                statuses.add(client.get(path).status_code)
-        queries = len(ctx.captured_queries) / max(1, min(EXPLAINED_REQUESTS, len(paths)))
+        statuses = {client.get(paths[0]).status_code}  # warm-up (caches, prepared statements)
         times, db_times = [], []
-        for path in paths:
-            db[0] = 0.0
-            t = time.perf_counter()
-            with connection.execute_wrapper(timed):
-                response = client.get(path)
-            times.append((time.perf_counter() - t) * 1000)
-            db_times.append(db[0] * 1000)
-            statuses.add(response.status_code)
+        with CaptureQueriesContext(connection) as ctx:  # every request's queries, EXPLAINed
+            for path in paths:
+                db[0] = 0.0
+                t = time.perf_counter()
+                with connection.execute_wrapper(timed):
+                    response = client.get(path)
+                times.append((time.perf_counter() - t) * 1000)
+                db_times.append(db[0] * 1000)
+                statuses.add(response.status_code)
+        queries = len(ctx.captured_queries) / max(1, len(paths))
         problems = check_plans([q["sql"] for q in ctx.captured_queries], large)
         row = {
             "page": name,
