@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import Http404
 from django_scopes import scopes_disabled
@@ -97,6 +98,17 @@ def learner_list(
     elif unit or date_from or date_to:
         qs = qs.filter(Exists(outcomes))
     return qs.order_by("family_name", "given_names", "client_identifier", "id")
+
+
+def client_records_page(qs, number, per_page: int = 50):
+    """A page of ``learner_list``: the page's ids in the list's order first — for a name
+    search an index-only walk of ``client_record_rto_names`` however many of the RTO's
+    records it passes — then those records by primary key (a plain walk would read every
+    passed record from the table)."""
+    page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
+    by_pk = ClientRecord.objects.in_bulk(list(page.object_list))
+    page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
+    return page
 
 
 def outcome_counts(*, rto, client_record_ids) -> dict[int, int]:

@@ -132,9 +132,13 @@ class ClientRecord(ClientNatFields, TenantOwnedModel):
             )
         ]
         indexes = [
-            # One RTO's learner list: its name search (a substring, in either name) reads
-            # the RTO's names from this index alone, not from the wide records.
-            models.Index(fields=["rto", "family_name", "given_names"]),
+            # One RTO's learner list: its name search (a substring, in either name) and the
+            # page's ids in the list's order read this index alone, not the wide records.
+            models.Index(
+                fields=["rto", "family_name", "given_names"],
+                include=["client_identifier"],
+                name="client_record_rto_names",
+            ),
             models.Index(fields=["rto", "unique_student_identifier"]),
             # The department's register search across every RTO (achievements.selectors.
             # register_search_across_rtos): names by word prefix, the USI case-blind.
