@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from bench.scale import LARGE_TABLE_ROWS, P95_TARGET_MS, log, personas
 
 
-def _rows(sql: str, params=()) -> list[tuple]:
+def _rows(sql: str, params=None) -> list[tuple]:
     with connection.cursor() as cur:
-        cur.execute(sql, params)
+        cur.execute(sql, params)  # None: the SQL as it is (a LIKE pattern keeps its %)
         return cur.fetchall()
 
 
