@@ -19,6 +19,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from core.models import TenantOwnedModel, new_public_id
@@ -258,7 +259,7 @@ class UnitOutcome(OutcomeNatFields, Provenance, TenantOwnedModel):
     """
 
     # Redeclared from TenantOwnedModel to drop its single-column index (every query that
-    # filters on the RTO has an index that starts with it, below) and its per-row
+    # filters on the RTO has an index on it, below) and its per-row
     # constraint (checked per statement: ``register_reference_triggers``).
     rto = models.ForeignKey(
         "rtos.Rto", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
@@ -297,8 +298,11 @@ class UnitOutcome(OutcomeNatFields, Provenance, TenantOwnedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["rto", "subject_identifier"]),
-            models.Index(fields=["rto", "program_identifier"]),
+            # Code first: they serve one RTO's outcomes in a unit / qualification and the
+            # department's search for a code across every RTO; queries by RTO alone have
+            # (rto, -activity_end_date).
+            models.Index(fields=["subject_identifier", "rto"]),
+            models.Index(fields=["program_identifier", "rto"]),
             models.Index(fields=["rto", "-activity_end_date"]),
         ]
         triggers = [
@@ -381,6 +385,10 @@ class Award(AwardNatFields, Provenance, TenantOwnedModel):
         indexes = [
             models.Index(fields=["rto", "program_identifier"]),
             models.Index(fields=["certificate_number"]),
+            # the department's register search, every RTO: by parchment number (case-blind)
+            # and by qualification code
+            models.Index(Upper("certificate_number"), name="award_certificate_upper"),
+            models.Index(fields=["program_identifier"], name="award_program"),
         ]
         triggers = [
             pgtrigger.Protect(name="award_no_delete", operation=pgtrigger.Delete),

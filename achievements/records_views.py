@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,7 +44,7 @@ def learner_list(request, rto_code):
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return _learner_list_download(request, qs, filters, fmt)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = selectors.client_records_page(qs, request.GET.get("page"))
     counts = selectors.outcome_counts(rto=request.rto, client_record_ids=[c.pk for c in page])
     rows = [(cr, counts.get(cr.pk, 0)) for cr in page]
     query = request.GET.copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import Http404
 from django_scopes import scopes_disabled
@@ -97,6 +98,17 @@ def learner_list(
     elif unit or date_from or date_to:
         qs = qs.filter(Exists(outcomes))
     return qs.order_by("family_name", "given_names", "client_identifier", "id")
+
+
+def client_records_page(qs, number, per_page: int = 50):
+    """A page of ``learner_list``: the page's ids in the list's order first — for a name
+    search an index-only walk of ``client_record_rto_names`` however many of the RTO's
+    records it passes — then those records by primary key (a plain walk would read every
+    passed record from the table)."""
+    page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
+    by_pk = ClientRecord.objects.in_bulk(list(page.object_list))
+    page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
+    return page
 
 
 def outcome_counts(*, rto, client_record_ids) -> dict[int, int]:
@@ -282,12 +294,11 @@ def dashboard_register(*, rto, year: int) -> dict:
         if recent_ids
         else []
     )
-    counts = UnitOutcome.objects.filter(rto=rto).aggregate(
-        year=Count("id", filter=Q(activity_end_date__year=year)),
-    )
     return {
         "learners": ClientRecord.objects.filter(rto=rto).count(),
-        "outcomes_year": counts["year"],
+        # the year in the WHERE clause: a range of the (rto, -activity_end_date) index,
+        # not every outcome the RTO ever reported
+        "outcomes_year": UnitOutcome.objects.filter(rto=rto, activity_end_date__year=year).count(),
         "awards": Award.objects.filter(rto=rto).count(),
         "year": year,
         "attention": attention,
@@ -304,6 +315,13 @@ def register_search_across_rtos(
     """Cross-RTO search for the department register page; ``code`` finds learners with an
     award of that qualification or an outcome in that unit (or under that qualification).
 
+    Each word of ``q`` must begin the family name or the given names (case-blind): over
+    the national register (millions of client records) a prefix is an index range
+    (``client_record_family_prefix`` / ``_given_prefix``), where a substring match would
+    read every record (PostgreSQL's own btree cannot serve ``%word%``, and the trigram
+    extension is not part of every server the portal runs on). One RTO's learner list
+    (``learner_list``) still matches anywhere in the name: it reads one RTO's records.
+
     Reads every RTO's client records on purpose (``scopes_disabled``): the caller has
     already recorded the officer's reason in the audit log.
     """
@@ -312,7 +330,7 @@ def register_search_across_rtos(
         qs = ClientRecord.objects.select_related("rto", "learner")
         if q:
             for word in q.split()[:4]:
-                qs = qs.filter(Q(family_name__icontains=word) | Q(given_names__icontains=word))
+                qs = qs.filter(Q(family_name__istartswith=word) | Q(given_names__istartswith=word))
         if usi:
             qs = qs.filter(unique_student_identifier__iexact=usi.strip())
         if certificate:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
@@ -68,15 +69,37 @@ def lines_at_risk(*, today: dt.date, rto=None, limit: int = 5000):
     return lines
 
 
+#: How long the department overview's reporting figures are reused (seconds).
+OVERVIEW_CACHE_SECONDS = 600
+
+
 def reporting_overview(*, today: dt.date) -> dict:
     """Department overview: lines at risk (window closing within ``AT_RISK_DAYS``) and
-    overdue (closed), across every PQS. One query."""
+    overdue (closed), across every PQS, as of at most ``OVERVIEW_CACHE_SECONDS`` ago.
+
+    A pre-aggregate, not a count per page view: the count reads every lodged continuing
+    line of the whole claim history and looks up a final outcome for each (an anti-join
+    over the national claim line table, seconds at national size), too slow for a page
+    that every officer opens. The figures change only when a final outcome is lodged or
+    a day passes, so they are kept in the cache per day for ten minutes; the daily
+    reminder run (``reminders_run``) refreshes them. One query when not cached."""
+    key = f"pqs:reporting-overview:{today.isoformat()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = reporting_overview_refresh(today=today)
+    return figures
+
+
+def reporting_overview_refresh(*, today: dt.date) -> dict:
+    """Count the department overview's reporting figures now and keep them (see above)."""
     closed_before = today - dt.timedelta(days=REPORTING_WINDOW_DAYS)
     with scopes_disabled():
-        return _at_risk(today).aggregate(
+        figures = _at_risk(today).aggregate(
             at_risk=Count("pk", filter=Q(activity_end_date__gte=closed_before)),
             overdue=Count("pk", filter=Q(activity_end_date__lt=closed_before)),
         )
+    cache.set(f"pqs:reporting-overview:{today.isoformat()}", figures, OVERVIEW_CACHE_SECONDS)
+    return figures
 
 
 def reminders_record(*, today: dt.date) -> int:
@@ -145,4 +168,6 @@ def _mail(due: list[ReportingReminder]) -> None:
 
 def reminders_run(*, today: dt.date | None = None) -> tuple[int, int]:
     today = today or timezone.localdate()
-    return reminders_record(today=today), reminders_send()
+    recorded, sent = reminders_record(today=today), reminders_send()
+    reporting_overview_refresh(today=today)
+    return recorded, sent

@@ -12,7 +12,9 @@ from __future__ import annotations
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
+from django.db.models.functions import Upper
 
 from core.models import TenantOwnedModel, new_public_id
 
@@ -130,8 +132,25 @@ class ClientRecord(ClientNatFields, TenantOwnedModel):
             )
         ]
         indexes = [
-            models.Index(fields=["rto", "family_name"]),
+            # One RTO's learner list: its name search (a substring, in either name) and the
+            # page's ids in the list's order read this index alone, not the wide records.
+            models.Index(
+                fields=["rto", "family_name", "given_names"],
+                include=["client_identifier"],
+                name="client_record_rto_names",
+            ),
             models.Index(fields=["rto", "unique_student_identifier"]),
+            # The department's register search across every RTO (achievements.selectors.
+            # register_search_across_rtos): names by word prefix, the USI case-blind.
+            models.Index(
+                OpClass(Upper("family_name"), name="text_pattern_ops"),
+                name="client_record_family_prefix",
+            ),
+            models.Index(
+                OpClass(Upper("given_names"), name="text_pattern_ops"),
+                name="client_record_given_prefix",
+            ),
+            models.Index(Upper("unique_student_identifier"), name="client_record_usi_upper"),
         ]
         triggers = [pgtrigger.Protect(name="client_record_no_delete", operation=pgtrigger.Delete)]
 

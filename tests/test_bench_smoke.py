@@ -17,10 +17,15 @@ PAYMENT_SMOKE = [
     *("--runs", "1", "--workers", "1"),
 ]
 CLAIM_SMOKE = ["--lines", "3000", "--pqss", "3", "--contracts", "300"]
+SCALE_SMOKE = [
+    *("--database", "cqr_scale_smoke", "--scale", "0.0005", "--requests", "5"),
+    *("--ingest-rows", "2000", "--idle-seconds", "2", "--connections", "2"),
+]
 SMOKE = {
     "claim_ingest": (["bench/claim_ingest.py", *CLAIM_SMOKE], "Ratio claim / register:"),
     "register_ingest": (["bench/register_ingest.py", "--rows", "3000"], "Ratio to baseline:"),
     "payment_batch": (["bench/payment_batch.py", *PAYMENT_SMOKE], "ratio:"),
+    "scale": (["bench/scale.py", *SCALE_SMOKE], "during the commit"),
 }
 
 

@@ -26,7 +26,12 @@ class RegisterSearchForm(forms.Form):
         max_length=300,
         help_text="Required and recorded in the audit log with your name and the search.",
     )
-    q = forms.CharField(label="Learner name", required=False, max_length=100)
+    q = forms.CharField(
+        label="Learner name",
+        required=False,
+        max_length=100,
+        help_text="Each word finds names that begin with it ('smi' finds Smith).",
+    )
     usi = forms.CharField(label="USI", required=False, max_length=10)
     certificate = forms.CharField(label="Parchment number", required=False, max_length=25)
     code = forms.CharField(

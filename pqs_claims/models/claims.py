@@ -202,6 +202,19 @@ class ClaimLine(TenantOwnedModel):
                 name="claim_line_supersedes",
                 condition=Q(supersedes__isnull=False),
             ),
+            # The reporting deadlines (pqs_claims.reminders, deadlines): lodged continuing
+            # lines by activity end date, a small part of the table.
+            models.Index(
+                fields=["activity_end_date"],
+                name="claim_line_continuing",
+                condition=Q(status="lodged", outcome__in=["70", "85"]),
+            ),
+            # Lines waiting for a batch (selectors.claims_waiting): lodged after a cut-off.
+            models.Index(
+                fields=["lodged_at"],
+                name="claim_line_lodged_at",
+                condition=Q(lodged_at__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["public_id"], name="claim_line_public_id"),

@@ -325,6 +325,31 @@ def test_department_register_search_requires_reason_and_is_audited(world, client
     assert client_for("staff_a").get(url, {"q": "smith", "reason": "x"}).status_code == 404
 
 
+def test_department_register_search_matches_names_by_word_prefix(world, client_for):
+    """Across every RTO a name word must begin the family or given names (an index range
+    over the national register); one RTO's own list still matches anywhere in the name."""
+    _cr(world.rto_a, "C001", "Smith", usi=USI)
+    _cr(world.rto_b, "B001", "Goldsmith")
+    c = client_for("officer")
+    url = reverse("register:search")
+
+    def found(q):
+        r = c.get(url, {"q": q, "reason": "Complaint 42"})
+        assert r.status_code == 200
+        return sorted(cr.family_name for cr in r.context["results"])
+
+    assert found("smi") == ["Smith"]
+    assert found("SMITH") == ["Smith"]
+    assert found("gold") == ["Goldsmith"]
+    assert found("mith") == []  # not a prefix of either name
+    assert found(USI.lower()) == [] and found("zzz") == []
+    r = c.get(url, {"usi": USI.lower(), "reason": "Complaint 42"})
+    assert [cr.family_name for cr in r.context["results"]] == ["Smith"]  # USI case-blind
+    learners = reverse("achievements:learner_list", kwargs={"rto_code": world.rto_b.code})
+    r = client_for("staff_b").get(learners, {"q": "smith"})
+    assert [cr.family_name for cr in r.context["page"]] == ["Goldsmith"]
+
+
 def test_training_products_page(world, client_for, products):
     c = client_for("officer")
     url = reverse("register:training_products")

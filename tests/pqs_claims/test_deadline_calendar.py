@@ -125,3 +125,19 @@ def test_rto_dashboard_and_department_overview_show_the_calendar(pqs):
     table = _calendar_table(officer.get("/department/").content.decode())
     cell = re.search(r'<td aria-current="date".*?</td>', table, re.S).group(0)
     assert "RTO 90001: 1" in cell and "C9" not in cell
+
+
+def test_the_department_windows_are_kept_for_the_day_an_rto_s_are_not(pqs):
+    """Every PQS's windows (an index probe per continuing line of the month) come from the
+    cache for ten minutes; an RTO's own are read each time."""
+    ninety = dt.timedelta(days=90)
+    _lines(pqs.rto1, [("L1", "UNIT1", "70", dt.date(2026, 12, 10) - ninety)])
+    assert _day(deadline_calendar(today=DEC), dt.date(2026, 12, 10))["events"]
+    _lines(pqs.rto2, [("M1", "UNITX", "70", dt.date(2026, 12, 11) - ninety)])
+    with CaptureQueriesContext(connection) as ctx:
+        every = deadline_calendar(today=DEC)
+    assert not _day(every, dt.date(2026, 12, 11))["events"]  # as counted before
+    assert not any("pqs_claims_claimline" in q["sql"] for q in ctx.captured_queries)
+    assert _day(deadline_calendar(today=DEC, rto=pqs.rto2), dt.date(2026, 12, 11))["events"]
+    tomorrow = deadline_calendar(today=DEC + dt.timedelta(days=1))
+    assert _day(tomorrow, dt.date(2026, 12, 11))["events"]

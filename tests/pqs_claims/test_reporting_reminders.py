@@ -99,6 +99,25 @@ def test_a_worker_that_died_before_sending_leaves_them_for_the_next_run(lines, m
     assert len(mail.outbox) == 1
 
 
+def test_overview_figures_are_kept_until_refreshed(lines, django_assert_num_queries):
+    """The department overview reuses the day's figures (a count over the whole claim
+    history); a lodged final outcome shows after the reminder run refreshes them."""
+    assert reporting_overview(today=TODAY) == {"at_risk": 1, "overdue": 1}
+    soon = lines["soon"]
+    with scopes_disabled():  # the final outcome of the line at risk is lodged
+        ClaimLine.objects.create(
+            rto=soon.rto, submission=soon.submission, line_number=99, client_identifier="L1",
+            learner_key=soon.learner_key, subject_identifier="UNIT1", outcome="20",
+            activity_end_date=TODAY, status="lodged", lodged_at=soon.lodged_at,
+        )  # fmt: skip
+    with django_assert_num_queries(0):
+        assert reporting_overview(today=TODAY) == {"at_risk": 1, "overdue": 1}
+    tomorrow = TODAY + dt.timedelta(days=1)
+    assert reporting_overview(today=tomorrow) == {"at_risk": 0, "overdue": 1}
+    reminders_run(today=TODAY)
+    assert reporting_overview(today=TODAY) == {"at_risk": 0, "overdue": 1}
+
+
 def test_task_and_pages_show_the_deadlines(lines, world, client_for, monkeypatch):
     import pqs_claims.reminders as reminders
 
