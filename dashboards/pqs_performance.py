@@ -12,7 +12,8 @@ own records:
 * **Months lodged by the cut-off** — of the months in which the PQS held an approval, the
   share in which it lodged a claim after the previous month's cut-off and by this month's
   (23:59 Brisbane on the last business day, §5). A claim lodged after a cut-off counts for
-  the next month, so the month it missed stays unlodged.
+  the next month, so the month it missed stays unlodged; the current month counts once
+  its cut-off has passed (or as soon as a claim is lodged in it).
 * **Data validity** — of the claim lines a PQS reported for the first time (the first
   lodged claim holding a line with that client, unit, program and contract), the share that
   was error free then (the lodgement lodged it; §2). A line with an error that a later claim
@@ -88,23 +89,24 @@ program AS (  -- each PQS's program: that of its latest approval
     FROM pqs_claims_pqsapproval a JOIN pqs_claims_fundingprogram p ON p.id = a.program_id
     ORDER BY a.rto_id, a.valid_from DESC, a.id DESC
 ),
-parts (rto_id, month, approved, claims, reported, on_time, first_lines, first_valid,
+parts (rto_id, month, approved, due, claims, reported, on_time, first_lines, first_valid,
        commenced, completed, cancelled, paid) AS (
-    -- the months a PQS held an approval
-    SELECT DISTINCT a.rto_id, m.month, true, 0, 0, 0, 0, 0, 0, 0, 0, 0::numeric
+    -- the months a PQS held an approval (due: the month's cut-off has passed)
+    SELECT DISTINCT a.rto_id, m.month, true, m.cutoff < %(now)s, 0, 0, 0, 0, 0, 0, 0, 0,
+           0::numeric
     FROM pqs_claims_pqsapproval a
     JOIN months m ON a.valid_from < m.month + interval '1 month'
                  AND (a.valid_to IS NULL OR a.valid_to >= m.month)
     UNION ALL
     -- claims lodged in each month's window (by its cut-off)
-    SELECT s.rto_id, m.month, false, count(*), 0, 0, 0, 0, 0, 0, 0, 0
+    SELECT s.rto_id, m.month, false, false, count(*), 0, 0, 0, 0, 0, 0, 0, 0
     FROM pqs_claims_claimsubmission s
     JOIN months m ON s.lodged_at > m.opens AND s.lodged_at <= m.cutoff
     WHERE s.status = 'lodged'
     GROUP BY s.rto_id, m.month
     UNION ALL
     -- reporting timeliness: current final outcomes by the month of their report date
-    SELECT c.rto_id, date_trunc('month', c.first_lodged_on)::date, false, 0, count(*),
+    SELECT c.rto_id, date_trunc('month', c.first_lodged_on)::date, false, false, 0, count(*),
            count(*) FILTER (WHERE c.first_lodged_on - c.activity_end_date
                                   <= coalesce(p.lag, 90)), 0, 0, 0, 0, 0, 0
     FROM pqs_claims_claimline c LEFT JOIN program p ON p.rto_id = c.rto_id
@@ -114,7 +116,7 @@ parts (rto_id, month, approved, claims, reported, on_time, first_lines, first_va
     UNION ALL
     -- data validity: each line's first lodged claim, error free when it was lodged
     SELECT f.rto_id, date_trunc('month', f.lodged_at AT TIME ZONE 'Australia/Brisbane')::date,
-           false, 0, 0, 0, count(*), count(*) FILTER (WHERE f.ok), 0, 0, 0, 0
+           false, false, 0, 0, 0, count(*), count(*) FILTER (WHERE f.ok), 0, 0, 0, 0
     FROM (
         SELECT DISTINCT ON (c.rto_id, c.client_identifier, c.subject_identifier,
                             c.program_identifier, c.training_contract_identifier)
@@ -128,14 +130,14 @@ parts (rto_id, month, approved, claims, reported, on_time, first_lines, first_va
     GROUP BY 1, 2
     UNION ALL
     -- completions: contracts by their SRTO and commencement month
-    SELECT r.id, date_trunc('month', t.commencement_date)::date, false, 0, 0, 0, 0, 0,
+    SELECT r.id, date_trunc('month', t.commencement_date)::date, false, false, 0, 0, 0, 0, 0,
            count(*), count(*) FILTER (WHERE t.status = 'completed'),
            count(*) FILTER (WHERE t.status = 'cancelled'), 0
     FROM pqs_claims_trainingcontract t JOIN rtos_rto r ON r.code = t.srto_code
     GROUP BY 1, 2
     UNION ALL
     -- payments: approved batches, by batch month (a chunk's total is its paid amount)
-    SELECT ch.rto_id, to_date(b.period, 'YYYY-MM'), false, 0, 0, 0, 0, 0, 0, 0, 0,
+    SELECT ch.rto_id, to_date(b.period, 'YYYY-MM'), false, false, 0, 0, 0, 0, 0, 0, 0, 0,
            sum(ch.total_amount)
     FROM pqs_claims_paymentbatchchunk ch JOIN pqs_claims_paymentbatch b ON b.id = ch.batch_id
     WHERE b.status IN {tuple(FROZEN_BATCH_STATUSES)}
@@ -144,9 +146,9 @@ parts (rto_id, month, approved, claims, reported, on_time, first_lines, first_va
 INSERT INTO dashboards_pqsmonth (rto_id, month, approved, claims_lodged, outcomes_reported,
     outcomes_on_time, first_lines, first_lines_valid, commenced, completed, cancelled,
     paid_amount, refreshed_at)
-SELECT rto_id, month, bool_or(approved), sum(claims), sum(reported), sum(on_time),
-       sum(first_lines), sum(first_valid), sum(commenced), sum(completed), sum(cancelled),
-       sum(paid), %(now)s
+SELECT rto_id, month, bool_or(approved) AND (bool_or(due) OR sum(claims) > 0), sum(claims),
+       sum(reported), sum(on_time), sum(first_lines), sum(first_valid), sum(commenced),
+       sum(completed), sum(cancelled), sum(paid), %(now)s
 FROM parts
 WHERE month <= %(last)s
 GROUP BY rto_id, month
@@ -172,10 +174,12 @@ def claim_windows(first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.datet
     return out
 
 
-def pqs_performance_refresh(*, today: dt.date | None = None) -> int:
+def pqs_performance_refresh(*, now: dt.datetime | None = None) -> int:
     """Rebuild every ``PqsMonth`` row in one transaction (:data:`REFRESH_SQL`) and return
-    how many there are. Months from the oldest record to the current month (Brisbane)."""
-    today = today or timezone.localtime(timezone.now(), BRISBANE).date()
+    how many there are. Months from the oldest record to the current month (Brisbane); a
+    month counts as approved once its cut-off has passed (or a claim was lodged in it)."""
+    now = now or timezone.now()
+    today = timezone.localtime(now, BRISBANE).date()
     last = today.replace(day=1)
     with connection.cursor() as cur:
         cur.execute(
@@ -194,7 +198,7 @@ def pqs_performance_refresh(*, today: dt.date | None = None) -> int:
                 "opens": [w[1] for w in windows],
                 "cutoffs": [w[2] for w in windows],
                 "last": last,
-                "now": timezone.now(),
+                "now": now,
             },
         )
         return cur.rowcount
@@ -380,12 +384,12 @@ def program_thresholds(rto=None) -> dict[str, Decimal]:
 
 #: The ranking's orders: key → (label, sort key of a ``Figures``).
 SORTS = {
-    "flags": "Most KPIs below threshold first",
-    "timeliness": "Reporting timeliness, lowest first",
-    "lodged": "Months lodged by the cut-off, lowest first",
-    "validity": "Data validity, lowest first",
-    "completion": "Completion rate, lowest first",
-    "paid": "Paid, highest first",
+    "flags": "most KPIs below a threshold first",
+    "timeliness": "reporting timeliness, lowest first",
+    "lodged": "months lodged by the cut-off, lowest first",
+    "validity": "data validity, lowest first",
+    "completion": "completion rate, lowest first",
+    "paid": "paid, highest first",
 }
 
 

@@ -95,7 +95,7 @@ def at(day: dt.date, hour=10, minute=0, second=0) -> dt.datetime:
 
 
 def year_figures(rto) -> perf.Figures:
-    perf.pqs_performance_refresh(today=TODAY)
+    perf.pqs_performance_refresh(now=at(TODAY))
     return next(f for f in perf.yearly(rto=rto) if f.label == "2025–26")
 
 
@@ -142,7 +142,7 @@ def test_month_lodged_only_by_its_cutoff(pqs, lodged, january, february):
     with scopes_disabled():
         claim(pqs, lodged)
         claim(pqs, None)  # validated, never lodged: no month
-        perf.pqs_performance_refresh(today=TODAY)
+        perf.pqs_performance_refresh(now=at(TODAY))
         months = {f.label: f for f in perf.monthly(year=FY, rto=pqs)}
     assert months["01/2026"].lodged_months == january
     assert months["02/2026"].lodged_months == february
@@ -155,8 +155,18 @@ def test_months_lodged_count_only_approved_months(world):
         approve(world.rto_a, program(), valid_from=dt.date(2026, 3, 1))
         claim(world.rto_a, at(dt.date(2026, 3, 10)))
         f = year_figures(world.rto_a)
-    # March to June approved (to the current month), one of them lodged
-    assert (f.approved, f.lodged_months, f.lodged) == (4, 1, Decimal("25.0"))
+    # March to May approved and due; June's cut-off (30/06) has not passed yet
+    assert (f.approved, f.lodged_months, f.lodged) == (3, 1, Decimal("33.3"))
+
+
+def test_current_month_counts_once_lodged_or_past_its_cutoff(world):
+    with scopes_disabled():
+        approve(world.rto_a, program(), valid_from=dt.date(2026, 6, 1))
+        before = year_figures(world.rto_a)
+        claim(world.rto_a, at(dt.date(2026, 6, 10)))
+        lodged = year_figures(world.rto_a)
+    assert (before.approved, before.lodged) == (0, None)
+    assert (lodged.approved, lodged.lodged_months) == (1, 1)
 
 
 # ----------------------------------------------------------------- data validity
@@ -235,7 +245,7 @@ def test_payments_count_approved_batches_only(world, pqs):
                 PaymentBatch.objects.filter(pk=batch.pk).update(
                     status="approved", approved_by=world.officer
                 )
-        perf.pqs_performance_refresh(today=TODAY)
+        perf.pqs_performance_refresh(now=at(TODAY))
         months = {f.label: f for f in perf.monthly(year=FY, rto=pqs)}
     assert months["09/2025"].paid_amount == Decimal("1250.50")
     assert months["10/2025"].paid_amount == Decimal("0.00")
@@ -251,7 +261,7 @@ def test_ranking_flags_each_pqs_against_its_own_programs_thresholds(world):
             sub = claim(rto, at(dt.date(2025, 10, 1)))
             line(sub, 1, end=end, reported=end + dt.timedelta(days=10))
             line(sub, 2, unit="UNIT2", end=end, reported=end + dt.timedelta(days=100))
-        perf.pqs_performance_refresh(today=TODAY)
+        perf.pqs_performance_refresh(now=at(TODAY))
         ranked = perf.ranking(year=FY)
     by_code = {f.rto["code"]: f for f in ranked}
     assert by_code[world.rto_a.code].timeliness == Decimal("50.0")
@@ -312,7 +322,7 @@ def test_rto_page_shows_charts_with_their_tables(world, client_for, pqs):
     assert page.count("<details>") == 5
     assert '<title id="rto-timeliness-t">Reporting timeliness by month</title>' in page
     assert "below it: 12/25" in page  # the late month named in the chart's desc
-    assert "0.0% <small>(0 of 1)</small>" in page
+    assert "0.0%<br><small>0 of 1</small>" in page
     assert str(year) in page
 
 
@@ -375,7 +385,7 @@ def test_chart_names_the_periods_below_its_threshold():
     svg = bar_chart(
         "c", "T", ["a", "b", "c"], [Decimal("96"), Decimal("94.9"), None], threshold=Decimal("95")
     )
-    assert 'role="img"' in svg and 'aria-labelledby="c-t c-d"' in svg
+    assert 'role="img"' in svg and 'aria-labelledby="c-t" aria-describedby="c-d"' in svg
     assert "below it: b." in svg and "below it: a" not in svg
     assert svg.count("<rect") == 2  # nothing drawn for the month with nothing measured
 
