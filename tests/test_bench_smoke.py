@@ -21,6 +21,13 @@ SMOKE = {
     "claim_ingest": (["bench/claim_ingest.py", *CLAIM_SMOKE], "Ratio claim / register:"),
     "register_ingest": (["bench/register_ingest.py", "--rows", "3000"], "Ratio to baseline:"),
     "payment_batch": (["bench/payment_batch.py", *PAYMENT_SMOKE], "ratio:"),
+    "pqs_performance": (
+        [
+            *("bench/pqs_performance.py", "--lines", "20000", "--pqss", "10", "--runs", "1"),
+            *("--db", "cqr_bench_kpi_smoke"),
+        ],
+        "department:",
+    ),
 }
 
 
