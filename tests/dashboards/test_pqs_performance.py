@@ -16,8 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 from openpyxl import load_workbook
 
+from core.demo import demo_loaders
 from dashboards import pqs_performance as perf
 from dashboards.charts import bar_chart
+from dashboards.demo import load_pqs_performance
+from pqs_claims.demo import load_payments
 from pqs_claims.models import (
     ClaimLine,
     ClaimSubmission,
@@ -27,7 +30,9 @@ from pqs_claims.models import (
     PqsApproval,
     TrainingContract,
 )
+from reference.demo import load_payment_reference
 from reference.kinds.payments import IMPORTERS, ReferenceRowError
+from rtos.demo import load_rtos
 from tests.factories import make_rto
 
 pytestmark = pytest.mark.django_db
@@ -411,3 +416,17 @@ def test_thresholds_import_as_funding_program_parameters(world):
     assert p.kpi_timeliness_min == Decimal("95.00")  # a column left out keeps its default
     with pytest.raises(ReferenceRowError, match="at most 100"), scopes_disabled():
         IMPORTERS["funding-programs"]([_program_row(kpi_validity_min="101")], actor=None)
+
+
+def test_demo_shows_the_demo_claims_figures():
+    order = demo_loaders()
+    assert order.index("pqs_claims.demo.load_payments") < order.index(
+        "dashboards.demo.load_pqs_performance"
+    )
+    load_rtos(io.StringIO())
+    with scopes_disabled():
+        load_payment_reference(io.StringIO())
+        load_payments(io.StringIO())
+        load_pqs_performance(io.StringIO())
+        figures = perf.yearly()
+    assert sum(f.first_lines for f in figures) == 5  # the demo's lodged lines, first time
