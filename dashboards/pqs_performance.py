@@ -189,6 +189,9 @@ def pqs_performance_refresh(*, now: dt.datetime | None = None) -> int:
         oldest = cur.fetchone()[0] or last
     windows = claim_windows(min(oldest.replace(day=1), last), last)
     with transaction.atomic(), connection.cursor() as cur:
+        # one refresh at a time (a slow one overlapping the next hour's): the second waits,
+        # then rebuilds from the first's result instead of colliding on its rows
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('dashboards.pqs_performance'))")
         cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute("DELETE FROM dashboards_pqsmonth")
         cur.execute(
