@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from core.decorators import department_required, rto_perm_required
 from core.spreadsheets import csv_text, xlsx_bytes
@@ -210,6 +211,9 @@ def department_performance(request):
     for f in (*months, *by_year):
         f.flag(thresholds)
     ranked = perf.ranking(year=year, sort=sort)
+    detail = reverse("department:rto_detail", kwargs={"code": "0"})[:-2]  # one reverse, not 400
+    for f in ranked:
+        f.rto["url"] = f"{detail}{f.rto['code']}/"
     kind = request.GET.get("download")
     if kind in DOWNLOADS and not error:
         return _download(

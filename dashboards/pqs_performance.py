@@ -74,6 +74,12 @@ KPIS = (
     ("completion", "Completion rate", "kpi_completion_min"),
 )
 KPI_LABELS = {key: label for key, label, _f in KPIS}
+FLAG_LABELS = {
+    "timeliness": "Timeliness",
+    "lodged": "Months lodged",
+    "validity": "Data validity",
+    "completion": "Completion",
+}
 
 # ----------------------------------------------------------------- the refresh
 
@@ -278,6 +284,20 @@ class Figures:
 
     def kpi(self, key: str):
         return getattr(self, key)
+
+    @property
+    def cells(self) -> list[tuple]:
+        """(percent, part, whole) of the four KPIs in :data:`KPIS` order (the tables)."""
+        return [
+            (self.timeliness, self.outcomes_on_time, self.outcomes_reported),
+            (self.lodged, self.lodged_months, self.approved),
+            (self.validity, self.first_lines_valid, self.first_lines),
+            (self.completion, self.completed, self.completed + self.cancelled),
+        ]
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [FLAG_LABELS[key] for key in self.flags]
 
     def flag(self, thresholds: dict[str, Decimal]) -> Figures:
         """Name each KPI below its threshold (a KPI with nothing measured is not)."""

@@ -313,6 +313,7 @@ def test_pages_cost_a_fixed_number_of_queries(world, client_for, django_assert_m
         assert staff.get(own).status_code == 200
     assert len(few_dept) <= 20 and len(few_own) <= 20
     assert "of 14 PQSs</strong>" in page  # 14 PQSs ranked
+    assert page.count('<a href="/department/rtos/9') == 14  # each to its registry page
 
 
 # ----------------------------------------------------------------- pages, downloads, bad input
