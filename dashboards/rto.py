@@ -14,7 +14,7 @@ from pqs_claims.selectors import rto_claim_deadline
 from rtos.models import Perm
 
 
-def dashboard_context(rto) -> dict:
+def dashboard_context(rto, *, can_claim: bool = False) -> dict:
     register = dashboard_register(rto=rto, year=timezone.localdate().year)
     panels = [{"template": "achievements/_dashboard_panel.html", "register": register}]
     deadline = rto_claim_deadline(rto=rto, now=timezone.now())
@@ -28,6 +28,8 @@ def dashboard_context(rto) -> dict:
                 "calendar": deadline_calendar(today=today, rto=rto),
             }
         )
+        if can_claim:  # its PQS performance page (the claims permission)
+            panels.append({"template": "dashboards/_performance_panel.html"})
     return {
         "recent_activity": AuditEvent.objects.filter(rto=rto)
         .exclude(action__in=("officer.rto_access", "api_token.used"))  # per request: noise
@@ -38,4 +40,7 @@ def dashboard_context(rto) -> dict:
 
 @rto_perm_required(Perm.VIEW)
 def dashboard(request, rto_code):
-    return render(request, "rtos/dashboard.html", dashboard_context(request.rto))
+    can_claim = request.rto_access.has(Perm.PREPARE_CLAIMS)
+    return render(
+        request, "rtos/dashboard.html", dashboard_context(request.rto, can_claim=can_claim)
+    )

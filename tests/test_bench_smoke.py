@@ -26,6 +26,13 @@ SMOKE = {
     "register_ingest": (["bench/register_ingest.py", "--rows", "3000"], "Ratio to baseline:"),
     "payment_batch": (["bench/payment_batch.py", *PAYMENT_SMOKE], "ratio:"),
     "scale": (["bench/scale.py", *SCALE_SMOKE], "during the commit"),
+    "pqs_performance": (
+        [
+            *("bench/pqs_performance.py", "--lines", "20000", "--pqss", "10", "--runs", "1"),
+            *("--db", "cqr_bench_kpi_smoke"),
+        ],
+        "department:",
+    ),
 }
 
 

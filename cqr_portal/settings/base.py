@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "guide",
     "verification",
     "api",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -262,10 +263,17 @@ CELERY_TASK_ROUTES = {
     "pqs_claims.*": {"queue": "payments"},
     "documents.*": {"queue": "pdf"},
     "core.reference_*": {"queue": "default"},  # reference.tasks: preview / apply / sweep
+    "dashboards.*": {"queue": "default"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Every periodic task, in one place (run exactly one beat).
 CELERY_BEAT_SCHEDULE = {
+    # Rebuild the PQS performance figures the two performance pages read
+    # (dashboards.pqs_performance: one set-based statement over the claim tables).
+    "dashboards-pqs-performance": {
+        "task": "dashboards.pqs_performance_refresh",
+        "schedule": crontab(minute=15),
+    },
     # E-mail PQSs about continuing outcomes whose 90-day reporting window is closing
     # (pqs_claims.reminders; once per line and threshold, by a database constraint).
     "pqs-claims-reporting-reminders": {

@@ -33,6 +33,37 @@ class FundingProgram(models.Model):
     outcome_factors = models.JSONField(default=dict)
     ct_counts_to_max = models.BooleanField(default=True)
     ppg_uses_ppg_price = models.BooleanField(default=True)
+    # PQS performance thresholds (the policy's Appendix 1 KPIs; the list itself is not
+    # public: funding-register-verification.md assumption K1): a PQS whose figure for a
+    # financial year is below one is flagged on the department's PQS performance page.
+    kpi_timeliness_min = models.DecimalField(
+        "minimum reporting timeliness %",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("95.00"),
+        help_text="Share of final outcomes reported within the report lag.",
+    )
+    kpi_lodged_months_min = models.DecimalField(
+        "minimum months lodged by the cut-off %",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("100.00"),
+        help_text="Share of the approved months with a claim lodged by the month's cut-off.",
+    )
+    kpi_validity_min = models.DecimalField(
+        "minimum data validity %",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("90.00"),
+        help_text="Share of lines error free at their first lodgement.",
+    )
+    kpi_completion_min = models.DecimalField(
+        "minimum completion rate %",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50.00"),
+        help_text="Share of a commencing cohort's ended contracts that ended completed.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -44,10 +44,33 @@ def import_funding_programs(rows, *, actor=None) -> dict:
                     "outcome_factors": parse_outcome_factors(r.get("outcome_factors", ""), n),
                     "ct_counts_to_max": _bool(r.get("ct_counts_to_max", "true"), n, "ct"),
                     "ppg_uses_ppg_price": _bool(r.get("ppg_uses_ppg_price", "true"), n, "ppg"),
+                    **_kpi_thresholds(r, n),
                 },
             )
         )
     return _apply("funding-programs", actor, parsed)
+
+
+def _kpi_thresholds(r: dict, n: int) -> dict:
+    """The PQS performance thresholds (percentages 0-100; the model's defaults when a
+    column is absent or blank)."""
+    out = {}
+    for name in KPI_THRESHOLDS:
+        value = _decimal(r.get(name), n, name, required=False)
+        if value is None:
+            value = FundingProgram._meta.get_field(name).default
+        if value > 100:
+            raise ReferenceRowError(n, f"{name} is a percentage: at most 100.")
+        out[name] = value
+    return out
+
+
+KPI_THRESHOLDS = (
+    "kpi_timeliness_min",
+    "kpi_lodged_months_min",
+    "kpi_validity_min",
+    "kpi_completion_min",
+)
 
 
 @_register("price-list")

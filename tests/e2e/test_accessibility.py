@@ -25,6 +25,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from tests.achievements.helpers import load_products, nat_set, upload, zip_bytes
+from tests.dashboards.seed import seed_performance
 from tests.e2e.conftest import accessibility_problems, sign_in
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -196,6 +197,7 @@ PAGES: list[tuple[str, str, object, str]] = [
     ("claims:bank_account", "rto_admin", _rto, ""),
     ("claims:pqs_apply", "rto_admin", _rto, ""),
     ("claims:pqs_vary", "rto_admin", _rto_obj("approval"), ""),
+    ("rto:pqs_performance", "rto_admin", _rto, ""),
     ("rto_documents:award_list", "rto_admin", _rto, ""),
     ("rto_documents:award_detail", "rto_admin", _rto_obj("award"), ""),
     ("rto_documents:award_revoke", "rto_admin", _rto_obj("award"), ""),
@@ -227,6 +229,8 @@ PAGES: list[tuple[str, str, object, str]] = [
     ("department:audit_log", "dept_admin", None, ""),
     ("department:audit_log", "dept_admin", None, "?date_from=31/02/2026"),
     ("department:operations", "dept_admin", None, ""),
+    ("department:pqs_performance", "dept_admin", None, ""),
+    ("department:pqs_performance", "dept_admin", None, "?sort=validity"),
     ("verification_dept:activity", "dept_admin", None, ""),
     ("register:search", "dept_admin", None, ""),
     ("register:search", "dept_admin", None, "?reason=Accessibility+check&q=Nguyen"),
@@ -367,6 +371,8 @@ def _seed(world) -> Seeded:
     objs["invitation"] = cases._invitation(w)
     achievements_pages._records(w)  # a second learner (hand-entered)
     _api_tokens(w, objs)
+    # PQS performance: eighteen months of claims, contracts and payments of the RTO
+    seed_performance([w.rto_a], run_by=w.dept_admin, approved_by=w.officer)
 
     audit_record(
         "outcome.correct",
