@@ -9,7 +9,8 @@ the other core while Python validates the next. ``apply_register_rules`` then ru
 register rules as set-based SQL and stores the issues; the commit's ``INSERT … SELECT … ON
 CONFLICT`` statements are in ``services``.
 
-By topic: ``staging`` (shared columns, ``StageResult``, buffered COPY, ``clear_staging``),
+By topic: ``staging`` (shared columns, ``StageResult``, buffered COPY, ``clear_staging``,
+``analyse_staging``),
 ``copy_text`` (NAT rows as COPY text), ``nat`` (``stage_nat``), ``template``
 (``stage_template``, ``TEMPLATE_HINTS``), ``rules`` (``apply_register_rules``,
 ``issue_hints``). Callers use the names re-exported here.
@@ -28,6 +29,7 @@ from .staging import (
     STAGED_CLIENT_COLS,
     STAGED_OUTCOME_COLS,
     StageResult,
+    analyse_staging,
     clear_staging,
     iter_chunks,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "_CopyStream",
     "_LineFormat",
     "_name_template_columns",
+    "analyse_staging",
     "apply_register_rules",
     "clear_staging",
     "issue_hints",

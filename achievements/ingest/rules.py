@@ -59,12 +59,7 @@ def apply_register_rules(submission, issues: list[Issue]) -> None:
                         "",
                     )
                 )
-        # Fresh statistics: the staging tables were just filled by COPY, and with stale
-        # counts the planner picks per-row nested loops. The plans need only row counts and
-        # rough distinct counts, which a 6,000-row sample gives (PostgreSQL docs, ANALYZE:
-        # the sample is 300 × default_statistics_target rows; the default 100 reads 30,000).
-        cur.execute("SET LOCAL default_statistics_target = 20")
-        cur.execute(f"ANALYZE {STAGED_CLIENT_TABLE}, {STAGED_OUTCOME_TABLE}, {STAGED_AWARD_TABLE}")
+        # (the staging tables were analysed before this transaction: staging.analyse_staging)
         # The duplicate-key window sorts a million rows: in memory, not in 4 MB runs on disk.
         cur.execute("SET LOCAL work_mem = '128MB'")
         rules = register_rules.RULES  # read now: a test may run the set without a rule

@@ -44,6 +44,18 @@ AWARD_COLS = [
 ]
 
 
+#: The client record of each staged row ``{t}``: one look-up in the (rto, client
+#: identifier) unique index per row, a plan that needs no statistics. A join would need
+#: fresh statistics of the client records just written (else the planner, believing the
+#: RTO has none, may loop over them for every staged row), and an ANALYZE here would hold
+#: the table's lock until the commit ends: the other worker's commit would wait for it.
+#: (``OFFSET 0`` keeps the subquery a per-row look-up instead of a join.)
+CLIENT_OF = """CROSS JOIN LATERAL (
+        SELECT cr.id, cr.learner_id FROM students_clientrecord cr
+        WHERE cr.rto_id = {t}.rto_id AND cr.client_identifier = {t}.client_identifier
+        OFFSET 0) cr"""
+
+
 def _upsert_sql(table: str, cols: list[str], select: str, conflict: str, extra_set="") -> str:
     sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols)
     cmp_old = ", ".join(f"{table}.{c}" for c in cols)
@@ -157,20 +169,15 @@ def _commit_sql(sub: Submission, actor_id: int | None, reason: str) -> dict[str,
         out["clients"] = {"inserted": ins, "updated": upd}
         cur.execute("DROP TABLE IF EXISTS _new_learner")
         out["relinked"] = _relink_register_rows(cur, p)
-        # Statistics that include the client records just written: otherwise the planner
-        # joins the outcomes to a client table it believes empty with a nested loop. (The
-        # staging tables were analysed by the register rules.) A 6,000-row sample gives the
-        # row count and distinct counts the plan needs, a fifth of the default's 30,000 rows.
-        cur.execute("SET LOCAL default_statistics_target = 20")
-        cur.execute("ANALYZE students_clientrecord")
+        _analyse_clients_if_grown(cur, ins)
+        # The outcomes and awards find their client record (just written) by CLIENT_OF.
         sql = _upsert_sql(
             "achievements_unitoutcome",
             OUTCOME_COLS,
             f"""SELECT {", ".join("o." + c for c in OUTCOME_COLS)}, o.rto_id,
                    {_staged_id("o.public_id")}, cr.id, cr.learner_id,
                    %(sub)s, %(actor)s, %(reason)s, now(), now()
-            FROM {o_t} o JOIN students_clientrecord cr
-              ON cr.rto_id = o.rto_id AND cr.client_identifier = o.client_identifier
+            FROM {o_t} o {CLIENT_OF.format(t="o")}
             WHERE o.submission_id = %(sub)s AND o.rto_id = %(rto)s AND NOT o.has_error""",
             "(rto_id, training_organisation_delivery_location_identifier, client_record_id,"
             " subject_identifier, program_identifier, activity_start_date)",
@@ -184,8 +191,7 @@ def _commit_sql(sub: Submission, actor_id: int | None, reason: str) -> dict[str,
             f"""SELECT {", ".join("a." + c for c in AWARD_COLS)}, a.rto_id,
                    {_staged_id("a.public_id")}, cr.id, cr.learner_id, 'valid',
                    '', '', %(sub)s, %(actor)s, %(reason)s, now(), now()
-            FROM {a_t} a JOIN students_clientrecord cr
-              ON cr.rto_id = a.rto_id AND cr.client_identifier = a.client_identifier
+            FROM {a_t} a {CLIENT_OF.format(t="a")}
             WHERE a.submission_id = %(sub)s AND a.rto_id = %(rto)s AND NOT a.has_error""",
             "(rto_id, client_record_id, program_identifier, award_type, date_program_completed)"
             " WHERE status <> 'superseded'",
@@ -197,6 +203,22 @@ def _commit_sql(sub: Submission, actor_id: int | None, reason: str) -> dict[str,
         ins, upd = cur.fetchone()
         out["awards"] = {"inserted": ins, "updated": upd}
     return out
+
+
+def _analyse_clients_if_grown(cur, inserted: int) -> None:
+    """Analyse the client records when this commit added more of them than autovacuum's
+    default analyze threshold (50 rows + 10% of the table: PostgreSQL docs, "The
+    Autovacuum Daemon"): the rules of the next validations join them, and autovacuum
+    cannot count rows this transaction has not committed yet (a first big load would be
+    planned as an empty table). A commit that adds fewer leaves them to autovacuum: an
+    ANALYZE here holds the table's lock until the commit ends, and another commit's
+    ANALYZE would wait for all of it. (The commit's own statements need no statistics of
+    them: ``CLIENT_OF``.)"""
+    cur.execute("SELECT reltuples FROM pg_class WHERE oid = 'students_clientrecord'::regclass")
+    (known,) = cur.fetchone()
+    if inserted > 50 + 0.1 * max(known, 0):
+        cur.execute("SET LOCAL default_statistics_target = 20")
+        cur.execute("ANALYZE students_clientrecord")
 
 
 def _relink_register_rows(cur, p: dict) -> dict[str, int]:

@@ -178,6 +178,10 @@ def _progress(sub_id: int, phase: str, done: int, total: int) -> None:
     )
 
 
+def _no_progress(phase: str, done: int, total: int) -> None:
+    """Progress of work inside a transaction that ends it: not recorded (invisible)."""
+
+
 def _validation_settings(sub: Submission) -> ValidationSettings:
     return ValidationSettings(
         interim=sub.interim or None,
@@ -269,6 +273,7 @@ def submission_validate(submission_id: int) -> Submission:
             validation_finished_on_commit(sub.pk)
         sub.refresh_from_db()
         return sub
+    ingest.analyse_staging()
     progress("Checking against the register", 0, 0)
     fatal = [i for i in result.issues if i.line == 0 and i.severity == ERROR]
     with transaction.atomic():
@@ -285,7 +290,9 @@ def submission_validate(submission_id: int) -> Submission:
                         [sub.pk, sub.rto_id],
                     )
         if sub.kind != Submission.Kind.REGISTER:  # a claim: its lines, in this same transaction
-            validation_step(sub.kind)(locked, result, fatal=bool(fatal), progress=progress)
+            # (no progress rows from inside this transaction: nobody sees them before it
+            # commits, and then the status says validated; the page shows the phase above)
+            validation_step(sub.kind)(locked, result, fatal=bool(fatal), progress=_no_progress)
         with connection.cursor() as cur:
             # One pass over each staging table (a million outcome rows: scanned once, not twice).
             cur.execute(

@@ -91,6 +91,21 @@ def _keys(alias: str) -> str:
     )
 
 
+#: The columns of ``cand`` the rules join, group or look up on (their statistics).
+CAND_KEYS = (
+    "id",
+    "training_contract_identifier",
+    "lodgement_date",
+    "program_identifier",
+    "subject_identifier",
+    "activity_end_date",
+    "delivery_postcode",
+    "residential_postcode",
+    "delivery_locality_key",
+    "residential_locality_key",
+)
+
+
 def run(cur, cand: str, tail: str, params: dict, *, analysed: bool) -> int:
     """Run :data:`ESTIMATE_CTES` over the lines of ``cand`` (a SELECT) followed by ``tail``
     (a statement reading ``est``). Returns the statement's row count.
@@ -108,9 +123,10 @@ def run(cur, cand: str, tail: str, params: dict, *, analysed: bool) -> int:
     # same claim — keeps ON COMMIT DROP tables)
     cur.execute("DROP TABLE IF EXISTS _claim_cand")
     cur.execute(f"CREATE TEMP TABLE _claim_cand ON COMMIT DROP AS {cand}", params)
-    # row counts and rough distinct counts are what the plan needs (a small sample)
+    # row counts and rough distinct counts of the lookups' keys are what the plan needs
+    # (a small sample, of those columns only)
     cur.execute("SET LOCAL default_statistics_target = 20")
-    cur.execute("ANALYZE _claim_cand")
+    cur.execute(f"ANALYZE _claim_cand ({', '.join(CAND_KEYS)})")
     cur.execute("RESET default_statistics_target")
     cur.execute(
         f"WITH cand AS NOT MATERIALIZED (SELECT * FROM _claim_cand),\n{ESTIMATE_CTES}\n{tail}",
