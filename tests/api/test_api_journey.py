@@ -37,6 +37,7 @@ def real_worker(monkeypatch, tmp_path):
     """A Celery worker on the ingest and default queues under this test's key prefix; the
     web's ``delay_on_commit`` of the pipeline's tasks sends to it after the commit."""
     from achievements import tasks
+    from pqs_claims import tasks as claim_tasks
 
     prefix = f"cqr-api-{uuid.uuid4().hex[:12]}:"
     app = sender(prefix)
@@ -49,8 +50,12 @@ def real_worker(monkeypatch, tmp_path):
 
         return delay_on_commit
 
-    for name in ("submission_validate_task", "submission_commit_task", "submission_lodge_task"):
-        task = getattr(tasks, name)
+    pipeline = (
+        tasks.submission_validate_task,
+        tasks.submission_commit_task,
+        claim_tasks.submission_lodge_task,
+    )
+    for task in pipeline:
         monkeypatch.setattr(task, "delay_on_commit", to_worker(task))
     media = settings.STORAGES["default"]["OPTIONS"]["location"]
     worker = Worker(prefix, media, tmp_path / "worker.log", queue="ingest,default")
