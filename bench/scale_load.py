@@ -535,10 +535,11 @@ def _pqs(cur, s: dict) -> None:
     cur.execute(
         """INSERT INTO pqs_claims_fundingprogram (code, name, starts, ends,
                state_fund_source_codes, outcome_factors, max_report_lag_days, loading_basis,
-               ct_counts_to_max, ppg_uses_ppg_price, updated_at)
+               ct_counts_to_max, ppg_uses_ppg_price, kpi_timeliness_min,
+               kpi_lodged_months_min, kpi_validity_min, kpi_completion_min, updated_at)
            VALUES ('UC2528', 'User Choice 2025-28', '2024-07-01', '2028-06-30',
                    ARRAY['UC1','UC2'], '{"20": "1", "51": "1", "60": "0", "70": "HELD"}',
-                   90, 'MAX', true, true, now())
+                   90, 'MAX', true, true, 95, 100, 90, 50, now())
            RETURNING id"""
     )
     prog = cur.fetchone()[0]
