@@ -128,6 +128,18 @@ def _page(page: int, page_size: int) -> tuple[int, int]:
     return page, page_size
 
 
+def _paginated(qs, page: int, page_size: int, render) -> dict:
+    """One page of ``qs`` as the list endpoints answer it; a page past the end is empty."""
+    p = Paginator(qs, page_size)
+    items = list(p.page(page).object_list) if page <= p.num_pages else []
+    return {
+        "count": p.count,
+        "page": page,
+        "pages": p.num_pages,
+        "items": [render(o) for o in items],
+    }
+
+
 # ---------------------------------------------------------------------------- submissions
 
 
@@ -263,14 +275,7 @@ def submission_list_view(request, page: int = 1, page_size: int = 50, status: st
         qs = register.submission_list(rto=token.rto).select_related("claim")
         if status:
             qs = qs.filter(status=status)
-        p = Paginator(qs, page_size)
-        items = list(p.page(page).object_list) if page <= p.num_pages else []
-        return {
-            "count": p.count,
-            "page": page,
-            "pages": p.num_pages,
-            "items": [_submission_out(s) for s in items],
-        }
+        return _paginated(qs, page, page_size, _submission_out)
 
 
 @api.get(
@@ -402,14 +407,7 @@ def learner_list_view(
             )
         if client_id:
             qs = qs.filter(client_identifier=client_id.strip())
-        p = Paginator(qs.order_by("client_identifier", "id"), page_size)
-        items = list(p.page(page).object_list) if page <= p.num_pages else []
-        return {
-            "count": p.count,
-            "page": page,
-            "pages": p.num_pages,
-            "items": [_learner_out(c) for c in items],
-        }
+        return _paginated(qs.order_by("client_identifier", "id"), page, page_size, _learner_out)
 
 
 @api.get(
