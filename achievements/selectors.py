@@ -103,7 +103,7 @@ def learner_list(
 
 def client_records_page(qs, number, per_page: int = 50):
     """A page of ``learner_list``: the page's ids in the list's order first — for a name
-    search an index-only walk of ``client_record_rto_names`` however many of the RTO's
+    search an index-only walk of ``client_record_rto_names_ids`` however many of the RTO's
     records it passes — then those records by primary key (a plain walk would read every
     passed record from the table)."""
     page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
