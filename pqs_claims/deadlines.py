@@ -29,8 +29,8 @@ from rtos.models import Rto
 from .reminders import (
     OVERVIEW_CACHE_SECONDS,
     REPORTING_WINDOW_DAYS,
-    _at_risk,
     lines_at_risk,
+    rtos_with_lines_at_risk,
     unreported,
 )
 from .services import last_business_day
@@ -166,9 +166,7 @@ def rto_reporting_panel_refresh(*, today: dt.date, rto) -> dict:
 def rto_reporting_panels_refresh(*, today: dt.date) -> int:
     """The daily run's refresh of every RTO's panel that has a line at risk; returns
     how many were refreshed."""
-    with scopes_disabled():
-        rto_ids = set(_at_risk(today).values_list("rto_id", flat=True).distinct())
-        rtos = list(Rto.objects.filter(pk__in=rto_ids))
+    rtos = list(Rto.objects.filter(pk__in=rtos_with_lines_at_risk(today=today)))
     for rto in rtos:
         rto_reporting_panel_refresh(today=today, rto=rto)
     return len(rtos)
