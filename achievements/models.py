@@ -301,8 +301,16 @@ class UnitOutcome(OutcomeNatFields, Provenance, TenantOwnedModel):
             # Code first: they serve one RTO's outcomes in a unit / qualification and the
             # department's search for a code across every RTO; queries by RTO alone have
             # (rto, -activity_end_date).
-            models.Index(fields=["subject_identifier", "rto"]),
-            models.Index(fields=["program_identifier", "rto"]),
+            models.Index(
+                fields=["subject_identifier", "rto"],
+                include=["client_record"],
+                name="outcome_subject_records",
+            ),
+            models.Index(
+                fields=["program_identifier", "rto"],
+                include=["client_record"],
+                name="outcome_program_records",
+            ),
             models.Index(fields=["rto", "-activity_end_date"]),
         ]
         triggers = [
@@ -388,7 +396,11 @@ class Award(AwardNatFields, Provenance, TenantOwnedModel):
             # the department's register search, every RTO: by parchment number (case-blind)
             # and by qualification code
             models.Index(Upper("certificate_number"), name="award_certificate_upper"),
-            models.Index(fields=["program_identifier"], name="award_program"),
+            models.Index(
+                fields=["program_identifier"],
+                include=["client_record"],
+                name="award_program_records",
+            ),
         ]
         triggers = [
             pgtrigger.Protect(name="award_no_delete", operation=pgtrigger.Delete),

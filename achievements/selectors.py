@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models.functions import Collate, Upper
 from django.http import Http404
 from django_scopes import scopes_disabled
 from pghistory.models import Context
@@ -102,7 +103,7 @@ def learner_list(
 
 def client_records_page(qs, number, per_page: int = 50):
     """A page of ``learner_list``: the page's ids in the list's order first — for a name
-    search an index-only walk of ``client_record_rto_names`` however many of the RTO's
+    search an index-only walk of ``client_record_rto_names_ids`` however many of the RTO's
     records it passes — then those records by primary key (a plain walk would read every
     passed record from the table)."""
     page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
@@ -316,21 +317,32 @@ def register_search_across_rtos(
     award of that qualification or an outcome in that unit (or under that qualification).
 
     Each word of ``q`` must begin the family name or the given names (case-blind): over
-    the national register (millions of client records) a prefix is an index range
-    (``client_record_family_prefix`` / ``_given_prefix``), where a substring match would
-    read every record (PostgreSQL's own btree cannot serve ``%word%``, and the trigram
-    extension is not part of every server the portal runs on). One RTO's learner list
-    (``learner_list``) still matches anywhere in the name: it reads one RTO's records.
+    the national register (millions of client records) a prefix is an index range, where
+    a substring match would read every record (PostgreSQL's own btree cannot serve
+    ``%word%``, and the trigram extension is not part of every server the portal runs
+    on). One RTO's learner list (``learner_list``) still matches anywhere in the name: it
+    reads one RTO's records.
+
+    The page is the first ``limit`` in name order (family name, given names, upper-cased
+    and compared byte by byte, then the RTO's code), read from the
+    ``client_record_register_names`` index walk (``_register_page``), never by sorting
+    every match: a common family name matches a quarter of a million records.
 
     Reads every RTO's client records on purpose (``scopes_disabled``): the caller has
     already recorded the officer's reason in the audit log.
     """
 
+    if not (q or usi or certificate or code):
+        return []
     with scopes_disabled():
-        qs = ClientRecord.objects.select_related("rto", "learner")
-        if q:
-            for word in q.split()[:4]:
-                qs = qs.filter(Q(family_name__istartswith=word) | Q(given_names__istartswith=word))
+        qs = ClientRecord.objects.annotate(
+            family_key=Collate(Upper("family_name"), "C"),
+            given_key=Collate(Upper("given_names"), "C"),
+            rto_code=F("rto__code"),
+        )
+        words = [w.upper() for w in q.split()[:4]]
+        for word in words:
+            qs = qs.filter(Q(family_key__startswith=word) | Q(given_key__startswith=word))
         if usi:
             qs = qs.filter(unique_student_identifier__iexact=usi.strip())
         if certificate:
@@ -339,17 +351,68 @@ def register_search_across_rtos(
             )
             qs = qs.filter(pk__in=ids)
         if code:
-            qs = qs.filter(
-                Q(pk__in=Award.objects.filter(program_identifier=code).values("client_record_id"))
-                | Q(
-                    pk__in=UnitOutcome.objects.filter(
-                        Q(subject_identifier=code) | Q(program_identifier=code)
-                    ).values("client_record_id")
-                )
-            )
-        if not (q or usi or certificate or code):
-            return []
-        return list(qs.order_by("family_name", "given_names", "rto__code", "id")[:limit])
+            qs = qs.filter(_has_code(code))
+        if words:
+            # a record matches when its family name begins with one of the words, or (no
+            # word on the family name) its given names begin with every word: one ordered,
+            # limited index range per case, merged
+            branches = [qs.filter(family_key__startswith=w) for w in dict.fromkeys(words)]
+            branches.append(qs.filter(given_key__startswith=max(words, key=len)))
+        else:
+            branches = [qs]
+        return _register_page(branches, limit)
+
+
+#: Page order of the register search (``client_record_register_names`` then the RTO).
+REGISTER_ORDER = ("family_key", "given_key", "rto_code", "id")
+
+
+#: Below this many rows with a code (awards and outcomes), the register search reads
+#: their learners and sorts them; from it on, it walks the name index and probes each
+#: record (a common code: a match every few hundred records).
+CODE_WALK_FROM = 2000
+
+
+def _has_code(code: str) -> Q:
+    """A learner with an award of ``code``, or an outcome in it or under it.
+
+    A rare code (under ``CODE_WALK_FROM`` rows, counted by index-only ranges that stop
+    there): the records of its rows by id. A common one: EXISTS over the
+    ``award_program_records`` / ``outcome_subject_records`` / ``outcome_program_records``
+    indexes (each carries the client record, so no outcome is read), while the page
+    walks the name index and stops at its last match — instead of reading and sorting
+    every learner of a qualification."""
+    sources = [
+        (Award.objects.filter(program_identifier=code), "program_identifier"),
+        (UnitOutcome.objects.filter(subject_identifier=code), "subject_identifier"),
+        (UnitOutcome.objects.filter(program_identifier=code), "program_identifier"),
+    ]
+    rows = 0
+    for src, key in sources:  # in the index's order: an index-only range that stops
+        if rows < CODE_WALK_FROM:
+            head = src.order_by(key).values("client_record_id")[: CODE_WALK_FROM - rows]
+            rows += head.count()
+    sources = [src for src, _key in sources]
+    if rows < CODE_WALK_FROM:
+        ids = {i for src in sources for i in src.values_list("client_record_id", flat=True)}
+        return Q(pk__in=sorted(ids))
+    q = Q()
+    for src in sources:
+        q |= Q(Exists(src.filter(client_record=OuterRef("pk"))))
+    return q
+
+
+def _register_page(branches, limit: int) -> list:
+    """The first ``limit`` records of the union of ``branches`` in ``REGISTER_ORDER``:
+    each branch's first ``limit`` ids from its own index walk, merged, then those
+    records with their RTO and learner."""
+    heads = [b.order_by(*REGISTER_ORDER).values_list(*REGISTER_ORDER)[:limit] for b in branches]
+    merged = heads[0].union(*heads[1:]) if len(heads) > 1 else heads[0]
+    if len(heads) > 1:
+        merged = merged.order_by(*REGISTER_ORDER)[:limit]
+    ids = [row[-1] for row in merged]
+    by_pk = ClientRecord.objects.select_related("rto", "learner").in_bulk(ids)
+    return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def learner_register_view(*, public_id: str) -> dict:

@@ -8,8 +8,7 @@ from django.utils import timezone
 from achievements.selectors import dashboard_register
 from core.decorators import rto_perm_required
 from core.models import AuditEvent
-from pqs_claims.deadlines import deadline_calendar
-from pqs_claims.reminders import lines_at_risk
+from pqs_claims.deadlines import rto_reporting_panel
 from pqs_claims.selectors import rto_claim_deadline
 from rtos.models import Perm
 
@@ -24,8 +23,7 @@ def dashboard_context(rto, *, can_claim: bool = False) -> dict:
             {
                 "template": "pqs_claims/_dashboard_panel.html",
                 "deadline": deadline,
-                "at_risk": lines_at_risk(today=today, rto=rto, limit=20),
-                "calendar": deadline_calendar(today=today, rto=rto),
+                **rto_reporting_panel(today=today, rto=rto),
             }
         )
         if can_claim:  # its PQS performance page (the claims permission)

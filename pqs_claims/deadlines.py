@@ -24,8 +24,15 @@ from django.core.cache import cache
 from django_scopes import scopes_disabled
 
 from core.holidays import holidays_between
+from rtos.models import Rto
 
-from .reminders import OVERVIEW_CACHE_SECONDS, REPORTING_WINDOW_DAYS, unreported
+from .reminders import (
+    OVERVIEW_CACHE_SECONDS,
+    REPORTING_WINDOW_DAYS,
+    lines_at_risk,
+    rtos_with_lines_at_risk,
+    unreported,
+)
 from .services import last_business_day
 
 #: Lines (RTO) or PQSs (department) named per day before "and N more"; the day's
@@ -126,3 +133,44 @@ def _windows(first: dt.date, last: dt.date, today: dt.date, rto) -> dict[dt.date
             "items": items,
         }
     return out
+
+
+def rto_reporting_panel(*, today: dt.date, rto) -> dict:
+    """The RTO dashboard's reporting panel — its lines at risk (``reminders.
+    lines_at_risk``, the first ``RTO_PANEL_AT_RISK``) and this month's calendar — kept in
+    the cache per RTO and day for ``reminders.OVERVIEW_CACHE_SECONDS``, like the
+    department overview's figures: both look up a final outcome for each of the RTO's
+    lodged continuing lines (an anti-join over its claim history), and the answer changes
+    only when a final outcome is lodged or a day passes. The daily reminder run
+    (``rto_reporting_panels_refresh``) refreshes it for every RTO with a line at risk."""
+    found = cache.get(_panel_key(today, rto.pk))
+    if found is None:
+        found = rto_reporting_panel_refresh(today=today, rto=rto)
+    return found
+
+
+#: Lines at risk the RTO dashboard names (the rest are on the reminders' e-mails).
+RTO_PANEL_AT_RISK = 20
+
+
+def rto_reporting_panel_refresh(*, today: dt.date, rto) -> dict:
+    """Work out the RTO's reporting panel now and keep it (see ``rto_reporting_panel``)."""
+    panel = {
+        "at_risk": lines_at_risk(today=today, rto=rto, limit=RTO_PANEL_AT_RISK),
+        "calendar": deadline_calendar(today=today, rto=rto),
+    }
+    cache.set(_panel_key(today, rto.pk), panel, OVERVIEW_CACHE_SECONDS)
+    return panel
+
+
+def rto_reporting_panels_refresh(*, today: dt.date) -> int:
+    """The daily run's refresh of every RTO's panel that has a line at risk; returns
+    how many were refreshed."""
+    rtos = list(Rto.objects.filter(pk__in=rtos_with_lines_at_risk(today=today)))
+    for rto in rtos:
+        rto_reporting_panel_refresh(today=today, rto=rto)
+    return len(rtos)
+
+
+def _panel_key(today: dt.date, rto_id: int) -> str:
+    return f"pqs:rto-reporting-panel:{rto_id}:{today.isoformat()}"

@@ -54,6 +54,12 @@ def _at_risk(today: dt.date):
     return unreported().filter(activity_end_date__lte=latest_end)
 
 
+def rtos_with_lines_at_risk(*, today: dt.date) -> set[int]:
+    """The ids of the RTOs with a line at risk or overdue (``lines_at_risk``)."""
+    with scopes_disabled():
+        return set(_at_risk(today).values_list("rto_id", flat=True).distinct())
+
+
 def lines_at_risk(*, today: dt.date, rto=None, limit: int = 5000):
     """Lodged continuing lines with no final outcome lodged for the learner and unit,
     whose window closes within ``AT_RISK_DAYS`` of ``today`` (or has closed), soonest

@@ -13,6 +13,7 @@ from core.errors import ApplicationError
 from core.leases import work_lease
 from core.tasks import BaseTask, TenantTask
 
+from .deadlines import rto_reporting_panels_refresh
 from .metrics import payment_chunk_lines
 from .models import PaymentBatch, PaymentBatchChunk
 from .reminders import reminders_run
@@ -92,6 +93,9 @@ def payment_batch_scheduled(today: str | None = None) -> str | None:
 @shared_task(base=BaseTask, name="pqs_claims.tasks.reporting_reminders")
 def reporting_reminders() -> tuple[int, int]:
     """Record and e-mail the reporting reminders now due (pqs_claims.reminders); safe to
-    run twice or after a dead worker."""
+    run twice or after a dead worker. Then the RTO dashboards' reporting panels of the
+    day (``deadlines.rto_reporting_panels_refresh``)."""
 
-    return reminders_run()
+    done = reminders_run()
+    rto_reporting_panels_refresh(today=timezone.localdate())
+    return done

@@ -14,7 +14,8 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models import F
+from django.db.models.functions import Collate, Upper
 
 from core.models import TenantOwnedModel, new_public_id
 
@@ -133,18 +134,25 @@ class ClientRecord(ClientNatFields, TenantOwnedModel):
         ]
         indexes = [
             # One RTO's learner list: its name search (a substring, in either name) and the
-            # page's ids in the list's order read this index alone, not the wide records.
+            # page's ids in the list's order (the ids included) read this index alone,
+            # not the wide records.
             models.Index(
                 fields=["rto", "family_name", "given_names"],
-                include=["client_identifier"],
-                name="client_record_rto_names",
+                include=["client_identifier", "id"],
+                name="client_record_rto_names_ids",
             ),
             models.Index(fields=["rto", "unique_student_identifier"]),
             # The department's register search across every RTO (achievements.selectors.
-            # register_search_across_rtos): names by word prefix, the USI case-blind.
+            # register_search_across_rtos): a name prefix is a range of this index, and its
+            # page (in this order) a walk of it; the USI case-blind.
             models.Index(
-                OpClass(Upper("family_name"), name="text_pattern_ops"),
-                name="client_record_family_prefix",
+                Collate(Upper("family_name"), "C"),
+                Collate(Upper("given_names"), "C"),
+                F("id"),
+                # the names and the RTO too: a walk that filters by the other words and
+                # joins the RTO reads the index alone
+                include=["family_name", "given_names", "rto"],
+                name="client_record_register_names",
             ),
             models.Index(
                 OpClass(Upper("given_names"), name="text_pattern_ops"),

@@ -148,3 +148,27 @@ def test_rto_dashboard_lists_its_lines_at_risk(pqs):
     closes = today + dt.timedelta(days=10)
     assert "Final outcomes to report" in page and "CPCCWHS2001" in page
     assert f"{closes:%d/%m/%Y} — in 10 days" in page
+
+
+def test_rto_panel_is_kept_until_the_daily_run(lines, world, django_assert_num_queries):
+    """The RTO dashboard's lines at risk and calendar are worked out once per day (an
+    anti-join over the RTO's claim history), not per page view; the daily task
+    refreshes them, so a lodged final outcome shows after it."""
+    from pqs_claims.deadlines import rto_reporting_panel, rto_reporting_panels_refresh
+
+    panel = rto_reporting_panel(today=TODAY, rto=world.rto_a)
+    assert [line.pk for line in panel["at_risk"]] == [lines["overdue"].pk, lines["soon"].pk]
+    soon = lines["soon"]
+    with scopes_disabled():  # the final outcome of the line at risk is lodged
+        ClaimLine.objects.create(
+            rto=soon.rto, submission=soon.submission, line_number=99, client_identifier="L1",
+            learner_key=soon.learner_key, subject_identifier="UNIT1", outcome="20",
+            activity_end_date=TODAY, status="lodged", lodged_at=soon.lodged_at,
+        )  # fmt: skip
+    with django_assert_num_queries(0):
+        again = rto_reporting_panel(today=TODAY, rto=world.rto_a)
+    assert [line.pk for line in again["at_risk"]] == [lines["overdue"].pk, lines["soon"].pk]
+    assert rto_reporting_panels_refresh(today=TODAY) == 1  # the RTO with a line at risk
+    panel = rto_reporting_panel(today=TODAY, rto=world.rto_a)
+    assert [line.pk for line in panel["at_risk"]] == [lines["overdue"].pk]
+    assert rto_reporting_panel(today=TODAY, rto=world.rto_b)["at_risk"] == []
