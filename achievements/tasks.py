@@ -9,11 +9,15 @@ ends the submission ``failed`` with a message (services.submission_run). A claim
 lodgement runs on the same queue and lease from ``pqs_claims.tasks.submission_lodge_task``.
 """
 
+import datetime as dt
+
 from celery import shared_task
+from django.utils import timezone
 
 from core.leases import work_lease
 from core.tasks import BaseTask, TenantTask
 
+from .ingest import discard_finished_staging
 from .metrics import submission_rows
 from .services import submission_run, submissions_restart_stalled
 
@@ -43,3 +47,15 @@ def submission_sweep_task() -> int:
     """Beat: restart submissions whose worker died (see services.submissions_restart_stalled)."""
 
     return len(submissions_restart_stalled())
+
+
+#: How long a finished submission's staged rows are kept (for looking into a problem).
+STAGING_KEPT_FOR = dt.timedelta(days=7)
+
+
+@shared_task(base=BaseTask, name="achievements.staging_discard")
+def staging_discard_task() -> int:
+    """Beat, daily: the staged rows of submissions finished a week ago go
+    (ingest.discard_finished_staging)."""
+
+    return discard_finished_staging(finished_before=timezone.now() - STAGING_KEPT_FOR)

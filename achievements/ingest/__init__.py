@@ -31,6 +31,7 @@ from .staging import (
     StageResult,
     analyse_staging,
     clear_staging,
+    discard_finished_staging,
     iter_chunks,
 )
 from .template import TEMPLATE_HINTS, TEMPLATE_RULES, stage_template, template_rows
@@ -55,6 +56,7 @@ __all__ = [
     "analyse_staging",
     "apply_register_rules",
     "clear_staging",
+    "discard_finished_staging",
     "issue_hints",
     "iter_chunks",
     "register_rules",

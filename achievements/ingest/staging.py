@@ -14,7 +14,14 @@ from django.db import connection, transaction
 from avetmiss.dates import parse_date
 from avetmiss.issues import Issue
 
-from ..models import StagedAward, StagedClient, StagedOutcome, SubmissionIssue, TrainingProduct
+from ..models import (
+    StagedAward,
+    StagedClient,
+    StagedOutcome,
+    Submission,
+    SubmissionIssue,
+    TrainingProduct,
+)
 
 BATCH = 100_000
 ACHIEVED = ("20", "51", "60")
@@ -137,6 +144,40 @@ def clear_staging(submission) -> None:
                 f"DELETE FROM {table} WHERE submission_id = %s AND rto_id = %s",
                 [submission.pk, submission.rto_id],
             )
+
+
+#: Statuses after which a submission's staged rows are read by nothing: committed (or, for a
+#: claim, lodged — its records were committed in the same transaction), discarded, rejected
+#: or failed. Its issues (the report) stay for ever; only the staged copies of its rows go.
+FINISHED = (
+    Submission.Status.COMMITTED,
+    Submission.Status.LODGED,
+    Submission.Status.DISCARDED,
+    Submission.Status.REJECTED,
+    Submission.Status.FAILED,
+)
+
+
+def discard_finished_staging(*, finished_before: dt.datetime) -> int:
+    """Delete the staged rows of submissions that finished before ``finished_before``.
+
+    Staged rows exist for validation and the commit only; the register (and the report's
+    issues) keep everything else. Left in place, the shared staging tables grow with every
+    submission ever made, and their statistics (``analyse_staging`` samples a fixed number
+    of rows) describe ever less of what a new submission's statements read. A submission
+    that is still validated and waiting for its commit keeps its rows. Returns the rows
+    deleted."""
+    deleted = 0
+    with transaction.atomic(), connection.cursor() as cur:
+        for table in (STAGED_CLIENT_TABLE, STAGED_OUTCOME_TABLE, STAGED_AWARD_TABLE):
+            cur.execute(
+                f"""DELETE FROM {table} t USING {Submission._meta.db_table} s
+                    WHERE t.submission_id = s.id AND s.status = ANY(%s)
+                      AND s.updated_at < %s""",
+                [list(FINISHED), finished_before],
+            )
+            deleted += cur.rowcount
+    return deleted
 
 
 #: The columns of each staging table that the register rules, the claim's lines and the

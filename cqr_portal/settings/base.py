@@ -293,6 +293,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "achievements.submission_sweep",
         "schedule": 300.0,
     },
+    # Delete the staged rows of submissions finished a week ago (achievements.ingest.
+    # discard_finished_staging): the register and the reports keep everything else.
+    "achievements-staging-discard": {
+        "task": "achievements.staging_discard",
+        "schedule": crontab(minute=45, hour=2),
+    },
     # Queue again the pending chunks of a payment batch whose worker died
     # (pqs_claims.services.payment_chunks_restart_stalled).
     "pqs-claims-chunk-sweep": {
