@@ -29,7 +29,7 @@ system-deps:
 test: system-deps install
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(PY) -m pytest -p no:cacheprovider -m "not e2e" -q
+	@$(PY) -m pytest -p no:cacheprovider -n 2 -m "not e2e" -q
 	@DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -p no:cacheprovider -m e2e -q
 	@$(MAKE) --no-print-directory test-pg15
 
@@ -42,7 +42,7 @@ PG15_URL ?= postgres://postgres@$(PG15_HOST):$(PG15_PORT)/postgres
 PG15_DB_SUFFIX ?= pg15
 test-pg15: install
 	@if $(PY) -c "import socket; socket.create_connection(('$(PG15_HOST)', $(PG15_PORT)), 2)" 2>/dev/null; then \
-		DATABASE_URL=$(PG15_URL) CQR_TEST_DB_SUFFIX=$(PG15_DB_SUFFIX) $(PY) -m pytest -p no:cacheprovider \
+		DATABASE_URL=$(PG15_URL) CQR_TEST_DB_SUFFIX=$(PG15_DB_SUFFIX) $(PY) -m pytest -p no:cacheprovider -n 2 \
 			-m "not e2e and not slow" -q --create-db tests/achievements tests/pqs_claims tests/core; \
 	else \
 		echo "test-pg15: skipped, no PostgreSQL server answers on $(PG15_HOST):$(PG15_PORT)"; \
