@@ -192,7 +192,7 @@ CREATE TEMP TABLE _lodge_new ON COMMIT DROP AS
 SELECT c.id, {", ".join(f"c.{k}" for k in _KEY)},
        row_number() OVER k AS pos, count(*) OVER k_all AS n, lag(c.id) OVER k AS prev_new
 FROM pqs_claims_claimline c JOIN _lodge_ids i ON i.id = c.id
-WHERE c.rto_id = %(rto_id)s
+WHERE c.rto_id = %(rto_id)s AND c.submission_id = %(claim)s
 WINDOW k AS (PARTITION BY {_KEY_COLS} ORDER BY c.line_number, c.id),
        k_all AS (PARTITION BY {_KEY_COLS})
 """
@@ -224,7 +224,7 @@ SET status = CASE WHEN n.pos = n.n THEN 'lodged' ELSE 'superseded' END,
     first_lodged_on = {engine.REPORT_DATE_SQL},
     supersedes_id = CASE WHEN n.pos = 1 THEN o.old_id ELSE n.prev_new END
 FROM _lodge_new n LEFT JOIN _lodge_old o ON {_KEY_JOIN}
-WHERE c.id = n.id AND c.rto_id = %(rto_id)s
+WHERE c.id = n.id AND c.rto_id = %(rto_id)s AND c.submission_id = %(claim)s
 """
 
 
@@ -259,13 +259,13 @@ def _lodge_claim(sub: ClaimSubmission, now: dt.datetime, today: dt.date) -> int:
             )
         return valid
 
-    return _lodge_lines(sub.rto_id, valid_ids, now, today)
+    return _lodge_lines(sub.rto_id, sub.pk, valid_ids, now, today)
 
 
-def _lodge_lines(rto_id: int, ids, now: dt.datetime, today: dt.date) -> int:
-    """Lodge the given (valid, draft) lines of one submission, set-based: ``ids``, a list
-    of line ids, or a function that writes them into the temporary table ``_lodge_ids``
-    with a cursor and returns how many it wrote.
+def _lodge_lines(rto_id: int, claim_id: int, ids, now: dt.datetime, today: dt.date) -> int:
+    """Lodge the given (valid, draft) lines of the claim ``claim_id``, set-based: ``ids``,
+    a list of line ids, or a function that writes them into the temporary table
+    ``_lodge_ids`` with a cursor and returns how many it wrote.
 
     Each line supersedes the currently lodged line with the same key (RTO, client, unit,
     program, contract), the most recently lodged first, and keeps its first lodgement date;
@@ -275,9 +275,13 @@ def _lodge_lines(rto_id: int, ids, now: dt.datetime, today: dt.date) -> int:
     joins between analysed tables (hash joins; over an unanalysed CTE the planner guesses
     the row count and picks a nested loop, quadratic in the claim's lines). Lodgements of one
     RTO are serialised with a transaction-scoped advisory lock, so the read of the lodged
-    lines and their update cannot interleave with another lodgement of the same RTO."""
+    lines and their update cannot interleave with another lodgement of the same RTO. The
+    claim's lines are read through its (submission, line number) index: joined by id
+    alone, with the table's statistics not yet counting the lines validated since they
+    were last gathered, the planner walked the primary key through every line of the table
+    (264 ms for a 2,500-line claim among a million lines; 6 ms through the index)."""
 
-    params = {"rto_id": rto_id, "now": now, "today": today}
+    params = {"rto_id": rto_id, "claim": claim_id, "now": now, "today": today}
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('pqs_claims.lodge'), %s)", [rto_id])
         # (dropped first: a caller's outer transaction — a test — keeps ON COMMIT DROP tables)

@@ -334,7 +334,7 @@ def test_lodging_supersedes_in_one_statement_and_keeps_the_first_lodgement_date(
             copies.append(x.pk)
         with transaction.atomic():
             n = services.claims._lodge_lines(
-                pqs.rto1.pk, copies, at(2026, 10, 20), dt.date(2026, 10, 20)
+                pqs.rto1.pk, third.pk, copies, at(2026, 10, 20), dt.date(2026, 10, 20)
             )
         assert n == 2
         p1, p2 = ClaimLine.objects.filter(pk__in=copies).order_by("line_number")

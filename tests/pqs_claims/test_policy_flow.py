@@ -33,7 +33,9 @@ def test_report_date_restarts_when_the_outcome_or_end_date_changes(pqs):
             x.pk, x.public_id, x.submission, x.outcome = None, new_public_id(), earlier, "70"
             x.save()
             ids.append(x.pk)
-        services.claims._lodge_lines(pqs.rto1.pk, ids, at(2026, 3, 10), dt.date(2026, 3, 10))
+        services.claims._lodge_lines(
+            pqs.rto1.pk, earlier.pk, ids, at(2026, 3, 10), dt.date(2026, 3, 10)
+        )
         services.claim_submission_lodge(submission=final, actor=pqs.staff1, at=at(2026, 10, 28))
         lodged = dict(
             ClaimLine.objects.filter(status="lodged").values_list(
