@@ -6,7 +6,8 @@ clients (``bench/verify_load.py``'s) send ``/api/v1/verify`` lookups of the data
 awards in 2-second slices, each slice tagged with the phase the submission was in when it
 began, while a child process (``python bench/scale_loadtest.py DB_URL ROWS STATUS_FILE``)
 stores, validates and commits a synthetic NAT set of ROWS outcomes through the real
-services (``bench/register_ingest.py``'s path) into the same database. Afterwards the
+services (``bench/register_ingest.py``'s path) into the same database, at a Celery
+worker's CPU priority (``core.priority``). Afterwards the
 child's rows are removed (triggers off: the register refuses deletes), so the data set
 keeps its size for the next run.
 """
@@ -169,6 +170,12 @@ def _ingest(db_url: str, rows: int, status: Path) -> None:
 
     setup_django(db_url)
     from django.conf import settings
+
+    from core.priority import background_priority
+
+    # This process stands for the ingest worker: it runs at a worker's priority, as the
+    # Celery worker does from its start (cqr_portal.celery, core.priority).
+    background_priority(settings.CQR_WORKER_NICE)
 
     work = Path(tempfile.mkdtemp(prefix="cqr-scale-ingest-"))
     settings.STORAGES = {

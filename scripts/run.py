@@ -53,6 +53,9 @@ def main() -> int:
                 "INFO",
             ],
             cwd=ROOT,
+            # its own session, so that its lower CPU priority (core.priority) can be its
+            # session's; Ctrl-C reaches it through stop() below
+            start_new_session=True,
         ),
         subprocess.Popen(
             [

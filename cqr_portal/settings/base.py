@@ -235,6 +235,9 @@ CQR_UPLOAD_MAX_BYTES = env.int("CQR_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024
 # Requests per minute per API token; webhooks to http:// or local/private addresses only
 # when CQR_WEBHOOK_ALLOW_LOCAL is on (development and tests; production forces it off).
 CQR_API_RATE_LIMIT = env.int("CQR_API_RATE_LIMIT", default=120)
+# Celery workers and their local database backends run at this nice value (core.priority;
+# 0: as the web processes).
+CQR_WORKER_NICE = env.int("CQR_WORKER_NICE", default=10)
 CQR_WEBHOOK_ALLOW_LOCAL = env.bool("CQR_WEBHOOK_ALLOW_LOCAL", default=False)
 
 # ---------------------------------------------------------------- email

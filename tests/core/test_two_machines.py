@@ -150,6 +150,11 @@ def test_upload_on_web_validated_and_committed_by_worker_pdf_back_through_web(
         )  # fmt: skip
         assert done.status == S.VALIDATED, done.rejected_reason
         assert done.records_with_errors == 0 and done.records_total > 0
+        # background work yields the CPU to the web (core.priority, cqr_portal.celery)
+        assert os.getpriority(os.PRIO_PROCESS, worker.proc.pid) == settings.CQR_WORKER_NICE
+        autogroup = Path(f"/proc/{worker.proc.pid}/autogroup")  # it leads its own session
+        if Path("/proc/sys/kernel/sched_autogroup_enabled").exists() and autogroup.exists():
+            assert autogroup.read_text().split()[-1] == str(settings.CQR_WORKER_NICE)
 
         # ---- web: commit; the worker commits
         resp = client.post(
