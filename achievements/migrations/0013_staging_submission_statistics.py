@@ -6,8 +6,8 @@ the two conditions as independent and multiplies their selectivities: once the t
 hold a few hundred submissions (one RTO each), a 2,500-line submission is estimated at a
 handful of rows (1/400 × 1/400 of a million), and the claim's departmental statement
 (``pqs_claims.sql.claim_sql``) is planned as nested loops over a materialised CTE,
-quadratic in the lines: measured at 100 ms per 2,500-line claim with 250 claims staged,
-850 ms with 300. A functional-dependency statistic tells the planner that ``rto_id``
+quadratic in the lines (the README's claim benchmark says what it cost). A
+functional-dependency statistic tells the planner that ``rto_id``
 follows from ``submission_id`` (PostgreSQL docs, "Extended Statistics"), and
 ``ingest.analyse_staging`` rebuilds it with the columns it analyses.
 """

@@ -278,8 +278,8 @@ def _lodge_lines(rto_id: int, claim_id: int, ids, now: dt.datetime, today: dt.da
     lines and their update cannot interleave with another lodgement of the same RTO. The
     claim's lines are read through its (submission, line number) index: joined by id
     alone, with the table's statistics not yet counting the lines validated since they
-    were last gathered, the planner walked the primary key through every line of the table
-    (264 ms for a 2,500-line claim among a million lines; 6 ms through the index)."""
+    were last gathered, the planner walked the primary key through every line of the
+    table."""
 
     params = {"rto_id": rto_id, "claim": claim_id, "now": now, "today": today}
     with connection.cursor() as cur:
