@@ -40,6 +40,17 @@ def _local_database(conn) -> bool:
     return host in _LOCAL_HOSTS or host.startswith("/")  # a Unix socket directory
 
 
+def is_local_backend(pid: int) -> bool:
+    """Whether ``pid`` (a PostgreSQL server's ``pg_backend_pid()``) names a postgres process
+    of this machine: a server in a container or another PID namespace answers on 127.0.0.1
+    with pids that here name nothing, or something else."""
+
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"postgres")
+    except OSError:
+        return False
+
+
 def renice_backend(conn, nice: int) -> bool:
     """Give the PostgreSQL backend of ``conn`` (a Django connection, open) at least the
     nice value ``nice``, when the database runs on this machine. True when it did."""
@@ -49,17 +60,32 @@ def renice_backend(conn, nice: int) -> bool:
     with conn.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         (pid,) = cur.fetchone()
+    if not is_local_backend(pid):
+        return False
     try:
-        # The pid is the server's: make sure it names a postgres process here (a server in
-        # a container answers on 127.0.0.1 with pids of another namespace).
-        if not Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"postgres"):
-            return False
         if os.getpriority(os.PRIO_PROCESS, pid) < nice:
             os.setpriority(os.PRIO_PROCESS, pid, nice)
     except (OSError, ValueError) as exc:
         log.info("database backend %s left at its priority: %s", pid, exc)
         return False
     return True
+
+
+def autogroup_nice(pid: int | str = "self") -> int | None:
+    """The nice value of the autogroup of process ``pid`` (``/proc/<pid>/autogroup`` reads
+    ``/autogroup-85 nice 0``), or None where the kernel or sandbox does not say: no file,
+    an empty one, or another format."""
+
+    try:
+        words = Path(f"/proc/{pid}/autogroup").read_text().split()
+    except OSError:
+        return None
+    if len(words) == 3 and words[1] == "nice":
+        try:
+            return int(words[2])
+        except ValueError:
+            return None
+    return None
 
 
 def _renice_new_connection(sender, connection, **kwargs) -> None:

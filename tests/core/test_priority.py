@@ -37,11 +37,24 @@ def fresh_connection(db):
     conn = connections.create_connection("default")
     conn.ensure_connection()
     pid = _backend_pid(conn)
-    if not Path(f"/proc/{pid}").exists():
+    if not priority.is_local_backend(pid):
         conn.close()
-        pytest.skip("the database server is not on this machine")
+        pytest.skip("the database server's processes are not visible from here")
     yield conn, pid
     conn.close()  # its backend ends with it: nothing to restore
+
+
+@pytest.mark.parametrize(
+    ("text", "nice"),
+    [("/autogroup-85 nice 0\n", 0), ("/autogroup-7 nice 10\n", 10), ("", None), ("garbled", None)],
+)
+def test_autogroup_nice_reads_the_kernels_line_or_says_it_cannot(tmp_path, monkeypatch, text, nice):
+    (tmp_path / "42").mkdir()
+    (tmp_path / "42" / "autogroup").write_text(text)
+    real_path = priority.Path
+    under_tmp = lambda p: real_path(str(p).replace("/proc", str(tmp_path), 1))  # noqa: E731
+    monkeypatch.setattr(priority, "Path", under_tmp)
+    assert priority.autogroup_nice(42) == nice
 
 
 def test_a_local_backend_gets_the_workers_nice_value(fresh_connection):
@@ -68,7 +81,7 @@ def test_background_priority_renices_the_process_and_each_new_connection(db, mon
     if os.geteuid() != 0:
         pytest.skip("restoring this process's priority afterwards needs root")
     before = _nice(0)
-    group = AUTOGROUP.read_text().split()[-1] if AUTOGROUP.exists() else None
+    group = priority.autogroup_nice()  # None: this kernel or sandbox does not say
     monkeypatch.setattr(priority, "_background_nice", 0)
     try:
         priority.background_priority(5)
@@ -77,12 +90,12 @@ def test_background_priority_renices_the_process_and_each_new_connection(db, mon
         try:
             conn.ensure_connection()  # connection_created: reniced
             pid = _backend_pid(conn)
-            if Path(f"/proc/{pid}").exists():
+            if priority.is_local_backend(pid):
                 assert _nice(pid) == max(_parent_nice(pid), 5)
         finally:
             conn.close()
     finally:
         connection_created.disconnect(dispatch_uid="core.priority")
         os.setpriority(os.PRIO_PROCESS, 0, before)
-        if group is not None and AUTOGROUP.read_text().split()[-1] != group:
-            AUTOGROUP.write_text(group)  # this test process led its own session
+        if group is not None and priority.autogroup_nice() != group:
+            AUTOGROUP.write_text(str(group))  # this test process led its own session
