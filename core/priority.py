@@ -57,9 +57,7 @@ def renice_backend(conn, nice: int) -> bool:
 
     if nice <= 0 or conn.vendor != "postgresql" or not _local_database(conn):
         return False
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        (pid,) = cur.fetchone()
+    pid = conn.connection.info.backend_pid  # psycopg keeps it from the handshake: no query
     if not is_local_backend(pid):
         return False
     try:
